@@ -1,0 +1,412 @@
+"""The `llm-cost` command line: thin commands, each calling one library function.
+
+Bad input exits with code 2 and one message naming the file, line and column (click's own usage errors do too).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from analytics import estimate as estimating
+from analytics import prices, tokens
+
+BAD_INPUT = 2
+
+
+def _bad_input_is_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turns the library's input errors into a clean message and exit code 2, without a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (
+            tokens.UnknownModelError,
+            prices.UnknownModelError,
+            prices.TierNotPricedError,
+            estimating.BadInputError,
+            ValueError,
+        ) as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(BAD_INPUT)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="llm-cost")
+def main() -> None:
+    """What will an LLM request cost, and what did we spend?"""
+
+
+# --- shared input handling ---------------------------------------------------------------------------
+
+
+def _read_text_source(source: str | None) -> str | None:
+    """Returns the prompt: `-` reads stdin, an existing file is read, anything else is the text itself."""
+    if source is None:
+        return None
+    if source == "-":
+        return click.get_text_stream("stdin").read()
+    path = Path(source)
+    if path.is_file():
+        try:
+            return path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise estimating.BadInputError(path, 1, error.start + 1, "expected UTF-8 text") from None
+    return source
+
+
+def _read_request_body(path_text: str) -> dict[str, Any]:
+    """Returns a request body read from a JSON file (or stdin for `-`); errors name line and column."""
+    name = "<stdin>" if path_text == "-" else path_text
+    try:
+        text = (
+            click.get_text_stream("stdin").read()
+            if path_text == "-"
+            else Path(path_text).read_text(encoding="utf-8-sig")
+        )
+    except FileNotFoundError:
+        raise estimating.BadInputError(name, 1, 1, "expected an existing JSON file") from None
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise estimating.BadInputError(name, error.lineno, error.colno, f"expected JSON ({error.msg})") from None
+    if not isinstance(body, dict):
+        raise estimating.BadInputError(name, 1, 1, "expected a JSON object (a request body)")
+    if "body" in body and isinstance(body["body"], dict):  # one Batch API line
+        body = body["body"]
+    return body
+
+
+def _prompt_from(source: str | None, messages: str | None) -> str | dict[str, Any] | None:
+    if source is not None and messages is not None:
+        raise click.UsageError("give either TEXT/FILE or --messages, not both")
+    if messages is not None:
+        return _read_request_body(messages)
+    return _read_text_source(source)
+
+
+def _as_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date like 2025-06-30, got {value!r}", param_hint="--at") from None
+
+
+def _usd(amount: Decimal | None, places: int = 6) -> str:
+    """Formats money for display only; figures stay Decimal until here."""
+    if amount is None:
+        return "n/a"
+    return f"${amount.quantize(Decimal(1).scaleb(-places)):,}"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[int] = ()) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            str(c).rjust(w) if i in right else str(c).ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+source_argument = click.argument("source", required=False, metavar="[TEXT | FILE | -]")
+messages_option = click.option(
+    "--messages",
+    "messages",
+    metavar="REQUEST.json",
+    help="A Chat Completions or Responses API request body (JSON file, or - for stdin).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+
+
+# --- count -------------------------------------------------------------------------------------------
+
+
+@main.command()
+@source_argument
+@messages_option
+@click.option("--model", "-m", help="Model name, e.g. gpt-4o (default: the request body's model).")
+@json_option
+@_bad_input_is_exit_2
+def count(source: str | None, messages: str | None, model: str | None, as_json: bool) -> None:
+    """Count the tokens of a prompt or a request body.
+
+    \b
+    llm-cost count "How many tokens is this?" --model gpt-4o
+    llm-cost count --messages request.json
+    """
+    prompt = _prompt_from(source, messages)
+    if prompt is None:
+        raise click.UsageError("give TEXT, FILE, - (stdin) or --messages REQUEST.json")
+    if isinstance(prompt, str):
+        if not model:
+            raise click.UsageError("--model is required for plain text")
+        result = tokens.count_text(prompt, model)
+    else:
+        result = tokens.count_request(prompt, model)
+    if as_json:
+        _echo_json(
+            {"model": result.model, "encoding": result.encoding, "tokens": result.tokens, "exact": result.exact}
+        )
+        return
+    kind = "exact" if result.exact else "estimate"
+    click.echo(f"{result.tokens:,} tokens ({result.model}, {result.encoding}, {kind})")
+    for note in result.notes:
+        click.echo(f"  note: {note}")
+
+
+# --- estimate ----------------------------------------------------------------------------------------
+
+
+@main.command()
+@source_argument
+@messages_option
+@click.option("--model", "-m", "models", multiple=True, help="Model to price; repeat to compare models.")
+@click.option("--input-tokens", type=click.IntRange(min=0), help="Price a known input count instead of a prompt.")
+@click.option("--output-tokens", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--cached-tokens", type=click.IntRange(min=0), default=0, help="Input tokens read from cache.")
+@click.option("--cache-write-tokens", type=click.IntRange(min=0), default=0, help="Input tokens written to cache.")
+@click.option("--cache-ttl", type=click.Choice(["5m", "1h"]), default="5m", show_default=True)
+@click.option("--tier", type=click.Choice(prices.TIERS), default="standard", show_default=True)
+@click.option("--at", "at_text", metavar="DATE", help="Price as on this UTC date (default: today).")
+@json_option
+@_bad_input_is_exit_2
+def estimate(
+    source: str | None,
+    messages: str | None,
+    models: tuple[str, ...],
+    input_tokens: int | None,
+    output_tokens: int,
+    cached_tokens: int,
+    cache_write_tokens: int,
+    cache_ttl: str,
+    tier: str,
+    at_text: str | None,
+    as_json: bool,
+) -> None:
+    """Estimate what a prompt or request costs on one or more models, cheapest first.
+
+    \b
+    llm-cost estimate "Summarise this..." -m gpt-4o -m gpt-4o-mini --output-tokens 500
+    llm-cost estimate --messages request.json --tier batch
+    llm-cost estimate --input-tokens 250000 -m claude-sonnet-4 --output-tokens 2000
+    """
+    prompt = _prompt_from(source, messages)
+    if prompt is None and input_tokens is None:
+        raise click.UsageError("give TEXT, FILE, - (stdin), --messages REQUEST.json or --input-tokens N")
+    if prompt is not None and input_tokens is not None:
+        raise click.UsageError("--input-tokens replaces the prompt: give one or the other")
+    if not models:
+        if isinstance(prompt, dict) and prompt.get("model"):
+            models = (str(prompt["model"]),)
+        else:
+            raise click.UsageError("name at least one --model")
+    results = estimating.compare(
+        prompt,
+        models=models,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cached_tokens=cached_tokens,
+        cache_write_tokens=cache_write_tokens,
+        cache_ttl=cache_ttl,
+        tier=tier,
+        at=_as_date(at_text),
+    )
+    if as_json:
+        _echo_json([r.to_json() for r in results])
+        return
+    rows = [
+        [
+            r.model,
+            r.tier,
+            f"{r.input_tokens:,}" + ("" if r.exact else "~"),
+            f"{r.output_tokens:,}",
+            _usd(r.input_usd),
+            _usd(r.output_usd),
+            _usd(r.total_usd),
+        ]
+        for r in results
+    ]
+    headers = ["model", "tier", "input tok", "output tok", "input", "output", "total"]
+    click.echo(_table(headers, rows, right=(2, 3, 4, 5, 6)))
+    _echo_notes({note for r in results for note in r.notes}, approximate=any(not r.exact for r in results))
+
+
+def _echo_notes(notes: set[str], *, approximate: bool) -> None:
+    if approximate:
+        click.echo("~ token count is an estimate (see notes)")
+    for note in sorted(notes):
+        click.echo(f"note: {note}")
+
+
+# --- estimate-file -----------------------------------------------------------------------------------
+
+
+@main.command("estimate-file")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--model", "-m", help="Model for requests that name none (required for a CSV of prompts).")
+@click.option("--output-tokens", type=click.IntRange(min=0), help="Output tokens per request (default: max_tokens).")
+@click.option("--prompt-column", default="prompt", show_default=True, help="CSV column holding the prompt.")
+@click.option("--tpm", type=click.IntRange(min=1), help="Tokens-per-minute limit, for the job's least duration.")
+@click.option("--rpm", type=click.IntRange(min=1), help="Requests-per-minute limit.")
+@click.option("--at", "at_text", metavar="DATE", help="Price as on this UTC date (default: today).")
+@json_option
+@_bad_input_is_exit_2
+def estimate_file(
+    file: Path,
+    model: str | None,
+    output_tokens: int | None,
+    prompt_column: str,
+    tpm: int | None,
+    rpm: int | None,
+    at_text: str | None,
+    as_json: bool,
+) -> None:
+    """Estimate a whole batch: a Batch API input file, a JSONL of request bodies or a CSV of prompts.
+
+    \b
+    llm-cost estimate-file batch_input.jsonl --tpm 2000000 --rpm 5000
+    llm-cost estimate-file prompts.csv --model gpt-4o-mini --output-tokens 300
+    """
+    with click.progressbar(length=0, label="Counting tokens", file=sys.stderr) as bar:
+
+        def on_progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        result = estimating.estimate_requests(
+            file,
+            model=model,
+            output_tokens=output_tokens,
+            prompt_column=prompt_column,
+            tpm=tpm,
+            rpm=rpm,
+            at=_as_date(at_text),
+            on_progress=on_progress,
+        )
+    if as_json:
+        _echo_json(result.to_json())
+        return
+    rows = [
+        [
+            m.model,
+            f"{m.requests:,}",
+            f"{m.input_tokens:,}" + ("" if m.exact_requests == m.requests else "~"),
+            f"{m.output_tokens:,}",
+            _usd(m.standard_usd, 4),
+            _usd(m.batch_usd, 4),
+            "" if m.minutes_at_limit is None else estimating.format_minutes(m.minutes_at_limit),
+        ]
+        for m in result.models
+    ]
+    if len(result.models) > 1:
+        rows.append(
+            [
+                "total",
+                f"{result.requests:,}",
+                f"{sum(m.input_tokens for m in result.models):,}",
+                f"{sum(m.output_tokens for m in result.models):,}",
+                _usd(result.standard_usd, 4),
+                _usd(result.batch_usd, 4),
+                "" if result.minutes_at_limit is None else estimating.format_minutes(result.minutes_at_limit),
+            ]
+        )
+    headers = ["model", "requests", "input tok", "output tok", "standard", "batch", "least time"]
+    click.echo(_table(headers, rows, right=(1, 2, 3, 4, 5, 6)))
+    notes = {note for m in result.models for note in m.notes}
+    _echo_notes(notes, approximate=any(m.exact_requests < m.requests for m in result.models))
+
+
+# --- models ------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("search", required=False)
+@click.option("--provider", help="Only this provider, e.g. openai or anthropic.")
+@click.option("--tier", type=click.Choice(prices.TIERS), default="standard", show_default=True)
+@click.option("--at", "at_text", metavar="DATE", help="The table as on this UTC date (default: today).")
+@json_option
+@_bad_input_is_exit_2
+def models(search: str | None, provider: str | None, tier: str, at_text: str | None, as_json: bool) -> None:
+    """The price table as it stands today, USD per million tokens.
+
+    \b
+    llm-cost models gpt-4o
+    llm-cost models --provider anthropic --tier batch
+    """
+    at = _as_date(at_text) or datetime.now(UTC).date()
+    table = prices.list_prices(provider=provider, search=search, at=at, tier=tier)
+    if as_json:
+        _echo_json([_price_json(p) for p in table])
+        return
+    if not table:
+        click.echo("No models match.")
+        return
+    rows = [
+        [
+            p.provider,
+            p.model,
+            _per_mtok(p.input),
+            _per_mtok(p.cached_input),
+            _per_mtok(p.output),
+            "" if p.long_context_threshold is None else f">{p.long_context_threshold:,}",
+            "*" if p.fallback else "",
+        ]
+        for p in table
+    ]
+    click.echo(f"Prices per 1M tokens, {tier} tier, as on {at.isoformat()} (UTC)")
+    click.echo(
+        _table(
+            ["provider", "model", "input", "cached in", "output", "long ctx", ""], rows, right=(2, 3, 4, 5)
+        )
+    )
+    if any(p.fallback for p in table):
+        click.echo("* derived price: " + "; ".join(sorted({p.fallback for p in table if p.fallback})))
+
+
+def _per_mtok(value: Decimal | None) -> str:
+    return "" if value is None else f"${value.normalize():f}"
+
+
+def _price_json(price: prices.Price) -> dict[str, Any]:
+    def money(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "provider": price.provider,
+        "model": price.model,
+        "tier": price.tier,
+        "input_per_mtok": money(price.input),
+        "cached_input_per_mtok": money(price.cached_input),
+        "cache_write_5m_per_mtok": money(price.cache_write_5m),
+        "cache_write_1h_per_mtok": money(price.cache_write_1h),
+        "output_per_mtok": money(price.output),
+        "long_context_threshold": price.long_context_threshold,
+        "long_input_per_mtok": money(price.long_input),
+        "long_output_per_mtok": money(price.long_output),
+        "source": price.source,
+        "fallback": price.fallback,
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""Estimator page: a prompt, a request body or a batch file in; a per-model cost table out."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts, prices, tokens
+from analytics import estimate as estimating
+
+DEFAULT_MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1-mini"]
+INPUT_KINDS = ("Text", "Request body (JSON)", "Batch file")
+
+
+@st.cache_data(show_spinner=False)
+def _model_choices(at_iso: str) -> list[str]:
+    """Returns the priced model ids whose tokenizer we know (so a prompt can be counted for them)."""
+    known = []
+    for price in prices.list_prices(at=datetime.fromisoformat(at_iso).date()):
+        try:
+            tokens.encoding_name_for_model(price.model)
+        except tokens.UnknownModelError:
+            continue
+        known.append(price.model)
+    return sorted(set(known))
+
+
+def usd(amount: Decimal | None, places: int = 6) -> str:
+    """Formats money for display; the figure itself stays Decimal."""
+    if amount is None:
+        return "n/a"
+    return f"${amount.quantize(Decimal(1).scaleb(-places)):,}"
+
+
+def show() -> None:
+    """Renders the Estimator page."""
+    st.title("Estimator")
+    st.caption("What will a request cost before you send it? Token counts are tiktoken's, offline.")
+    today = datetime.now(UTC).date()
+    kind = st.radio("Input", INPUT_KINDS, horizontal=True, key="est_kind")
+
+    choices = _model_choices(today.isoformat())
+    models = st.multiselect(
+        "Models",
+        options=choices,
+        default=[m for m in DEFAULT_MODELS if m in choices],
+        accept_new_options=True,
+        key="est_models",
+        help="Pick several to compare them side by side; type a dated snapshot or a fine-tune name too.",
+    )
+    left, middle, right = st.columns(3)
+    tier = left.selectbox("Tier", prices.TIERS, key="est_tier")
+    at = middle.date_input("Prices as on (UTC)", value=today, max_value=today, key="est_at")
+    if kind == "Batch file":
+        _show_batch(models, at)
+        return
+    output_tokens = right.number_input("Output tokens", min_value=0, value=500, step=100, key="est_output")
+    c1, c2, c3 = st.columns(3)
+    cached = c1.number_input("Cached input tokens", min_value=0, value=0, step=100, key="est_cached")
+    cache_write = c2.number_input("Cache-write tokens", min_value=0, value=0, step=100, key="est_cache_write")
+    ttl = c3.selectbox("Cache TTL", ["5m", "1h"], key="est_ttl")
+
+    if kind == "Text":
+        prompt: str | dict | None = st.text_area(
+            "Prompt", height=160, key="est_text", placeholder="Paste the prompt here…"
+        )
+    else:
+        prompt = _request_body_input()
+    if not prompt or not models:
+        st.info("Enter a prompt and pick at least one model.")
+        return
+    try:
+        results = estimating.compare(
+            prompt,
+            models=models,
+            output_tokens=int(output_tokens),
+            cached_tokens=int(cached),
+            cache_write_tokens=int(cache_write),
+            cache_ttl=ttl,
+            tier=tier,
+            at=at,
+        )
+    except (tokens.UnknownModelError, prices.UnknownModelError, prices.TierNotPricedError, ValueError) as e:
+        st.error(str(e))
+        return
+    _show_results(results)
+
+
+def _request_body_input() -> dict | None:
+    text = st.text_area(
+        "Request body",
+        height=220,
+        key="est_body",
+        placeholder='{"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}',
+        help="A Chat Completions or Responses API body, exactly as you would send it.",
+    )
+    if not text.strip():
+        return None
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as error:
+        st.error(f"Line {error.lineno}, column {error.colno}: expected JSON ({error.msg}).")
+        return None
+    if not isinstance(body, dict):
+        st.error("Line 1, column 1: expected a JSON object (a request body).")
+        return None
+    return body
+
+
+def _show_results(results: list[estimating.Estimate]) -> None:
+    cheapest = results[0]
+    st.metric(f"Cheapest: {cheapest.model}", usd(cheapest.total_usd), help=cheapest.price_source)
+    table = pd.DataFrame(
+        {
+            "Model": [r.model for r in results],
+            "Tier": [r.tier for r in results],
+            "Input tokens": [r.input_tokens for r in results],
+            "Output tokens": [r.output_tokens for r in results],
+            "Input": [usd(r.input_usd) for r in results],
+            "Output": [usd(r.output_usd) for r in results],
+            "Total": [usd(r.total_usd) for r in results],
+            "Count": ["exact" if r.exact else "estimate" for r in results],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    chart_data = pd.DataFrame(
+        {
+            "model": [r.model for r in results],
+            "tier": [r.tier for r in results],
+            "input_tokens": [r.input_tokens for r in results],
+            "output_tokens": [r.output_tokens for r in results],
+            # Display only: the chart needs numbers; the table above shows the exact Decimal figures.
+            "total_usd": [float(r.total_usd) for r in results],
+        }
+    )
+    st.altair_chart(charts.cost_comparison(chart_data), width="stretch")
+    for note in sorted({n for r in results for n in r.notes}):
+        st.caption(f"Note: {note}")
+
+
+def _show_batch(models: list[str], at: object) -> None:
+    st.write(
+        "Upload an OpenAI Batch API input file, a JSONL of request bodies, or a CSV with a `prompt` column."
+    )
+    upload = st.file_uploader("Batch file", type=["jsonl", "json", "csv", "tsv", "txt"], key="est_batch")
+    c1, c2, c3 = st.columns(3)
+    output = c1.number_input("Output tokens per request (0 = max_tokens)", min_value=0, value=0, key="est_b_out")
+    tpm = c2.number_input("TPM limit", min_value=0, value=0, step=100_000, key="est_tpm")
+    rpm = c3.number_input("RPM limit", min_value=0, value=0, step=100, key="est_rpm")
+    if upload is None:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / upload.name
+        path.write_bytes(upload.getvalue())
+        progress = st.progress(0.0, text="Counting tokens…")
+        try:
+            result = estimating.estimate_requests(
+                path,
+                model=models[0] if models else None,
+                output_tokens=int(output) or None,
+                tpm=int(tpm) or None,
+                rpm=int(rpm) or None,
+                at=at,  # type: ignore[arg-type]
+                on_progress=lambda done, total: progress.progress(done / total, text=f"{done:,} / {total:,}"),
+            )
+        except (estimating.BadInputError, tokens.UnknownModelError, prices.UnknownModelError, ValueError) as e:
+            progress.empty()
+            st.error(str(e))
+            return
+        progress.empty()
+    cols = st.columns(3)
+    cols[0].metric("Requests", f"{result.requests:,}")
+    cols[1].metric("Standard price", usd(result.standard_usd, 4))
+    cols[2].metric("Batch price", usd(result.batch_usd, 4))
+    if result.minutes_at_limit is not None:
+        st.metric("Least time under the rate limits", estimating.format_minutes(result.minutes_at_limit))
+    table = pd.DataFrame(
+        {
+            "Model": [m.model for m in result.models],
+            "Requests": [m.requests for m in result.models],
+            "Input tokens": [m.input_tokens for m in result.models],
+            "Output tokens": [m.output_tokens for m in result.models],
+            "Standard": [usd(m.standard_usd, 4) for m in result.models],
+            "Batch": [usd(m.batch_usd, 4) for m in result.models],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    for note in sorted({n for m in result.models for n in m.notes}):
+        st.caption(f"Note: {note}")
