@@ -30,7 +30,11 @@ run: venv
 test: venv-dev
 	$(BIN)/python -m pytest -q
 
-bench: venv-dev
+$(VENV)/.installed-peers: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -e '.[dev,peers]'
+	@touch $@
+
+bench: venv-dev $(VENV)/.installed-peers
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 lint: venv-dev

@@ -1,6 +1,6 @@
 """The `llm-cost` command line: thin commands, each calling one library function.
 
-Bad input exits with code 2 and one message naming the file, line and column (click's own usage errors do too).
+Bad input exits with code 2 and one message naming the file, line and column (as click's usage errors do).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 
 import click
 
-from analytics import estimate as estimating
 from analytics import prices, tokens
+from analytics.estimate import BadInputError, compare, estimate_requests, format_minutes
+from analytics.money import format_usd
 
 BAD_INPUT = 2
 
@@ -33,7 +34,7 @@ def _bad_input_is_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
             tokens.UnknownModelError,
             prices.UnknownModelError,
             prices.TierNotPricedError,
-            estimating.BadInputError,
+            BadInputError,
             ValueError,
         ) as error:
             click.echo(f"Error: {error}", err=True)
@@ -56,13 +57,13 @@ def _read_text_source(source: str | None) -> str | None:
     if source is None:
         return None
     if source == "-":
-        return click.get_text_stream("stdin").read()
+        return sys.stdin.read()
     path = Path(source)
     if path.is_file():
         try:
             return path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as error:
-            raise estimating.BadInputError(path, 1, error.start + 1, "expected UTF-8 text") from None
+            raise BadInputError(path, 1, error.start + 1, "expected UTF-8 text") from None
     return source
 
 
@@ -70,19 +71,15 @@ def _read_request_body(path_text: str) -> dict[str, Any]:
     """Returns a request body read from a JSON file (or stdin for `-`); errors name line and column."""
     name = "<stdin>" if path_text == "-" else path_text
     try:
-        text = (
-            click.get_text_stream("stdin").read()
-            if path_text == "-"
-            else Path(path_text).read_text(encoding="utf-8-sig")
-        )
+        text = sys.stdin.read() if path_text == "-" else Path(path_text).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise estimating.BadInputError(name, 1, 1, "expected an existing JSON file") from None
+        raise BadInputError(name, 1, 1, "expected an existing JSON file") from None
     try:
         body = json.loads(text)
     except json.JSONDecodeError as error:
-        raise estimating.BadInputError(name, error.lineno, error.colno, f"expected JSON ({error.msg})") from None
+        raise BadInputError(name, error.lineno, error.colno, f"expected JSON ({error.msg})") from None
     if not isinstance(body, dict):
-        raise estimating.BadInputError(name, 1, 1, "expected a JSON object (a request body)")
+        raise BadInputError(name, 1, 1, "expected a JSON object (a request body)")
     if "body" in body and isinstance(body["body"], dict):  # one Batch API line
         body = body["body"]
     return body
@@ -102,14 +99,9 @@ def _as_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"expected a date like 2025-06-30, got {value!r}", param_hint="--at") from None
-
-
-def _usd(amount: Decimal | None, places: int = 6) -> str:
-    """Formats money for display only; figures stay Decimal until here."""
-    if amount is None:
-        return "n/a"
-    return f"${amount.quantize(Decimal(1).scaleb(-places)):,}"
+        raise click.BadParameter(
+            f"expected a date like 2025-06-30, got {value!r}", param_hint="--at"
+        ) from None
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[int] = ()) -> str:
@@ -165,7 +157,12 @@ def count(source: str | None, messages: str | None, model: str | None, as_json: 
         result = tokens.count_request(prompt, model)
     if as_json:
         _echo_json(
-            {"model": result.model, "encoding": result.encoding, "tokens": result.tokens, "exact": result.exact}
+            {
+                "model": result.model,
+                "encoding": result.encoding,
+                "tokens": result.tokens,
+                "exact": result.exact,
+            }
         )
         return
     kind = "exact" if result.exact else "estimate"
@@ -181,10 +178,14 @@ def count(source: str | None, messages: str | None, model: str | None, as_json: 
 @source_argument
 @messages_option
 @click.option("--model", "-m", "models", multiple=True, help="Model to price; repeat to compare models.")
-@click.option("--input-tokens", type=click.IntRange(min=0), help="Price a known input count instead of a prompt.")
+@click.option(
+    "--input-tokens", type=click.IntRange(min=0), help="Price a known input count instead of a prompt."
+)
 @click.option("--output-tokens", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--cached-tokens", type=click.IntRange(min=0), default=0, help="Input tokens read from cache.")
-@click.option("--cache-write-tokens", type=click.IntRange(min=0), default=0, help="Input tokens written to cache.")
+@click.option(
+    "--cache-write-tokens", type=click.IntRange(min=0), default=0, help="Input tokens written to cache."
+)
 @click.option("--cache-ttl", type=click.Choice(["5m", "1h"]), default="5m", show_default=True)
 @click.option("--tier", type=click.Choice(prices.TIERS), default="standard", show_default=True)
 @click.option("--at", "at_text", metavar="DATE", help="Price as on this UTC date (default: today).")
@@ -220,7 +221,7 @@ def estimate(
             models = (str(prompt["model"]),)
         else:
             raise click.UsageError("name at least one --model")
-    results = estimating.compare(
+    results = compare(
         prompt,
         models=models,
         input_tokens=input_tokens,
@@ -240,9 +241,9 @@ def estimate(
             r.tier,
             f"{r.input_tokens:,}" + ("" if r.exact else "~"),
             f"{r.output_tokens:,}",
-            _usd(r.input_usd),
-            _usd(r.output_usd),
-            _usd(r.total_usd),
+            format_usd(r.input_usd),
+            format_usd(r.output_usd),
+            format_usd(r.total_usd),
         ]
         for r in results
     ]
@@ -264,9 +265,13 @@ def _echo_notes(notes: set[str], *, approximate: bool) -> None:
 @main.command("estimate-file")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--model", "-m", help="Model for requests that name none (required for a CSV of prompts).")
-@click.option("--output-tokens", type=click.IntRange(min=0), help="Output tokens per request (default: max_tokens).")
+@click.option(
+    "--output-tokens", type=click.IntRange(min=0), help="Output tokens per request (default: max_tokens)."
+)
 @click.option("--prompt-column", default="prompt", show_default=True, help="CSV column holding the prompt.")
-@click.option("--tpm", type=click.IntRange(min=1), help="Tokens-per-minute limit, for the job's least duration.")
+@click.option(
+    "--tpm", type=click.IntRange(min=1), help="Tokens-per-minute limit, for the job's least duration."
+)
 @click.option("--rpm", type=click.IntRange(min=1), help="Requests-per-minute limit.")
 @click.option("--at", "at_text", metavar="DATE", help="Price as on this UTC date (default: today).")
 @json_option
@@ -293,7 +298,7 @@ def estimate_file(
             bar.length = total
             bar.update(done - bar.pos)
 
-        result = estimating.estimate_requests(
+        result = estimate_requests(
             file,
             model=model,
             output_tokens=output_tokens,
@@ -312,9 +317,9 @@ def estimate_file(
             f"{m.requests:,}",
             f"{m.input_tokens:,}" + ("" if m.exact_requests == m.requests else "~"),
             f"{m.output_tokens:,}",
-            _usd(m.standard_usd, 4),
-            _usd(m.batch_usd, 4),
-            "" if m.minutes_at_limit is None else estimating.format_minutes(m.minutes_at_limit),
+            format_usd(m.standard_usd),
+            format_usd(m.batch_usd),
+            "" if m.minutes_at_limit is None else format_minutes(m.minutes_at_limit),
         ]
         for m in result.models
     ]
@@ -325,9 +330,9 @@ def estimate_file(
                 f"{result.requests:,}",
                 f"{sum(m.input_tokens for m in result.models):,}",
                 f"{sum(m.output_tokens for m in result.models):,}",
-                _usd(result.standard_usd, 4),
-                _usd(result.batch_usd, 4),
-                "" if result.minutes_at_limit is None else estimating.format_minutes(result.minutes_at_limit),
+                format_usd(result.standard_usd),
+                format_usd(result.batch_usd),
+                "" if result.minutes_at_limit is None else format_minutes(result.minutes_at_limit),
             ]
         )
     headers = ["model", "requests", "input tok", "output tok", "standard", "batch", "least time"]

@@ -114,7 +114,10 @@ def estimate(
     if cost.price.fallback:
         notes = (*notes, cost.price.fallback)
     if cost.long_context:
-        notes = (*notes, f"long-context prices apply above {cost.price.long_context_threshold:,} input tokens")
+        notes = (
+            *notes,
+            f"long-context prices apply above {cost.price.long_context_threshold:,} input tokens",
+        )
     return Estimate(
         model=model,
         tier=tier,
@@ -378,7 +381,9 @@ def _counted(
         tokens.get_encoding(name)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk, results in zip(
-            _chunks(requests, _CHUNK_SIZE), pool.map(_count_chunk, _chunks(requests, _CHUNK_SIZE)), strict=True
+            _chunks(requests, _CHUNK_SIZE),
+            pool.map(_count_chunk, _chunks(requests, _CHUNK_SIZE)),
+            strict=True,
         ):
             yield from results
             done += len(chunk)
@@ -475,4 +480,3 @@ def format_minutes(minutes: float) -> str:
     hours, rest = divmod(seconds, 3600)
     mins = math.ceil(rest / 60)
     return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
-

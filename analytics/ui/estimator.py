@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import tempfile
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from analytics import charts, prices, tokens
-from analytics import estimate as estimating
+from analytics.estimate import BadInputError, Estimate, compare, estimate_requests, format_minutes
+from analytics.money import format_usd
 
 DEFAULT_MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1-mini"]
 INPUT_KINDS = ("Text", "Request body (JSON)", "Batch file")
@@ -29,13 +29,6 @@ def _model_choices(at_iso: str) -> list[str]:
             continue
         known.append(price.model)
     return sorted(set(known))
-
-
-def usd(amount: Decimal | None, places: int = 6) -> str:
-    """Formats money for display; the figure itself stays Decimal."""
-    if amount is None:
-        return "n/a"
-    return f"${amount.quantize(Decimal(1).scaleb(-places)):,}"
 
 
 def show() -> None:
@@ -76,7 +69,7 @@ def show() -> None:
         st.info("Enter a prompt and pick at least one model.")
         return
     try:
-        results = estimating.compare(
+        results = compare(
             prompt,
             models=models,
             output_tokens=int(output_tokens),
@@ -113,18 +106,18 @@ def _request_body_input() -> dict | None:
     return body
 
 
-def _show_results(results: list[estimating.Estimate]) -> None:
+def _show_results(results: list[Estimate]) -> None:
     cheapest = results[0]
-    st.metric(f"Cheapest: {cheapest.model}", usd(cheapest.total_usd), help=cheapest.price_source)
+    st.metric(f"Cheapest: {cheapest.model}", format_usd(cheapest.total_usd), help=cheapest.price_source)
     table = pd.DataFrame(
         {
             "Model": [r.model for r in results],
             "Tier": [r.tier for r in results],
             "Input tokens": [r.input_tokens for r in results],
             "Output tokens": [r.output_tokens for r in results],
-            "Input": [usd(r.input_usd) for r in results],
-            "Output": [usd(r.output_usd) for r in results],
-            "Total": [usd(r.total_usd) for r in results],
+            "Input": [format_usd(r.input_usd) for r in results],
+            "Output": [format_usd(r.output_usd) for r in results],
+            "Total": [format_usd(r.total_usd) for r in results],
             "Count": ["exact" if r.exact else "estimate" for r in results],
         }
     )
@@ -150,7 +143,9 @@ def _show_batch(models: list[str], at: object) -> None:
     )
     upload = st.file_uploader("Batch file", type=["jsonl", "json", "csv", "tsv", "txt"], key="est_batch")
     c1, c2, c3 = st.columns(3)
-    output = c1.number_input("Output tokens per request (0 = max_tokens)", min_value=0, value=0, key="est_b_out")
+    output = c1.number_input(
+        "Output tokens per request (0 = max_tokens)", min_value=0, value=0, key="est_b_out"
+    )
     tpm = c2.number_input("TPM limit", min_value=0, value=0, step=100_000, key="est_tpm")
     rpm = c3.number_input("RPM limit", min_value=0, value=0, step=100, key="est_rpm")
     if upload is None:
@@ -160,7 +155,7 @@ def _show_batch(models: list[str], at: object) -> None:
         path.write_bytes(upload.getvalue())
         progress = st.progress(0.0, text="Counting tokens…")
         try:
-            result = estimating.estimate_requests(
+            result = estimate_requests(
                 path,
                 model=models[0] if models else None,
                 output_tokens=int(output) or None,
@@ -169,25 +164,25 @@ def _show_batch(models: list[str], at: object) -> None:
                 at=at,  # type: ignore[arg-type]
                 on_progress=lambda done, total: progress.progress(done / total, text=f"{done:,} / {total:,}"),
             )
-        except (estimating.BadInputError, tokens.UnknownModelError, prices.UnknownModelError, ValueError) as e:
+        except (BadInputError, tokens.UnknownModelError, prices.UnknownModelError, ValueError) as e:
             progress.empty()
             st.error(str(e))
             return
         progress.empty()
     cols = st.columns(3)
     cols[0].metric("Requests", f"{result.requests:,}")
-    cols[1].metric("Standard price", usd(result.standard_usd, 4))
-    cols[2].metric("Batch price", usd(result.batch_usd, 4))
+    cols[1].metric("Standard price", format_usd(result.standard_usd))
+    cols[2].metric("Batch price", format_usd(result.batch_usd))
     if result.minutes_at_limit is not None:
-        st.metric("Least time under the rate limits", estimating.format_minutes(result.minutes_at_limit))
+        st.metric("Least time under the rate limits", format_minutes(result.minutes_at_limit))
     table = pd.DataFrame(
         {
             "Model": [m.model for m in result.models],
             "Requests": [m.requests for m in result.models],
             "Input tokens": [m.input_tokens for m in result.models],
             "Output tokens": [m.output_tokens for m in result.models],
-            "Standard": [usd(m.standard_usd, 4) for m in result.models],
-            "Batch": [usd(m.batch_usd, 4) for m in result.models],
+            "Standard": [format_usd(m.standard_usd) for m in result.models],
+            "Batch": [format_usd(m.batch_usd) for m in result.models],
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")

@@ -1,0 +1,271 @@
+"""Token counts for OpenAI models, offline: model -> encoding, text -> tokens, request body -> prompt tokens.
+
+The BPE rank files ship inside the package (gzip of the files tiktoken downloads) and are checked against the
+sha256 that tiktoken itself pins before use, so counting never needs the network or tiktoken's cache.
+Chat and Responses request bodies are counted in `analytics.request_tokens` (re-exported here).
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import functools
+import gzip
+import hashlib
+import re
+import threading
+from dataclasses import dataclass
+from importlib import resources
+
+import tiktoken
+
+ENCODING_NAMES: tuple[str, ...] = ("o200k_base", "cl100k_base", "o200k_harmony")
+
+# --- encodings ------------------------------------------------------------------------------------------
+
+# The sha256 of each decompressed rank file, as pinned by tiktoken_ext/openai_public.py.
+RANK_FILE_SHA256: dict[str, str] = {
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+}
+
+# pat_str and special tokens copied from tiktoken_ext/openai_public.py: calling its constructors would
+# download the rank files (or read tiktoken's cache), which is what this module exists to avoid.
+_CL100K_PAT = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|"""
+    r"""\s*[\r\n]|\s+(?!\S)|\s"""
+)
+_O200K_PAT = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+_CL100K_SPECIAL = {
+    "<|endoftext|>": 100257,
+    "<|fim_prefix|>": 100258,
+    "<|fim_middle|>": 100259,
+    "<|fim_suffix|>": 100260,
+    "<|endofprompt|>": 100276,
+}
+_O200K_SPECIAL = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
+_HARMONY_SPECIAL = {
+    **_O200K_SPECIAL,
+    "<|startoftext|>": 199998,
+    "<|endoftext|>": 199999,
+    "<|reserved_200000|>": 200000,
+    "<|reserved_200001|>": 200001,
+    "<|return|>": 200002,
+    "<|constrain|>": 200003,
+    "<|reserved_200004|>": 200004,
+    "<|channel|>": 200005,
+    "<|start|>": 200006,
+    "<|end|>": 200007,
+    "<|message|>": 200008,
+    "<|reserved_200009|>": 200009,
+    "<|reserved_200010|>": 200010,
+    "<|reserved_200011|>": 200011,
+    "<|call|>": 200012,
+} | {f"<|reserved_{i}|>": i for i in range(200013, 201088)}
+
+# encoding name -> (rank file, pat_str, special tokens)
+_ENCODING_SPECS: dict[str, tuple[str, str, dict[str, int]]] = {
+    "cl100k_base": ("cl100k_base", _CL100K_PAT, _CL100K_SPECIAL),
+    "o200k_base": ("o200k_base", _O200K_PAT, _O200K_SPECIAL),
+    "o200k_harmony": ("o200k_base", _O200K_PAT, _HARMONY_SPECIAL),
+}
+
+
+class RankFileError(ValueError):
+    """A packaged BPE rank file is missing or does not match the hash tiktoken pins."""
+
+
+def _read_rank_file(name: str) -> bytes:
+    """Returns the decompressed bytes of the packaged rank file `name` (the one I/O edge of this module)."""
+    packaged = resources.files("analytics").joinpath(f"bpe/{name}.tiktoken.gz")
+    try:
+        return gzip.decompress(packaged.read_bytes())
+    except (OSError, EOFError) as error:
+        raise RankFileError(
+            f"cannot read the packaged BPE file analytics/bpe/{name}.tiktoken.gz: {error}"
+        ) from None
+
+
+def _verified_ranks(name: str) -> dict[bytes, int]:
+    """Returns the mergeable ranks of rank file `name` after checking its sha256 against tiktoken's pin."""
+    data = _read_rank_file(name)
+    actual = hashlib.sha256(data).hexdigest()
+    expected = RANK_FILE_SHA256[name]
+    if actual != expected:
+        raise RankFileError(
+            f"analytics/bpe/{name}.tiktoken.gz decompresses to sha256 {actual}, "
+            f"but tiktoken pins {expected}; the packaged file is corrupt or was replaced — reinstall llm-cost"
+        )
+    ranks: dict[bytes, int] = {}
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
+_encodings: dict[str, tiktoken.Encoding] = {}
+_encoding_lock = threading.Lock()
+
+
+def get_encoding(name: str) -> tiktoken.Encoding:
+    """Returns the tiktoken encoding `name` built from the packaged, hash-checked rank files (no network).
+
+    Built once per process; o200k_harmony shares o200k_base's ranks.
+    """
+    encoding = _encodings.get(name)
+    if encoding is not None:
+        return encoding
+    if name not in _ENCODING_SPECS:
+        raise ValueError(f"unknown encoding {name!r}; known: {', '.join(ENCODING_NAMES)}")
+    with _encoding_lock:  # two threads must not build the same (slow) encoding at once
+        if name not in _encodings:
+            rank_file, pat_str, special_tokens = _ENCODING_SPECS[name]
+            _encodings[name] = tiktoken.Encoding(
+                name, pat_str=pat_str, mergeable_ranks=_ranks(rank_file), special_tokens=special_tokens
+            )
+        return _encodings[name]
+
+
+@functools.cache
+def _ranks(name: str) -> dict[bytes, int]:
+    return _verified_ranks(name)
+
+
+# --- models ---------------------------------------------------------------------------------------------
+
+# A model name is a family followed by known variant words and snapshot dates ("gpt-4o-mini-2024-07-18",
+# "o4-mini-deep-research", "gpt-5.2-codex"). Unknown words are refused, so a typo ("gpt-4o-mni") is reported
+# with suggestions instead of being counted with a guessed tokenizer. First matching family wins.
+MODEL_FAMILIES: tuple[tuple[str, str], ...] = (
+    (r"gpt-5(?:\.\d+)?", "o200k_base"),  # gpt-5, gpt-5.1, gpt-5.2, ...
+    (r"gpt-4\.5", "o200k_base"),
+    (r"gpt-4\.1", "o200k_base"),
+    (r"(?:chatgpt-)?gpt-4o|chatgpt-4o", "o200k_base"),
+    (r"o1|o3|o4-mini", "o200k_base"),
+    (r"codex-mini|computer-use-preview", "o200k_base"),
+    (r"gpt-oss-(?:20b|120b)", "o200k_harmony"),
+    (r"gpt-4", "cl100k_base"),
+    (r"gpt-3\.5-turbo|gpt-35-turbo|gpt-3\.5", "cl100k_base"),
+    (r"text-embedding-3-(?:small|large)|text-embedding-ada-002", "cl100k_base"),
+    (r"davinci-002|babbage-002", "cl100k_base"),
+)
+VARIANT_WORDS = frozenset(
+    {"mini", "nano", "pro", "max", "codex", "chat", "latest", "preview", "audio", "realtime", "search"}
+    | {"transcribe", "tts", "diarize", "deep-research", "turbo", "instruct", "vision", "32k", "16k"}
+    | {"terra", "sol"}  # gpt-5.6 variants seen in the recorded exchanges
+)
+_VARIANT = "|".join([*(re.escape(word) for word in sorted(VARIANT_WORDS)), r"\d{4}-\d{2}-\d{2}", r"\d{4}"])
+_MODEL_PATTERNS = [
+    (re.compile(rf"(?:{family})(?:-(?:{_VARIANT}))*"), encoding) for family, encoding in MODEL_FAMILIES
+]
+# Current names, for `known_models()` and for suggestions when a name is not recognised.
+KNOWN_MODELS: tuple[str, ...] = (
+    "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-pro", "gpt-5-codex", "gpt-5-chat-latest",
+    "gpt-5.1", "gpt-5.1-codex", "gpt-5.1-codex-mini", "gpt-5.1-chat-latest", "gpt-5.2", "gpt-5.2-pro",
+    "gpt-5.2-codex", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.5", "gpt-5.6",
+    "gpt-4.5-preview", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano",
+    "gpt-4o", "gpt-4o-mini", "gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18", "chatgpt-4o-latest",
+    "gpt-4o-audio-preview", "gpt-4o-realtime-preview", "gpt-4o-search-preview", "gpt-4o-mini-search-preview",
+    "o1", "o1-mini", "o1-pro", "o3", "o3-mini", "o3-pro", "o3-deep-research",
+    "o4-mini", "o4-mini-deep-research",
+    "codex-mini-latest", "computer-use-preview", "gpt-oss-20b", "gpt-oss-120b",
+    "gpt-4", "gpt-4-turbo", "gpt-4-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-instruct",
+    "text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002",
+    "davinci-002", "babbage-002",
+)  # fmt: skip
+# A provider prefix some SDKs and gateways put in front of the model name ("openai/gpt-4o").
+_PROVIDER_PREFIX = re.compile(r"^(?:openai|azure)/")
+
+
+class UnknownModelError(KeyError):
+    """The model name maps to no known encoding; the message names the closest known models."""
+
+    def __init__(self, model: str, suggestions: list[str]) -> None:
+        super().__init__(model)
+        self.model = model
+        self.suggestions = suggestions
+
+    def __str__(self) -> str:
+        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        return f"unknown model {self.model!r}: no token encoding is known for it{hint}"
+
+
+def known_models() -> list[str]:
+    """Returns current model names that map to an encoding, sorted (snapshots and fine-tunes map too)."""
+    return sorted(KNOWN_MODELS)
+
+
+def base_model(model: str) -> str:
+    """Returns the model a name stands for: `ft:gpt-4o-mini-2024-07-18:org::id` -> `gpt-4o-mini-2024-07-18`.
+
+    A gateway prefix (`openai/gpt-4o`) is dropped too.
+    """
+    model = _PROVIDER_PREFIX.sub("", model.strip())
+    if model.startswith("ft:"):
+        return model[3:].split(":", 1)[0]
+    return model
+
+
+def encoding_name_for_model(model: str) -> str:
+    """Returns the encoding name of `model`; raises UnknownModelError naming the closest known models."""
+    name = base_model(model)
+    for pattern, encoding in _MODEL_PATTERNS:
+        if pattern.fullmatch(name):
+            return encoding
+    raise UnknownModelError(model, difflib.get_close_matches(name, KNOWN_MODELS, n=3, cutoff=0.5))
+
+
+# --- text -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenCount:
+    """A token count, and whether it is exact or an estimate (and why, in `notes`)."""
+
+    model: str
+    encoding: str
+    tokens: int
+    exact: bool
+    notes: tuple[str, ...] = ()
+
+
+@functools.lru_cache(maxsize=65_536)
+def text_tokens(encoding: str, text: str) -> int:
+    """Returns the number of tokens of `text` in `encoding`; special-token text counts as plain text.
+
+    Memoised because batch files repeat the same system prompt and tool definitions in every request.
+    """
+    return len(get_encoding(encoding).encode_ordinary(text))
+
+
+def count_text(text: str, model: str) -> TokenCount:
+    """Returns the exact token count of plain `text` for `model`."""
+    encoding = encoding_name_for_model(model)
+    return TokenCount(model, encoding, text_tokens(encoding, text), True)
+
+
+# The request counter builds on the definitions above, so it is imported last (it imports this module).
+from analytics.request_tokens import count_message_tokens, count_request  # noqa: E402
+
+__all__ = [
+    "ENCODING_NAMES",
+    "TokenCount",
+    "UnknownModelError",
+    "count_message_tokens",
+    "count_request",
+    "count_text",
+    "encoding_name_for_model",
+    "get_encoding",
+    "known_models",
+]

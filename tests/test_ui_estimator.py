@@ -1,0 +1,60 @@
+"""The Estimator page through Streamlit's AppTest: what a user types, what the page shows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).parent.parent / "app.py")
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_estimator_is_the_default_page(app: AppTest):
+    assert app.title[0].value == "Estimator"
+    assert app.info[0].value.startswith("Enter a prompt")
+
+
+def test_text_prompt_gives_a_per_model_table(app: AppTest):
+    app.multiselect(key="est_models").set_value(["gpt-4o", "gpt-4o-mini"])
+    app.number_input(key="est_output").set_value(1000)
+    app.text_area(key="est_text").input("Hello, world").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert list(table["Model"]) == ["gpt-4o-mini", "gpt-4o"]  # cheapest first
+    assert list(table["Input tokens"]) == [3, 3]
+    assert list(table["Output tokens"]) == [1000, 1000]
+    assert app.metric[0].label == "Cheapest: gpt-4o-mini"
+    chart = app.get("vega_lite_chart")[0]
+    assert json.loads(chart.proto.spec)["mark"]["type"] == "bar"
+
+
+def test_request_body_counts_like_the_api(app: AppTest, fixtures: Path):
+    app.radio(key="est_kind").set_value("Request body (JSON)").run()
+    app.multiselect(key="est_models").set_value(["gpt-4o-mini"])
+    body = (fixtures / "requests" / "chat_request.json").read_text()
+    app.text_area(key="est_body").input(body).run()
+    assert not app.exception
+    assert list(app.dataframe[0].value["Input tokens"]) == [39]
+
+
+def test_bad_request_body_names_line_and_column(app: AppTest):
+    app.radio(key="est_kind").set_value("Request body (JSON)").run()
+    app.text_area(key="est_body").input('{"model": "gpt-4o",\n "messages": [}').run()
+    assert "Line 2, column" in app.error[0].value
+
+
+def test_tier_without_price_is_an_error_not_standard(app: AppTest):
+    app.multiselect(key="est_models").set_value(["gpt-3.5-turbo"])
+    app.selectbox(key="est_tier").set_value("flex")
+    app.text_area(key="est_text").input("Hello").run()
+    assert app.error, "flex has no price for gpt-3.5-turbo: the page must say so"
