@@ -21,6 +21,7 @@ from analytics.estimate import BadInputError, compare, estimate_requests, format
 from analytics.money import format_usd
 
 BAD_INPUT = 2
+DEFAULT_PROVIDERS = ("openai", "anthropic")
 
 
 def _bad_input_is_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -45,8 +46,15 @@ def _bad_input_is_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="llm-cost")
-def main() -> None:
+@click.option(
+    "--price-overrides",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar=prices.OVERRIDES_ENV,
+    help=f"CSV of negotiated or private-model prices that win over the catalog (or ${prices.OVERRIDES_ENV}).",
+)
+def main(price_overrides: Path | None) -> None:
     """What will an LLM request cost, and what did we spend?"""
+    prices.set_override_file(price_overrides)
 
 
 # --- shared input handling ---------------------------------------------------------------------------
@@ -346,7 +354,12 @@ def estimate_file(
 
 @main.command()
 @click.argument("search", required=False)
-@click.option("--provider", help="Only this provider, e.g. openai or anthropic.")
+@click.option(
+    "--provider",
+    default=",".join(DEFAULT_PROVIDERS),
+    show_default=True,
+    help="Providers to list, comma-separated, or 'all' (the catalog also prices resellers).",
+)
 @click.option("--tier", type=click.Choice(prices.TIERS), default="standard", show_default=True)
 @click.option("--at", "at_text", metavar="DATE", help="The table as on this UTC date (default: today).")
 @json_option
@@ -359,7 +372,14 @@ def models(search: str | None, provider: str | None, tier: str, at_text: str | N
     llm-cost models --provider anthropic --tier batch
     """
     at = _as_date(at_text) or datetime.now(UTC).date()
-    table = prices.list_prices(provider=provider, search=search, at=at, tier=tier)
+    if provider.strip().lower() == "all":
+        table = prices.list_prices(search=search, at=at, tier=tier)
+    else:
+        table = [
+            price
+            for name in provider.split(",")
+            for price in prices.list_prices(provider=name.strip(), search=search, at=at, tier=tier)
+        ]
     if as_json:
         _echo_json([_price_json(p) for p in table])
         return
@@ -389,7 +409,11 @@ def models(search: str | None, provider: str | None, tier: str, at_text: str | N
 
 
 def _per_mtok(value: Decimal | None) -> str:
-    return "" if value is None else f"${value.normalize():f}"
+    """Shows a price per 1M tokens with at least cents: $0.075, $2.50, $10.00."""
+    if value is None:
+        return ""
+    places = max(2, -value.normalize().as_tuple().exponent)
+    return f"${value.quantize(Decimal(1).scaleb(-places)):,f}"
 
 
 def _price_json(price: prices.Price) -> dict[str, Any]:

@@ -71,13 +71,35 @@ class Estimate:
         }
 
 
+# Anthropic publishes no tokenizer (its count_tokens endpoint needs the network), so Claude prompts are
+# counted with OpenAI's newest encoding and labelled as an approximation.
+APPROXIMATING_MODEL = "gpt-4o"
+
+
 def count_tokens(prompt: Prompt, model: str, **request_options: Any) -> tokens.TokenCount:
-    """Returns the prompt tokens of a text or of a Chat Completions / Responses request body."""
+    """Returns the prompt tokens of a text or of a Chat Completions / Responses request body.
+
+    A priced model without a public tokenizer (Claude) gets an approximate count, marked not exact.
+    """
     if prompt is None:
         raise ValueError("give a prompt, a request body or input_tokens")
+    counting_model = model
+    try:
+        tokens.encoding_name_for_model(model)
+    except tokens.UnknownModelError:
+        provider, _ = prices.resolve_model(model)  # an unpriced, unknown model fails here, naming close ones
+        counting_model = APPROXIMATING_MODEL
+        note = (
+            f"{provider} publishes no offline tokenizer for {model}: counted with o200k_base as an "
+            "approximation (the provider's own count may differ)"
+        )
     if isinstance(prompt, str):
-        return tokens.count_text(prompt, model)
-    return tokens.count_request(prompt, model, **request_options)
+        counted = tokens.count_text(prompt, counting_model)
+    else:
+        counted = tokens.count_request({**prompt, "model": counting_model}, counting_model, **request_options)
+    if counting_model == model:
+        return counted
+    return tokens.TokenCount(model, counted.encoding, counted.tokens, False, (*counted.notes, note))
 
 
 def estimate(

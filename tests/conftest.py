@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,12 +32,15 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def sandboxed_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def sandboxed_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """Points the default store and price overrides at a temp folder, never the user's own."""
     db = tmp_path / "store" / "llm-cost.duckdb"
     monkeypatch.setenv("LLM_COST_DB", str(db))
     monkeypatch.delenv("LLM_COST_PRICE_OVERRIDES", raising=False)
-    return db
+    yield db
+    from analytics import prices
+
+    prices.set_override_file(None)  # a CLI test's --price-overrides must not leak into the next test
 
 
 @pytest.fixture

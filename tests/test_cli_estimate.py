@@ -138,3 +138,29 @@ def test_bad_input_exits_2_with_a_clear_message(args, message, fixtures: Path, t
     assert "Traceback" not in result.output
     if message:
         assert message in result.output
+
+
+def test_price_override_file_wins_over_the_catalog(tmp_path: Path):
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text(
+        "provider,model,tier,valid_from,input_per_mtok,output_per_mtok\n"
+        "openai,gpt-4o,standard,2025-01-01,2.00,8.00\n"
+        "custom,acme-llama-70b,standard,2025-03-01,0.60,0.80\n"
+    )
+    args = ["estimate", "--input-tokens", "1000000", "--output-tokens", "1000000", "--at", DAY, "--json"]
+    negotiated = json.loads(run("--price-overrides", str(overrides), *args, "-m", "gpt-4o").stdout)
+    assert Decimal(negotiated[0]["total_usd"]) == Decimal("10.00")
+    catalog = json.loads(run(*args, "-m", "gpt-4o").stdout)
+    assert Decimal(catalog[0]["total_usd"]) == Decimal("12.50")
+
+
+def test_broken_override_file_is_refused_with_line_and_column(tmp_path: Path):
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text(
+        "provider,model,tier,valid_from,input_per_mtok,output_per_mtok\nopenai,gpt-4o,standard,2025-01-01,2,50,8\n"
+    )
+    result = CliRunner().invoke(
+        main, ["--price-overrides", str(overrides), "estimate", "--input-tokens", "10", "-m", "gpt-4o"]
+    )
+    assert result.exit_code == 2
+    assert "overrides.csv:2" in result.output

@@ -1,0 +1,144 @@
+"""OpenAI Admin API pages: `/v1/organization/usage/<kind>` and `/v1/organization/costs`, saved as JSON.
+
+A file holds one page (`{"object": "page", "data": [buckets], "has_more", "next_page"}`) or a JSON array of
+pages; each bucket (`{"object": "bucket", "start_time", "end_time", "results": [...]}`) holds results tagged
+`organization.usage.<kind>.result` (completions, embeddings, moderations, images, audio_speeches,
+audio_transcriptions, vector_stores, code_interpreter_sessions) or `organization.costs.result`.
+Completions and costs share record keys with the dashboard CSVs (same facts, same key). Cost amounts are
+parsed as Decimal, never float. Results without `project_id` are organisation-level rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from analytics.formats import BadExportError, Source, Staged, json_objects
+from analytics.formats.jsonrows import Locator, details, load_json, pages, stage_rows
+
+NAME = "openai_admin_json"
+USAGE_KINDS = (
+    "completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
+    "vector_stores", "code_interpreter_sessions",
+)  # fmt: skip
+USAGE_KEY = (
+    "period_start",
+    "period_end",
+    "project_id",
+    "user_id",
+    "api_key_id",
+    "model",
+    "batch",
+    "service_tier",
+)
+COST_KEY = ("period_start", "period_end", "project_id", "line_item", "api_key_id")
+# Per kind, the counts that are not tokens (kept in details).
+_OTHER_COUNTS = {
+    "images": ("images",),
+    "audio_speeches": ("characters",),
+    "audio_transcriptions": ("seconds",),
+    "vector_stores": ("usage_bytes",),
+    "code_interpreter_sessions": ("num_sessions", "sessions"),
+    "completions": ("input_audio_tokens", "output_audio_tokens"),
+}
+
+
+def sniff(head: bytes) -> bool:
+    """True for a usage or costs page (by its `object` tags)."""
+    objects = json_objects(head)
+    return any(o.startswith("organization.usage.") or o == "organization.costs.result" for o in objects) or (
+        "page" in objects and "bucket" in objects
+    )
+
+
+def stage(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
+    """Stages usage and cost results of every page in the file."""
+    document, text = load_json(source)
+    at = Locator(source, text)
+    usage: list[dict[str, Any]] = []
+    costs: list[dict[str, Any]] = []
+    read = 0
+    for p, page in enumerate(pages(document)):
+        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+            raise BadExportError(
+                source.name,
+                "an OpenAI usage or costs page with a data list",
+                column=f"[{p}]",
+                got=str(page)[:60],
+            )
+        for b, bucket in enumerate(page["data"]):
+            path = f"data[{b}]"
+            start = at.unix_time(path, bucket, "start_time")
+            end = at.unix_time(path, bucket, "end_time")
+            if end <= start:
+                raise at.error(f"{path}.end_time", "end_time", bucket["end_time"], "a time after start_time")
+            for r, result in enumerate(bucket.get("results") or []):
+                read += 1
+                where = f"{path}.results[{r}]"
+                kind = str(result.get("object", ""))
+                if kind == "organization.costs.result":
+                    costs.append(_cost_row(at, where, result, start, end))
+                elif kind.startswith("organization.usage.") and kind.split(".")[2] in USAGE_KINDS:
+                    usage.append(_usage_row(at, where, kind.split(".")[2], result, start, end))
+                else:
+                    raise at.error(
+                        f"{where}.object",
+                        "object",
+                        kind,
+                        "organization.usage.<kind>.result or organization.costs.result",
+                    )
+    relations = {}
+    if usage:
+        relations["usage"] = stage_rows(con, "usage", usage, key=USAGE_KEY)
+    if costs:
+        relations["costs"] = stage_rows(con, "costs", costs, key=COST_KEY)
+    return Staged(read, relations)
+
+
+def _usage_row(at: Locator, where: str, kind: str, r: dict, start, end) -> dict[str, Any]:
+    counts = {f: at.count(where, r, f) for f in _OTHER_COUNTS.get(kind, ())}
+    return {
+        "namespace": f"openai:{kind}",
+        "key_extra": "|".join(str(r.get(k) or "") for k in ("source", "size")) if kind == "images" else "",
+        "provider": "openai",
+        "period_start": start,
+        "period_end": end,
+        "project_id": r.get("project_id"),
+        "api_key_id": r.get("api_key_id"),
+        "user_id": r.get("user_id"),
+        "model": r.get("model"),
+        "service_tier": r.get("service_tier"),
+        "batch": r.get("batch"),
+        "requests": at.count(where, r, "num_model_requests"),
+        "input_tokens": at.count(where, r, "input_tokens") or 0,
+        "cached_input_tokens": at.count(where, r, "input_cached_tokens") or 0,
+        "cache_write_tokens": 0,
+        "output_tokens": at.count(where, r, "output_tokens") or 0,
+        "reasoning_tokens": None,
+        "details": details(kind=kind, source=r.get("source"), size=r.get("size"), **counts),
+    }
+
+
+def _cost_row(at: Locator, where: str, r: dict, start, end) -> dict[str, Any]:
+    amount = r.get("amount") or {}
+    currency = str(amount.get("currency", "")).lower()
+    if currency != "usd":
+        raise at.error(f"{where}.amount.currency", "currency", amount.get("currency"), "usd")
+    value = at.decimal(f"{where}.amount", amount.get("value"), "value")
+    line_item = r.get("line_item")
+    model, _, token_type = (line_item or "").partition(",")
+    return {
+        "namespace": "openai:costs",
+        "provider": "openai",
+        "period_start": start,
+        "period_end": end,
+        "project_id": r.get("project_id"),
+        "api_key_id": r.get("api_key_id"),
+        "line_item": line_item,
+        "model": model.strip() if token_type else None,
+        "token_type": token_type.strip() or None,
+        "amount_usd": value,
+        "currency": "USD",
+        "details": details(project_name=r.get("project_name"), quantity=r.get("quantity")),
+    }

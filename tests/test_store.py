@@ -1,0 +1,386 @@
+"""The store: idempotent, transactional imports; bad input refused with nothing changed; locks; migrations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics.formats import BadExportError
+from analytics.store import BUSY_MESSAGE, MIGRATIONS, SCHEMA_VERSION, Store, StoreBusyError, default_db_path
+
+GOOD = Path(__file__).parent / "fixtures" / "exports" / "good"
+USAGE_CSV = GOOD / "completions_usage_2025-01-01_2025-01-04.csv"
+COST_CSV = GOOD / "cost_2025-01-01_2025-01-05.csv"
+TABLES = ("schema_version", "imports", "usage", "costs", "budgets", "credits", "labels")
+
+
+def snapshot(store: Store) -> dict[str, list[tuple]]:
+    """Returns every table's full contents, for before/after comparisons."""
+    with store.reader() as con:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A store that already holds a usage and a cost import, so 'unchanged' means something."""
+    s = Store.open(tmp_path / "store" / "s.duckdb")
+    s.import_files([USAGE_CSV, COST_CSV])
+    return s
+
+
+# --- idempotence and overlap ----------------------------------------------------------------------
+
+
+def test_reimporting_the_same_file_adds_nothing(store):
+    before = snapshot(store)
+    (again,) = store.import_files([USAGE_CSV])
+    assert (again.import_id, again.rows_inserted, again.rows_replaced, again.rows_unchanged) == (
+        None,
+        0,
+        0,
+        4,
+    )
+    assert "already imported as #1" in again.note
+    assert snapshot(store) == before
+
+
+def test_reimporting_the_same_rows_in_other_bytes_adds_nothing(store, tmp_path):
+    crlf = tmp_path / "same_rows_crlf.csv"
+    crlf.write_bytes(USAGE_CSV.read_bytes().replace(b"\n", b"\r\n"))
+    usage_before = snapshot(store)["usage"]
+    (again,) = store.import_files([crlf])
+    assert (again.rows_read, again.rows_inserted, again.rows_replaced, again.rows_unchanged) == (4, 0, 0, 3)
+    assert (again.rows_skipped, again.import_id) == (1, 3)
+    assert snapshot(store)["usage"] == usage_before  # unchanged rows keep their first import
+
+
+def test_a_newer_overlapping_export_replaces_the_rows_it_covers(store, tmp_path):
+    lines = USAGE_CSV.read_text().splitlines()
+    # Jan 1 gpt-4o revised (10646 -> 20000 output tokens), Jan 4 is new, Jan 3 is unchanged.
+    jan4 = lines[4].replace("1735948800", "1736035200").replace("1735862400", "1735948800")
+    revised = [lines[0], lines[1].replace("10646.0", "20000.0"), lines[4], jan4]
+    newer = tmp_path / "completions_usage_2025-01-01_2025-01-05.csv"
+    newer.write_text("\n".join(revised) + "\n")
+    (result,) = store.import_files([newer])
+    assert (result.rows_read, result.rows_inserted, result.rows_replaced, result.rows_unchanged) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    with store.reader() as con:
+        rows, output = con.execute("SELECT count(*), sum(output_tokens) FROM usage").fetchone()
+    assert (rows, output) == (4, 20000 + 300 + 274770 + 274770)
+
+
+def test_identical_duplicate_rows_in_one_file_are_stored_once(tmp_path):
+    lines = USAGE_CSV.read_text().splitlines()
+    dup = tmp_path / "dup.csv"
+    dup.write_text("\n".join([*lines, lines[1]]) + "\n")
+    s = Store.open(tmp_path / "s.duckdb")
+    (result,) = s.import_files([dup])
+    assert (result.rows_read, result.rows_inserted) == (5, 3)
+
+
+def test_two_different_rows_for_one_bucket_are_refused(tmp_path):
+    lines = USAGE_CSV.read_text().splitlines()
+    dup = tmp_path / "conflict.csv"
+    dup.write_text("\n".join([*lines, lines[1].replace("10646.0", "1.0")]) + "\n")
+    s = Store.open(tmp_path / "s.duckdb")
+    before = snapshot(s)
+    with pytest.raises(BadExportError, match="two different rows for the same bucket"):
+        s.import_files([dup])
+    assert snapshot(s) == before
+
+
+def test_org_rows_and_project_rows_are_never_added_together(tmp_path):
+    s = Store.open(tmp_path / "s.duckdb")
+    org = tmp_path / "cost_org.csv"
+    org.write_text(
+        "start_time,end_time,amount_value,amount_currency,line_item,project_id\n"
+        "1738368000,1738454400,10.0,usd,,\n"
+    )
+    per_project = tmp_path / "cost_projects.csv"
+    per_project.write_text(
+        "start_time,end_time,amount_value,amount_currency,line_item,project_id\n"
+        "1738368000,1738454400,6.0,usd,,proj_A\n"
+        "1738368000,1738454400,4.0,usd,,proj_B\n"
+        "1738454400,1738540800,1.0,usd,,proj_A\n"
+    )
+    extra_day = tmp_path / "cost_org_day2.csv"
+    extra_day.write_text(
+        "start_time,end_time,amount_value,amount_currency,line_item,project_id\n"
+        "1738540800,1738627200,7.0,usd,,\n"
+    )
+    s.import_files([org, per_project, extra_day])
+    with s.reader() as con:
+        (raw,) = con.execute("SELECT sum(amount_usd) FROM costs").fetchone()
+        (effective,) = con.execute("SELECT sum(amount_usd) FROM costs_effective").fetchone()
+    assert raw == Decimal("28")  # both kept...
+    assert effective == Decimal("6") + Decimal("4") + Decimal("1") + Decimal("7")  # ...never summed
+
+
+def test_forget_removes_one_imports_rows(store):
+    assert [i["import_id"] for i in store.list_imports()] == [2, 1]
+    assert store.forget(1) == 3
+    with store.reader() as con:
+        assert con.execute("SELECT count(*) FROM usage").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM costs").fetchone() == (3,)
+    assert [i["import_id"] for i in store.list_imports()] == [2]
+    with pytest.raises(KeyError, match=r"no import #7; known imports: \[2\]"):
+        store.forget(7)
+
+
+def test_imports_keep_the_sha256_and_period(store):
+    import hashlib
+
+    first = store.list_imports()[-1]
+    assert first["sha256"] == hashlib.sha256(USAGE_CSV.read_bytes()).hexdigest()
+    assert (first["rows_read"], first["rows_inserted"], first["source_format"]) == (4, 3, "openai_usage_csv")
+    assert first["period_start"].isoformat() == "2025-01-01T00:00:00+00:00"
+
+
+# --- files, folders, zips ---------------------------------------------------------------------------
+
+
+def test_folder_and_zip_each_file_is_its_own_import(tmp_path):
+    archive = tmp_path / "exports.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(USAGE_CSV, "jan/completions_usage.csv")
+        z.write(COST_CSV, "jan/cost.csv")
+        z.writestr("__MACOSX/jan/._cost.csv", b"\x00\x05junk")
+    s = Store.open(tmp_path / "s.duckdb")
+    seen: list[str] = []
+    results = s.import_files([archive], on_progress=lambda r: seen.append(r.path))
+    assert [r.path for r in results] == [f"{archive}!jan/completions_usage.csv", f"{archive}!jan/cost.csv"]
+    assert seen == [r.path for r in results]
+    assert [r.import_id for r in results] == [1, 2]
+
+    folder_store = Store.open(tmp_path / "f.duckdb")
+    results = folder_store.import_files([GOOD])
+    assert len(results) == len(list(GOOD.iterdir()))
+    assert all(r.import_id for r in results)
+
+
+def test_progress_and_earlier_files_survive_a_bad_file(tmp_path):
+    bad = tmp_path / "z_bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    s = Store.open(tmp_path / "s.duckdb")
+    with pytest.raises(BadExportError) as e:
+        s.import_files([USAGE_CSV, bad])
+    assert [r.import_id for r in e.value.imported] == [1]
+    assert [i["import_id"] for i in s.list_imports()] == [1]
+
+
+# --- bad input: one clear message naming file, line and column; the store exactly as before ---------
+
+
+def _usage_with(old: str, new: str, *, line: int = 4) -> str:
+    lines = USAGE_CSV.read_text().splitlines()
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    return "\n".join(lines) + "\n"
+
+
+def _json(name: str, old: str, new: str) -> str:
+    return (GOOD / name).read_text().replace(old, new, 1)
+
+
+BAD = [
+    ("unknown_header.csv", "date,tokens\n2025-01-01,5\n",
+     'unknown_header.csv:1:1: expected the header of a known usage or cost export'),
+    ("truncated.csv", USAGE_CSV.read_text()[:-150],
+     "truncated.csv:5:6: num_model_requests: expected 24 fields as in the header (is the file truncated?), "
+     'got "5 fields"'),
+    ("not_a_number.csv", _usage_with("80992.0", "abc", line=5),
+     'not_a_number.csv:5:12: input_tokens: expected a whole non-negative number, got "abc"'),
+    ("negative.csv", _usage_with("10646.0", "-3.0", line=2),
+     'negative.csv:2:13: output_tokens: expected a whole non-negative number, got "-3.0"'),
+    ("fraction.csv", _usage_with("3.0", "2.5", line=3),
+     'fraction.csv:3:6: num_model_requests: expected a whole non-negative number, got "2.5"'),
+    ("impossible_time.csv", _usage_with("1735862400", "99999999999", line=5),
+     "impossible_time.csv:5:1: start_time: expected a Unix time in seconds between 2015 and 2100, "
+     'got "99999999999"'),
+    ("impossible_date.csv",
+     (GOOD / "claude_usage_2025-10.csv").read_text().replace("2025-10-02", "2025-02-30"),
+     'impossible_date.csv:4:1: usage_date_utc: expected a date such as 2025-10-31, got "2025-02-30"'),
+    ("euro.csv", COST_CSV.read_text().replace("0.34090000000000000,usd", "0.34090000000000000,eur"),
+     'euro.csv:5:6: amount_currency: expected usd (only US-dollar exports are supported), got "eur"'),
+    ("latin1.csv", USAGE_CSV.read_bytes().replace(b"gpt-5-mini", b"gpt-5-mini-caf\xe9"),
+     'latin1.csv:5:130: expected UTF-8 text (re-export the file as UTF-8), got "byte 0xE9"'),
+    ("latin1_header.csv", b"start_time,end_time,caf\xe9\n",
+     'latin1_header.csv:1:24: expected UTF-8 text (re-export the file as UTF-8), got "byte 0xE9"'),
+    ("empty.csv", "", "empty.csv:1:1: expected a usage or cost export, not an empty file"),
+    ("models_page.json", '{"object": "list", "data": [{"object": "model", "id": "gpt-4o"}]}',
+     "models_page.json:1:1: expected an OpenAI or Anthropic usage or cost page"),
+    ("truncated.json", (GOOD / "anthropic_usage_report.json").read_text()[:300],
+     "truncated.json:10:11: expected valid JSON (is the file truncated?)"),
+    ("negative.json", _json("anthropic_usage_report.json", '"output_tokens": 20', '"output_tokens": -20'),
+     "negative.json:23:11: data[0].results[1].output_tokens: "
+     'expected a whole non-negative number, got "-20"'),
+    ("bad_result.json", _json("openai_admin_pages.json", "organization.usage.embeddings.result",
+                              "organization.project"),
+     'bad_result.json:35:12: data[0].results[0].object: expected organization.usage.<kind>.result'),
+    ("yen.json", _json("anthropic_cost_report.json", '"currency": "USD"', '"currency": "JPY"'),
+     'yen.json:7:10: data[0].results[0].currency: expected USD, got "JPY"'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "content", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_input_is_refused_with_file_line_column_and_nothing_changes(
+    store, tmp_path, name, content, message
+):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    before = snapshot(store)
+    with pytest.raises(BadExportError) as e:
+        store.import_files([path])
+    assert str(e.value).startswith(message), str(e.value)
+    assert e.value.path.endswith(name) and e.value.line is not None
+    assert snapshot(store) == before
+
+
+def test_a_missing_path_is_refused(store, tmp_path):
+    with pytest.raises(BadExportError, match=r"expected an existing file, folder or \.zip archive"):
+        store.import_files([tmp_path / "nope.csv"])
+
+
+# --- schema, location, concurrency ------------------------------------------------------------------
+
+
+def test_default_db_path_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("LLM_COST_DB", str(tmp_path / "x" / "y.duckdb"))
+    assert default_db_path() == tmp_path / "x" / "y.duckdb"
+    monkeypatch.delenv("LLM_COST_DB")
+    assert default_db_path().name == "llm-cost.duckdb"
+
+
+def test_open_creates_the_parent_folder_and_the_schema(tmp_path):
+    s = Store.open(tmp_path / "deep" / "er" / "s.duckdb")
+    assert s.schema_version() == SCHEMA_VERSION
+    assert snapshot(s)["usage"] == []
+
+
+def test_migrating_from_an_older_schema_keeps_the_data(tmp_path):
+    path = tmp_path / "old.duckdb"
+    old = Store.open(path, schema_version=1)
+    assert old.schema_version() == 1
+    old.import_files([USAGE_CSV])
+    with old.reader() as con:
+        assert con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'credits'"
+        ).fetchone() == (0,)
+    migrated = Store.open(path)
+    assert migrated.schema_version() == SCHEMA_VERSION == MIGRATIONS[-1][0]
+    with migrated.reader() as con:
+        assert con.execute("SELECT count(*) FROM usage_effective").fetchone() == (3,)
+        assert con.execute("SELECT count(*) FROM credits").fetchone() == (0,)
+    assert [r[0] for r in snapshot(migrated)["schema_version"]] == [1, 2]
+
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    read_only = sys.argv[3] == "read"
+    con = duckdb.connect(sys.argv[1], read_only=read_only)
+    if not read_only:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("INSERT INTO labels VALUES ('project', 'proj_Alpha01', 'Support bot')")
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    if not read_only:
+        con.execute("COMMIT")
+    con.close()
+    """
+)
+
+
+def _hold(path: Path, seconds: float, mode: str = "write") -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path), str(seconds), mode], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_a_second_writer_waits_for_the_first_process_and_then_imports(tmp_path):
+    s = Store.open(tmp_path / "s.duckdb")
+    waits: list[str] = []
+    waiting = Store(s.path, lock_timeout=30, on_wait=waits.append)
+    holder = _hold(s.path, 1.0)
+    started = time.monotonic()
+    try:
+        (result,) = waiting.import_files([USAGE_CSV])
+    finally:
+        holder.wait(timeout=30)
+    assert time.monotonic() - started >= 0.5
+    assert waits == [BUSY_MESSAGE]
+    assert result.rows_inserted == 3
+    with s.reader() as con:  # the other process's write landed too: nothing was lost or corrupted
+        assert con.execute("SELECT name FROM labels").fetchall() == [("Support bot",)]
+
+
+def test_a_writer_waits_for_a_reader_in_another_process(tmp_path):
+    # The app reads with short read-only connections: the CLI waits for one instead of failing.
+    s = Store.open(tmp_path / "s.duckdb")
+    waits: list[str] = []
+    holder = _hold(s.path, 0.8, "read")
+    try:
+        (result,) = Store(s.path, on_wait=waits.append).import_files([USAGE_CSV])
+    finally:
+        holder.wait(timeout=30)
+    assert (waits, result.rows_inserted) == ([BUSY_MESSAGE], 3)
+
+
+def test_a_writer_gives_up_after_the_lock_timeout(tmp_path):
+    s = Store.open(tmp_path / "s.duckdb")
+    holder = _hold(s.path, 1.0)
+    try:
+        with pytest.raises(StoreBusyError, match="locked by another process"):
+            Store(s.path, lock_timeout=0.3, on_wait=lambda _: None).import_files([USAGE_CSV])
+    finally:
+        holder.wait(timeout=30)
+    assert snapshot(s)["imports"] == []
+
+
+def test_connections_are_short_lived(store):
+    # After any call the file is free: another process can open it for writing at once.
+    store.list_imports()
+    con = duckdb.connect(str(store.path))
+    con.close()
+
+
+def test_overlap_without_a_time_hint_is_merged_too(tmp_path):
+    # JSON pages carry no first/last-row hint: rows go in directly and overlaps are settled afterwards.
+    s = Store.open(tmp_path / "s.duckdb")
+    s.import_files([GOOD / "anthropic_cost_report.json"])
+    revised = tmp_path / "cost_report_revised.json"
+    revised.write_text((GOOD / "anthropic_cost_report.json").read_text().replace('"123.45"', '"200"'))
+    (result,) = s.import_files([revised])
+    assert (result.rows_inserted, result.rows_replaced, result.rows_unchanged) == (0, 1, 2)
+    with s.reader() as con:
+        assert con.execute("SELECT count(*), sum(amount_usd) FROM costs").fetchone() == (
+            3,
+            Decimal("2") + Decimal("0.000375") + Decimal("10"),
+        )
+
+
+def test_duplicates_in_a_file_that_overlaps_stored_rows(store, tmp_path):
+    lines = USAGE_CSV.read_text().splitlines()
+    dup = tmp_path / "dup_overlap.csv"
+    dup.write_text("\n".join([*lines, lines[1]]) + "\n")
+    (result,) = store.import_files([dup])
+    assert (result.rows_read, result.rows_inserted, result.rows_unchanged) == (5, 0, 3)
+    conflict = tmp_path / "conflict_overlap.csv"
+    conflict.write_text("\n".join([*lines, lines[1].replace("10646.0", "1.0")]) + "\n")
+    before = snapshot(store)
+    with pytest.raises(BadExportError, match="two different rows for the same bucket"):
+        store.import_files([conflict])
+    assert snapshot(store) == before
