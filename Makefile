@@ -25,6 +25,7 @@ venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
 run: venv
+	$(BIN)/llm-cost demo --if-empty
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: venv-dev

@@ -5,6 +5,7 @@ Bad input exits with code 2 and one message naming the file, line and column (as
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
@@ -18,7 +19,10 @@ import click
 
 from analytics import prices, tokens
 from analytics.estimate import BadInputError, compare, estimate_requests, format_minutes
+from analytics.formats import BadExportError
+from analytics.formats.generic_csv import GenericMapping
 from analytics.money import format_usd
+from analytics.store import Store, StoreBusyError
 
 BAD_INPUT = 2
 DEFAULT_PROVIDERS = ("openai", "anthropic")
@@ -40,6 +44,9 @@ def _bad_input_is_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
         ) as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(BAD_INPUT)
+        except StoreBusyError as error:  # not bad input: another process kept the store locked
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -435,6 +442,176 @@ def _price_json(price: prices.Price) -> dict[str, Any]:
         "source": price.source,
         "fallback": price.fallback,
     }
+
+
+# --- the store: import, imports, forget, demo --------------------------------------------------------
+
+db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The store file (default: $LLM_COST_DB, else your user data folder).",
+)
+
+
+def _open_store(db: Path | None) -> Store:
+    return Store.open(db, on_wait=lambda message: click.echo(message, err=True))
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _period(start: datetime | None, end: datetime | None) -> str:
+    if start is None or end is None:
+        return ""
+    return f"{start.date().isoformat()} .. {end.date().isoformat()}"
+
+
+def _generic_mapping(pairs: tuple[str, ...], provider: str | None) -> GenericMapping | None:
+    """Returns the column mapping given as FIELD=COLUMN pairs, or None when there are none."""
+    if not pairs:
+        return None
+    fields = {f.name for f in dataclasses.fields(GenericMapping)} - {"provider"}
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or field.strip() not in fields or not column:
+            raise click.BadParameter(
+                f"expected FIELD=COLUMN with FIELD one of {', '.join(sorted(fields))}, got {pair!r}",
+                param_hint="--map",
+            )
+        mapping[field.strip()] = column
+    if "date" not in mapping:
+        raise click.BadParameter("map the date column: --map date=COLUMN", param_hint="--map")
+    return GenericMapping(**mapping, provider=provider or "other")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@db_option
+@click.option(
+    "--map",
+    "mapping_pairs",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Read a CSV of another shape: which column holds date, model, input_tokens, output_tokens, "
+    "cached_input_tokens, requests, cost_usd, project, api_key (repeat).",
+)
+@click.option("--provider", help="Provider of a --map CSV's rows (e.g. mistral).")
+@json_option
+@_bad_input_is_exit_2
+def import_(
+    paths: tuple[Path, ...],
+    db: Path | None,
+    mapping_pairs: tuple[str, ...],
+    provider: str | None,
+    as_json: bool,
+) -> None:
+    """Import usage and cost exports: files, folders or .zip archives, in any supported format.
+
+    \b
+    llm-cost import ~/Downloads/completions_usage_2025-06-01_2025-06-30.csv
+    llm-cost import exports/ cost_report.json --db team.duckdb
+    llm-cost import spend.csv --map date=Day --map model=Model --map cost_usd=Cost --provider mistral
+
+    Each file is one transaction: a bad file changes nothing, and importing the same export again adds
+    nothing.
+    """
+    mapping = _generic_mapping(mapping_pairs, provider)
+    store = _open_store(db)
+    try:
+        results = store.import_files(paths, mapping=mapping)
+    except BadExportError as error:
+        for landed in error.imported:
+            click.echo(f"imported before the error: {landed.path}", err=True)
+        raise
+    if as_json:
+        _echo_json({"files": [r.as_dict() for r in results]})
+        return
+    rows = [
+        [
+            Path(r.path).name if "!" not in r.path else r.path.rsplit("/", 1)[-1],
+            r.format,
+            "" if r.import_id is None else str(r.import_id),
+            f"{r.rows_read:,}",
+            f"{r.rows_inserted:,}",
+            f"{r.rows_replaced:,}",
+            f"{r.rows_skipped:,}",
+            _period(r.period_start, r.period_end),
+            r.note or "",
+        ]
+        for r in results
+    ]
+    headers = ["file", "format", "id", "read", "inserted", "replaced", "skipped", "period (UTC)", "note"]
+    click.echo(_table(headers, rows, right=(2, 3, 4, 5, 6)))
+    click.echo(f"store: {store.path}")
+
+
+@main.command()
+@db_option
+@json_option
+@_bad_input_is_exit_2
+def imports(db: Path | None, as_json: bool) -> None:
+    """List what has been imported, newest first."""
+    store = _open_store(db)
+    listed = store.list_imports()
+    if as_json:
+        _echo_json([{k: _jsonable(v) for k, v in r.items()} for r in listed])
+        return
+    if not listed:
+        click.echo(f"Nothing imported yet into {store.path}. Try `llm-cost import FILE` or `llm-cost demo`.")
+        return
+    rows = [
+        [
+            str(r["import_id"]),
+            r["source_format"],
+            r["file_name"],
+            f"{r['rows_inserted']:,}",
+            f"{r['rows_replaced']:,}",
+            _period(r["period_start"], r["period_end"]),
+            r["imported_at"].strftime("%Y-%m-%d %H:%M UTC"),
+        ]
+        for r in listed
+    ]
+    headers = ["id", "format", "file", "inserted", "replaced", "period (UTC)", "imported at"]
+    click.echo(_table(headers, rows, right=(0, 3, 4)))
+
+
+@main.command()
+@click.argument("import_id", type=int)
+@db_option
+@_bad_input_is_exit_2
+def forget(import_id: int, db: Path | None) -> None:
+    """Remove one import's rows from the store (see `llm-cost imports` for ids)."""
+    try:
+        deleted = _open_store(db).forget(import_id)
+    except KeyError as error:
+        raise ValueError(error.args[0]) from None
+    click.echo(f"Forgot import {import_id}: {deleted:,} rows removed.")
+
+
+@main.command()
+@db_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the demo exports (default: a demo/ folder beside the store).",
+)
+@click.option("--days", type=click.IntRange(min=7, max=730), default=90, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds data.")
+@_bad_input_is_exit_2
+def demo(db: Path | None, out: Path | None, days: int, if_empty: bool) -> None:
+    """Fill the store with 90 days of a fictional organisation's exports (real OpenAI CSV formats)."""
+    from analytics import demo as demo_data
+
+    store = _open_store(db)
+    if if_empty and not store.is_empty():
+        click.echo(f"The store already holds data: {store.path}")
+        return
+    results = demo_data.load(store, out or store.path.parent / "demo", days=days)
+    for r in results:
+        click.echo(f"{Path(r.path).name}: {r.rows_inserted:,} rows inserted ({r.format})")
+    click.echo(f"Demo data is in {store.path}")
 
 
 if __name__ == "__main__":

@@ -351,6 +351,33 @@ class Store:
                 raise
         return deleted
 
+    # --- labels and state ---------------------------------------------------------------------------
+
+    LABEL_KINDS = ("project", "api_key", "user")
+
+    def set_labels(self, labels: Iterable[tuple[str, str, str]]) -> None:
+        """Stores (kind, id, name) names for ids the exports carry bare; a later name replaces an earlier."""
+        rows = list(labels)
+        for kind, _, name in rows:
+            if kind not in self.LABEL_KINDS:
+                raise ValueError(f"label kind must be one of {', '.join(self.LABEL_KINDS)}, got {kind!r}")
+            if not name.strip():
+                raise ValueError("a label needs a name")
+        with self.writer() as con:
+            con.executemany("INSERT OR REPLACE INTO labels VALUES (?, ?, ?)", rows)
+
+    def labels(self) -> dict[tuple[str, str], str]:
+        """Returns {(kind, id): name}."""
+        with self.reader() as con:
+            return {(k, i): n for k, i, n in con.execute("SELECT kind, id, name FROM labels").fetchall()}
+
+    def is_empty(self) -> bool:
+        """True when no usage or cost row has been imported yet."""
+        with self.reader() as con:
+            return not con.execute(
+                "SELECT EXISTS (SELECT 1 FROM usage) OR EXISTS (SELECT 1 FROM costs)"
+            ).fetchone()[0]
+
 
 # --- sources --------------------------------------------------------------------------------------
 
