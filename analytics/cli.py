@@ -10,7 +10,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -464,7 +464,8 @@ def _jsonable(value: Any) -> Any:
 def _period(start: datetime | None, end: datetime | None) -> str:
     if start is None or end is None:
         return ""
-    return f"{start.date().isoformat()} .. {end.date().isoformat()}"
+    # period_end is exclusive (the end of the last bucket); people read the last day covered.
+    return f"{start.date().isoformat()} .. {(end - timedelta(microseconds=1)).date().isoformat()}"
 
 
 def _generic_mapping(pairs: tuple[str, ...], provider: str | None) -> GenericMapping | None:

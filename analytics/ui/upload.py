@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -80,7 +81,8 @@ def _period(result: ImportResult) -> str:
 def _period_of(start, end) -> str:
     if start is None or end is None or pd.isna(start) or pd.isna(end):
         return ""
-    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+    # period_end is exclusive (the end of the last bucket); people read the last day covered.
+    return f"{start:%Y-%m-%d} – {end - timedelta(microseconds=1):%Y-%m-%d}"
 
 
 def _show_imports() -> None:
