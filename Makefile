@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 export LLM_COST_DB ?= $(CURDIR)/data/llm-cost.duckdb
 
-.PHONY: run test bench lint venv venv-dev clean
+.PHONY: run test bench lint notebooks venv venv-dev clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "llm-cost needs Python 3.11 or newer")'
@@ -37,6 +37,15 @@ $(VENV)/.installed-peers: pyproject.toml $(VENV)/.installed-dev
 
 bench: venv-dev $(VENV)/.installed-peers
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+$(VENV)/.installed-notebooks: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'
+	@touch $@
+
+# JupyterLab on the notebooks, against the same store as `make run` (filled with demo data if empty).
+notebooks: $(VENV)/.installed-notebooks
+	$(BIN)/llm-cost demo --if-empty
+	$(BIN)/jupyter lab notebooks/
 
 lint: venv-dev
 	$(BIN)/ruff check .

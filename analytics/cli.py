@@ -5,11 +5,12 @@ Bad input exits with code 2 and one message naming the file, line and column (as
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -129,6 +130,21 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequ
         ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """Yields a (done, total) callback drawing a progress bar on a terminal, and doing nothing elsewhere."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        yield update
 
 
 def _echo_json(value: Any) -> None:
@@ -279,7 +295,11 @@ def _echo_notes(notes: set[str], *, approximate: bool) -> None:
 
 @main.command("estimate-file")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--model", "-m", help="Model for requests that name none (required for a CSV of prompts).")
+@click.option(
+    "--model",
+    "-m",
+    help="Price every request as this model (needed for a CSV of prompts without a model column).",
+)
 @click.option(
     "--output-tokens", type=click.IntRange(min=0), help="Output tokens per request (default: max_tokens)."
 )
@@ -307,12 +327,7 @@ def estimate_file(
     llm-cost estimate-file batch_input.jsonl --tpm 2000000 --rpm 5000
     llm-cost estimate-file prompts.csv --model gpt-4o-mini --output-tokens 300
     """
-    with click.progressbar(length=0, label="Counting tokens", file=sys.stderr) as bar:
-
-        def on_progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-
+    with _progress("Counting tokens") as on_progress:
         result = estimate_requests(
             file,
             model=model,

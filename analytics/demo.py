@@ -201,3 +201,40 @@ def load(store: Store, folder: Path, *, end: date | None = None, days: int = 90)
     results = store.import_files(generate(folder, end=end, days=days))
     store.set_labels(labels())
     return results
+
+
+TICKET_WORDS = (
+    "invoice", "refund", "login", "password", "shipping", "delayed", "charged", "twice", "account", "locked",
+    "cancel", "upgrade", "plan", "export", "csv", "api", "key", "rate", "limit", "error", "timeout",
+    "webhook", "billing", "address", "tax", "receipt",
+)  # fmt: skip
+CLASSIFIER_PROMPT = (
+    "You are a support triage assistant for Northwind Analytics. Classify the customer's ticket into exactly "
+    "one of: billing, account, shipping, api, other. Reply with the category name only, in lower case."
+)
+
+
+def write_batch_input(path: Path, *, requests: int = 400, model: str = "gpt-4o-mini", seed: int = 11) -> Path:
+    """Writes an OpenAI Batch API input file: ticket triage requests sharing one system prompt."""
+    import json
+
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(requests):
+            ticket = " ".join(rng.choice(TICKET_WORDS) for _ in range(rng.randint(25, 220)))
+            body = {
+                "model": model,
+                "messages": [
+                    {"role": "system", "content": CLASSIFIER_PROMPT},
+                    {"role": "user", "content": f"Ticket #{1000 + i}: {ticket}"},
+                ],
+                "max_tokens": 5,
+            }
+            line = {
+                "custom_id": f"ticket-{1000 + i}",
+                "method": "POST",
+                "url": "/v1/chat/completions",
+                "body": body,
+            }
+            out.write(json.dumps(line) + "\n")
+    return path
