@@ -23,3 +23,22 @@ def test_estimator_prices_a_prompt_in_the_browser(streamlit_server: str, page):
     page.locator(
         '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
     ).first.wait_for()
+
+
+def test_estimator_sizes_a_batch_file_with_its_rate_limit_time(streamlit_server: str, page, fixtures):
+    page.goto(streamlit_server)
+    wait_for_script(page)
+    page.get_by_text("Batch file", exact=True).click()
+    wait_for_script(page)
+    tpm = page.get_by_label("TPM limit")
+    tpm.fill("100")
+    tpm.press("Enter")
+    wait_for_script(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        str(fixtures / "requests" / "batch_input.jsonl")
+    )
+    page.get_by_text("Least time under the rate limits").wait_for(timeout=60_000)
+    wait_for_script(page)
+    metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert metrics[0] == "4"  # requests
+    assert metrics[-1] == "2 min"  # 191 tokens of gpt-4o-mini at 100 TPM (models run side by side)

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from analytics import charts, prices, tokens
-from analytics.estimate import BadInputError, Estimate, compare, estimate_requests, format_minutes
+from analytics.estimate import (
+    BadInputError,
+    Estimate,
+    FileEstimate,
+    compare,
+    estimate_requests,
+    format_minutes,
+)
 from analytics.money import format_usd
 
 DEFAULT_MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1-mini"]
@@ -137,54 +144,72 @@ def _show_results(results: list[Estimate]) -> None:
         st.caption(f"Note: {note}")
 
 
-def _show_batch(models: list[str], at: object) -> None:
+def _show_batch(models: list[str], at: date) -> None:
     st.write(
         "Upload an OpenAI Batch API input file, a JSONL of request bodies, or a CSV with a `prompt` column."
     )
     upload = st.file_uploader("Batch file", type=["jsonl", "json", "csv", "tsv", "txt"], key="est_batch")
     c1, c2, c3 = st.columns(3)
-    output = c1.number_input(
-        "Output tokens per request (0 = max_tokens)", min_value=0, value=0, key="est_b_out"
-    )
+    output = c1.number_input("Output tokens per request (0: max_tokens)", min_value=0, key="est_b_out")
     tpm = c2.number_input("TPM limit", min_value=0, value=0, step=100_000, key="est_tpm")
     rpm = c3.number_input("RPM limit", min_value=0, value=0, step=100, key="est_rpm")
+    as_selected = st.checkbox(
+        "Price every request as each selected model (instead of the models the file names)", key="est_b_as"
+    )
     if upload is None:
         return
+    candidates: list[str | None] = list(models) if as_selected and models else [None]
+    options = {
+        "output_tokens": int(output) or None,
+        "tpm": int(tpm) or None,
+        "rpm": int(rpm) or None,
+        "at": at,
+    }
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / upload.name
+        path = Path(folder) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
         progress = st.progress(0.0, text="Counting tokens…")
         try:
-            result = estimate_requests(
-                path,
-                model=models[0] if models else None,
-                output_tokens=int(output) or None,
-                tpm=int(tpm) or None,
-                rpm=int(rpm) or None,
-                at=at,  # type: ignore[arg-type]
-                on_progress=lambda done, total: progress.progress(done / total, text=f"{done:,} / {total:,}"),
-            )
+            jobs = [
+                estimate_requests(
+                    path,
+                    model=model,
+                    on_progress=lambda done, total: progress.progress(done / total, f"{done:,} / {total:,}"),
+                    **options,
+                )
+                for model in candidates
+            ]
         except (BadInputError, tokens.UnknownModelError, prices.UnknownModelError, ValueError) as e:
-            progress.empty()
             st.error(str(e))
             return
-        progress.empty()
+        finally:
+            progress.empty()
+    _show_jobs(jobs)
+
+
+def _show_jobs(jobs: list[FileEstimate]) -> None:
+    totals = [total for job in jobs for total in job.models]
+    first = jobs[0]
     cols = st.columns(3)
-    cols[0].metric("Requests", f"{result.requests:,}")
-    cols[1].metric("Standard price", format_usd(result.standard_usd))
-    cols[2].metric("Batch price", format_usd(result.batch_usd))
-    if result.minutes_at_limit is not None:
-        st.metric("Least time under the rate limits", format_minutes(result.minutes_at_limit))
+    cols[0].metric("Requests", f"{first.requests:,}")
+    if len(jobs) == 1:
+        cols[1].metric("Standard price", format_usd(first.standard_usd))
+        cols[2].metric("Batch price", format_usd(first.batch_usd))
+        if first.minutes_at_limit is not None:
+            st.metric("Least time under the rate limits", format_minutes(first.minutes_at_limit))
     table = pd.DataFrame(
         {
-            "Model": [m.model for m in result.models],
-            "Requests": [m.requests for m in result.models],
-            "Input tokens": [m.input_tokens for m in result.models],
-            "Output tokens": [m.output_tokens for m in result.models],
-            "Standard": [format_usd(m.standard_usd) for m in result.models],
-            "Batch": [format_usd(m.batch_usd) for m in result.models],
+            "Model": [m.model for m in totals],
+            "Requests": [m.requests for m in totals],
+            "Input tokens": [m.input_tokens for m in totals],
+            "Output tokens": [m.output_tokens for m in totals],
+            "Standard": [format_usd(m.standard_usd) for m in totals],
+            "Batch": [format_usd(m.batch_usd) for m in totals],
+            "Least time": [
+                "" if m.minutes_at_limit is None else format_minutes(m.minutes_at_limit) for m in totals
+            ],
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
-    for note in sorted({n for m in result.models for n in m.notes}):
+    for note in sorted({n for m in totals for n in m.notes}):
         st.caption(f"Note: {note}")
