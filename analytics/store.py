@@ -68,26 +68,23 @@ SCHEMA_VERSION = 2
 BUSY_MESSAGE = "store is busy (locked by another process), waiting…"
 EXPORT_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl", ".zip"}
 
-_USAGE_DDL = ",\n".join(
-    f"{c} {t}"
-    for c, t in {
-        "provider": "VARCHAR NOT NULL",
-        "source_format": "VARCHAR NOT NULL",
-        "import_id": "BIGINT NOT NULL",
-        "record_key": "UHUGEINT NOT NULL",
-        **{c: t for c, t in USAGE_COLUMNS.items() if c != "provider"},
-    }.items()
-)
-_COSTS_DDL = ",\n".join(
-    f"{c} {t}"
-    for c, t in {
-        "provider": "VARCHAR NOT NULL",
-        "source_format": "VARCHAR NOT NULL",
-        "import_id": "BIGINT NOT NULL",
-        "record_key": "UHUGEINT NOT NULL",
-        **{c: t for c, t in COST_COLUMNS.items() if c != "provider"},
-    }.items()
-)
+
+def _fact_table_ddl(columns: dict[str, str]) -> str:
+    """Returns the column list of a fact table: bookkeeping columns, then the canonical ones."""
+    return ",\n".join(
+        f"{c} {t}"
+        for c, t in {
+            "provider": "VARCHAR NOT NULL",
+            "source_format": "VARCHAR NOT NULL",
+            "import_id": "BIGINT NOT NULL",
+            "record_key": "UHUGEINT NOT NULL",
+            **{c: t for c, t in columns.items() if c != "provider"},
+        }.items()
+    )
+
+
+_USAGE_DDL = _fact_table_ddl(USAGE_COLUMNS)
+_COSTS_DDL = _fact_table_ddl(COST_COLUMNS)
 
 
 def _effective_view(table: str) -> str:
