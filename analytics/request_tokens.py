@@ -32,16 +32,24 @@ REASONING_REPLY_PRIMING = 2
 # fixed preamble, and every tool call and result carries channel and content-type markers.
 HARMONY_ASSISTANT_EXTRA = 2
 HARMONY_TOOLS_PREAMBLE = 80
-HARMONY_TOOL_ROUND_EXTRA = 6  # per call and its result, on top of both messages
-HARMONY_RESPONSES_ROUND_EXTRA = 2  # the Responses API adds two more per round
+HARMONY_TOOL_ROUND_EXTRA = 7  # per call and its result, on top of both messages
+HARMONY_RESPONSES_ROUND_EXTRA = 1  # the Responses API adds one more per round
 
-# Tool definitions: `# Tools` section added to the first system message (or a system message of its own).
+# Tool definitions: `# Tools` section added to the first system message (or a system message of its own;
+# always its own on the Responses API). Nested objects are rendered inline without indentation.
 TOOLS_SECTION_ADJUST = -1  # the section costs one token less than its text
 TOOL_CHOICE_FORCED = 7  # a forced function costs this plus its name
 TOOL_CHOICE_NONE = 1
 # Tool calls: a call message costs one more than its text, and so does the result message.
 TOOL_CALL_EXTRA = 1
 TOOL_RESULT_EXTRA = 1
+# The Responses API (non-reasoning models) renders a function_call and its function_call_output without
+# that extra token.
+RESPONSES_TOOL_CALL_EXTRA = 0
+RESPONSES_TOOL_RESULT_EXTRA = 0
+# A function_call item that carries its item id (`fc_...`, as an earlier response returned it) costs three
+# tokens more than one sent with only its call_id (fitted: 15 rows of openai-agents / activeagent).
+RESPONSES_STORED_CALL_EXTRA = 3
 
 # json_schema response formats: `# Response Formats` section with the schema as compact JSON.
 RESPONSE_FORMAT_EXTRA = 4
@@ -53,9 +61,14 @@ STRICT_DROPPED_KEYS = frozenset(
 )
 
 # The Responses API renders the same sections a few tokens shorter than Chat Completions does.
-RESPONSES_TOOLS_ADJUST = -6  # non-reasoning models
+RESPONSES_TOOLS_ADJUST = -6  # non-reasoning models: exactly the `# Tools\n\n## functions\n\n` header
+# A parameters schema with a `title` is rendered with it as a comment (`// get_weather_args`); on the
+# Responses API that comment costs one token more than its text (fitted: 8 of 9 recorded rows).
+RESPONSES_PARAMETERS_TITLE_EXTRA = 1
+RESPONSES_REASONING_UNDESCRIBED = -1  # reasoning models: a function without a description costs one less
 RESPONSES_FORMAT_EXTRA = -3
 RESPONSES_REASONING_FORMAT_ADJUST = -1  # reasoning models, a format without tools
+RESPONSES_REASONING_FORMAT_WITH_TOOLS = 2  # reasoning models, a format next to function tools
 
 
 # Model families whose chat formatting the recorded counts confirm; others are counted with the nearest rules
@@ -161,8 +174,8 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
     sections = []
     for kind in body.get("builtin_tools") or ():
         counter.note(f"built-in tool {kind}: its hidden instructions are not counted")
-    if any(_has_nested_object(function.get("parameters") or {}) for function in functions):
-        counter.note("tool parameters with nested objects: rendering approximate")
+    if any(_nested_type_list(function.get("parameters") or {}) for function in functions):
+        counter.note("tool parameters with a type list inside a nested object: rendering not verified")
     if functions and counter.harmony and not counter.responses_api:
         counter.tokens += TOKENS_PER_MESSAGE + HARMONY_TOOLS_PREAMBLE
         counter.text("developer")
@@ -172,15 +185,22 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         counter.tokens += TOOLS_SECTION_ADJUST + _bare_first_property_adjustment(functions)
         if counter.responses_api and not counter.reasoning:
             counter.tokens += RESPONSES_TOOLS_ADJUST
+            titled = sum(bool((function.get("parameters") or {}).get("title")) for function in functions)
+            counter.tokens += RESPONSES_PARAMETERS_TITLE_EXTRA * titled
+        if counter.responses_api and counter.reasoning:
+            undescribed = sum(not function.get("description") for function in functions)
+            counter.tokens += RESPONSES_REASONING_UNDESCRIBED * undescribed
     if functions:
-        _count_tool_choice(counter, body.get("tool_choice", body.get("function_call")))
+        _count_tool_choice(counter, body.get("tool_choice", body.get("function_call")), functions)
     response_format = render_response_format(body.get("response_format"))
     if response_format:
         sections.append(response_format)
         counter.tokens += RESPONSES_FORMAT_EXTRA if counter.responses_api else RESPONSE_FORMAT_EXTRA
         counter.tokens += ANY_OF_EXTRA * response_format.count('"anyOf":')
-        if counter.responses_api and counter.reasoning and not functions:
-            counter.tokens += RESPONSES_REASONING_FORMAT_ADJUST
+        if counter.responses_api and counter.reasoning:
+            counter.tokens += (
+                RESPONSES_REASONING_FORMAT_WITH_TOOLS if functions else RESPONSES_REASONING_FORMAT_ADJUST
+            )
     if sections:
         _add_to_system_message(counter, messages, "\n\n".join(sections))
     call_names = {
@@ -196,7 +216,8 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
 def _add_to_system_message(counter: _Counter, messages: list[Mapping[str, Any]], section: str) -> None:
     """Appends `section` to the first system message, or counts it as a system message of its own."""
     index = next((i for i, m in enumerate(messages) if m.get("role") in ("system", "developer")), None)
-    if index is None or not isinstance(messages[index].get("content"), str):
+    # The Responses API never merges it into `instructions` or a system message: it is a message of its own.
+    if counter.responses_api or index is None or not isinstance(messages[index].get("content"), str):
         counter.tokens += TOKENS_PER_MESSAGE
         counter.text("system")
         counter.text(section)
@@ -211,8 +232,16 @@ def _chat_functions(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return list(body.get("functions") or [])
 
 
-def _count_tool_choice(counter: _Counter, choice: Any) -> None:
-    if counter.responses_api:  # the Responses API does not render tool_choice into the prompt
+def _count_tool_choice(counter: _Counter, choice: Any, functions: Sequence[Mapping[str, Any]]) -> None:
+    if counter.reasoning:  # reasoning models do not see tool_choice in the prompt
+        return
+    if counter.responses_api:
+        # The Responses API renders only a forced function: named, or "required" with a single function.
+        if choice == "required" and len(functions) == 1:
+            choice = {"name": functions[0].get("name", "")}
+        if isinstance(choice, Mapping) and choice.get("type", "function") == "function":
+            counter.tokens += TOOL_CHOICE_FORCED
+            counter.text(choice.get("name", ""))
         return
     if choice == "none":
         counter.tokens += TOOL_CHOICE_NONE
@@ -234,7 +263,8 @@ def _count_message(counter: _Counter, message: Mapping[str, Any], call_names: Ma
             call_names.get(message.get("tool_call_id", ""), "") if role == "tool" else message.get("name", "")
         )
         counter.text(f"functions.{name}")
-        counter.tokens += TOOL_RESULT_EXTRA
+        responses = counter.responses_api and not counter.reasoning
+        counter.tokens += RESPONSES_TOOL_RESULT_EXTRA if responses else TOOL_RESULT_EXTRA
     else:
         counter.text(role)
         if message.get("name"):
@@ -254,8 +284,13 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
         counter.text("assistant")
         _count_content(counter, message["content"])
     calls = [call.get("function") or {} for call in message["tool_calls"]]
+    if counter.responses_api and not counter.reasoning:
+        counter.tokens += RESPONSES_STORED_CALL_EXTRA * sum(
+            bool(call.get("stored")) for call in message["tool_calls"]
+        )
     if counter.harmony or len(calls) == 1:
-        extra = TOOL_CALL_EXTRA
+        responses = counter.responses_api and not counter.reasoning
+        extra = RESPONSES_TOOL_CALL_EXTRA if responses else TOOL_CALL_EXTRA
         if counter.harmony:
             extra = HARMONY_TOOL_ROUND_EXTRA + (HARMONY_RESPONSES_ROUND_EXTRA if counter.responses_api else 0)
         for call in calls:
@@ -327,8 +362,10 @@ def render_functions(functions: Sequence[Mapping[str, Any]]) -> str:
             f"// {line.strip()}" for line in (function.get("description") or "").splitlines() if line.strip()
         ]
         parameters = _resolve_refs(function.get("parameters") or {})
+        if parameters.get("title"):
+            lines.append(f"// {parameters['title']}")
         if parameters.get("properties"):
-            lines.append(f"type {function['name']} = (_: {_ts_type(parameters, '')}) => any;\n")
+            lines.append(f"type {function['name']} = (_: {_ts_type(parameters)}) => any;\n")
         else:
             lines.append(f"type {function['name']} = () => any;\n")
         blocks.append("\n".join(lines))
@@ -358,12 +395,12 @@ def _resolve_refs(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     return resolve(schema, 0) if definitions else schema
 
 
-def _ts_type(schema: Mapping[str, Any], indent: str) -> str:
+def _ts_type(schema: Mapping[str, Any]) -> str:
     kind = schema.get("type")
     if isinstance(kind, list):
         return " | ".join("number" if k == "integer" else str(k) for k in kind)
     if kind == "object" or "properties" in schema:
-        return _ts_object(schema, indent)
+        return _ts_object(schema)
     if kind == "string":
         values = [v for v in schema.get("enum") or () if isinstance(v, str)]
         return " | ".join(f'"{v}"' for v in values) if values else "string"
@@ -375,26 +412,34 @@ def _ts_type(schema: Mapping[str, Any], indent: str) -> str:
         return "null"
     variants = schema.get("anyOf") or schema.get("oneOf")
     if isinstance(variants, list) and variants:
-        return " | ".join(_ts_type(variant, indent) for variant in variants)
+        return " | ".join(_ts_type(variant) for variant in variants)
     if kind == "array":
-        return f"{_ts_type(schema['items'], indent)}[]" if "items" in schema else "Array<any>"
+        items = schema.get("items")
+        if not isinstance(items, Mapping):
+            return "Array<any>"
+        comment = items.get("description") or items.get("title")
+        if comment and (items.get("type") == "object" or "properties" in items):
+            # An array of objects whose item schema has a description (or title) wraps it in Array<...> with
+            # the description as a comment; without one it is `{...}[]` (the recorded counts show both).
+            return f"Array<\n// {comment}\n{_ts_type(items)}>"
+        return f"{_ts_type(items)}[]"
     return "any"
 
 
-def _ts_object(schema: Mapping[str, Any], indent: str) -> str:
-    out = "{\n"  # a nested object's description is rendered above its property only
+def _ts_object(schema: Mapping[str, Any]) -> str:
+    out = "{\n"  # nested objects are not indented; a description is rendered above its property only
     required = set(schema.get("required") or ())
     for key, prop in (schema.get("properties") or {}).items():
-        out += _property_comments(prop, indent)
+        out += _property_comments(prop)
         optional = "" if key in required else "?"
-        out += f"{indent}{key}{optional}: {_ts_type(prop, indent + '    ')},"
+        out += f"{key}{optional}: {_ts_type(prop)},"
         if "default" in prop:
             out += f" // {_default_comment(prop)}"
         out += "\n"
-    return out + f"{indent}}}"
+    return out + "}"
 
 
-def _property_comments(prop: Mapping[str, Any], indent: str) -> str:
+def _property_comments(prop: Mapping[str, Any]) -> str:
     lines = []
     if prop.get("title"):
         lines.append(prop["title"])
@@ -402,7 +447,7 @@ def _property_comments(prop: Mapping[str, Any], indent: str) -> str:
             lines.append("")  # harmony separates a title from the description with an empty comment line
     if prop.get("description"):
         lines.append(prop["description"])
-    return "".join(f"{indent}// {line}".rstrip(" ") + "\n" for line in lines)
+    return "".join(f"// {line}".rstrip(" ") + "\n" for line in lines)
 
 
 def _default_comment(prop: Mapping[str, Any]) -> str:
@@ -412,12 +457,18 @@ def _default_comment(prop: Mapping[str, Any]) -> str:
     return f"default: {json.dumps(default, separators=(',', ':'))}"
 
 
-def _has_nested_object(schema: Mapping[str, Any]) -> bool:
-    """Returns whether a parameters schema has an object (or array of objects) inside a property."""
+def _nested_type_list(schema: Mapping[str, Any], depth: int = 0) -> bool:
+    """Returns whether a nested object (or array item) of a parameters schema has a property whose `type` is a
+    list (`["string", "null"]`): the one nested shape whose recorded counts the rendering does not match."""
     for prop in (schema.get("properties") or {}).values():
-        inner = prop.get("items") if isinstance(prop.get("items"), Mapping) else prop
-        if "properties" in inner or "$ref" in inner or "anyOf" in inner:
+        if not isinstance(prop, Mapping):
+            continue
+        if depth > 0 and isinstance(prop.get("type"), list):
             return True
+        items = prop.get("items")
+        for inner in (prop, items) if isinstance(items, Mapping) else (prop,):
+            if inner.get("properties") and _nested_type_list(inner, depth + 1):
+                return True
     return False
 
 
@@ -605,7 +656,7 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
             messages.append({"role": item.get("role", "user"), "content": item.get("content")})
         elif kind == "function_call":
             function = {"name": item.get("name", ""), "arguments": item.get("arguments", "")}
-            call = {"id": item.get("call_id", ""), "function": function}
+            call = {"id": item.get("call_id", ""), "function": function, "stored": bool(item.get("id"))}
             if messages and messages[-1].get("role") == "assistant" and messages[-1].get("tool_calls"):
                 messages[-1]["tool_calls"].append(call)
             else:
