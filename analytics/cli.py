@@ -630,5 +630,639 @@ def demo(db: Path | None, out: Path | None, days: int, if_empty: bool) -> None:
     click.echo(f"Demo data is in {store.path}")
 
 
+# --- spend reports, budgets and alerts ---------------------------------------------------------------
+# (Imported here so the estimating commands above start without pandas; charts load only when drawn.)
+
+from analytics import budgets, reports  # noqa: E402
+
+CHECK_CROSSED = 3
+_CHART_SUFFIXES = (".png", ".svg", ".html", ".json")
+
+
+def _day_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(name, f"{name.strip('-')}_text", metavar="DATE", help=help_text)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected a date like 2026-11-30, got {value!r}", param_hint=option
+        ) from None
+
+
+def _this_month() -> date:
+    return datetime.now(UTC).date().replace(day=1)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _charts() -> Any:
+    from analytics import charts
+
+    return charts
+
+
+def _save_chart(chart: Any, path: Path) -> None:
+    if path.suffix.lower() not in _CHART_SUFFIXES:
+        raise click.BadParameter(
+            f"a chart file ends in {', '.join(_CHART_SUFFIXES)}, got {path.name!r}", param_hint="--chart"
+        )
+    chart.save(str(path))  # .png / .svg render offline through vl-convert
+
+
+def _days_json(frame: Any) -> list[dict[str, Any]]:
+    return [
+        {"date": d.isoformat(), "cost_usd": str(c), "basis": b}
+        for d, c, b in zip(frame["date"], frame["cost_usd"], frame["basis"], strict=True)
+    ]
+
+
+def _alert_label(alert: Any) -> str:
+    return "hard limit" if alert.kind == "hard_limit" else f"{alert.percent}%"
+
+
+def _echo_unpriced(unpriced: Sequence[str]) -> None:
+    if unpriced:
+        click.echo(f"Note: no price for {', '.join(unpriced)}: those tokens count as $0.", err=True)
+
+
+chart_option = click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save a chart: FILE.png, .svg, .html or .json.",
+)
+project_option = click.option("--project", help="One project: its id or label name.")
+
+
+@main.command()
+@click.option("--month", "month_text", metavar="YYYY-MM", help="Budget month (default: this UTC month).")
+@_day_option("--from", "First UTC day of a custom range (with --to).")
+@_day_option("--to", "Last UTC day of a custom range (with --from).")
+@click.option("--by", type=click.Choice(reports.DIMENSIONS), help="Split the daily cost by this dimension.")
+@project_option
+@chart_option
+@db_option
+@json_option
+@_bad_input_is_exit_2
+def report(
+    month_text: str | None,
+    from_text: str | None,
+    to_text: str | None,
+    by: str | None,
+    project: str | None,
+    chart: Path | None,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """Spend by day against the budget, with the month-end forecast and alerts.
+
+    \b
+    llm-cost report --month 2026-11
+    llm-cost report --from 2026-11-01 --to 2026-11-15 --by project --json
+    llm-cost report --chart november.png
+    """
+    store = _open_store(db)
+    start, end = _day(from_text, "--from"), _day(to_text, "--to")
+    if (start is None) != (end is None):
+        raise click.UsageError("give both --from and --to, or --month")
+    if start is not None and month_text:
+        raise click.UsageError("give --month or --from/--to, not both")
+    status = None
+    if start is None:
+        month = reports.parse_month(month_text) if month_text else _this_month()
+        status = reports.month_status(store, month, project=project, by=by)
+        days, unpriced = status.days, list(status.unpriced)
+        start, end = status.month, status.as_of
+    else:
+        days = reports.daily_spend(store, start, end, project=project)
+        unpriced = days.attrs["unpriced"]
+    if status is not None:
+        breakdown = status.breakdown
+    else:
+        breakdown = reports.daily_spend(store, start, end, by=by, project=project) if by else None
+    spent = sum(days["cost_usd"], Decimal(0))
+    basis = status.basis if status else (reports.combine_bases(days["basis"]) if len(days) else "estimated")
+    if chart is not None:
+        if breakdown is not None:
+            figure = _charts().spend_breakdown(breakdown, by)
+        else:
+            shown = days if status else days.assign(cumulative_usd=reports.running_total(days["cost_usd"]))
+            figure = _charts().month_spend(
+                shown,
+                budget_usd=status.budget_usd if status else None,
+                alert_thresholds=[(_alert_label(a), a.threshold_usd) for a in status.alerts]
+                if status
+                else (),
+                forecast=status.forecast.days if status else None,
+            )
+        _save_chart(figure, chart)
+    if as_json:
+        out: dict[str, Any] = {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "project": reports.resolve_project(store, project),
+            "spent_usd": str(spent),
+            "basis": basis,
+            "budget_usd": _money(status.budget_usd) if status else None,
+            "percent_used": _money(status.percent_used) if status else None,
+            "forecast_usd": _money(status.forecast.expected_usd) if status else None,
+            "forecast_low_usd": _money(status.forecast.low_usd) if status else None,
+            "forecast_high_usd": _money(status.forecast.high_usd) if status else None,
+            "runs_out_on": _jsonable(status.runs_out_on) if status else None,
+            "alerts": [
+                {
+                    "kind": a.kind,
+                    "percent": str(a.percent),
+                    "threshold_usd": str(a.threshold_usd),
+                    "crossed_on": _jsonable(a.crossed_on),
+                }
+                for a in (status.alerts if status else ())
+            ],
+            "days": _days_json(days),
+            "unpriced": unpriced,
+        }
+        if status:
+            out["month"] = status.month.strftime("%Y-%m")
+        if breakdown is not None:
+            out["breakdown"] = [
+                {
+                    "date": r["date"].isoformat(),
+                    by: r[by],
+                    "cost_usd": str(r["cost_usd"]),
+                    "basis": r["basis"],
+                }
+                for r in breakdown.to_dict("records")
+            ]
+        _echo_json(out)
+        return
+    _echo_unpriced(unpriced)
+    scope = f"project {reports.resolve_project(store, project)}" if project else "organization"
+    if status:
+        as_of = status.as_of.isoformat() if status.as_of >= status.month else "no data this month yet"
+        click.echo(f"{status.month:%B %Y}, {scope}, as of {as_of} (UTC)")
+    else:
+        click.echo(f"{start.isoformat()} .. {end.isoformat()}, {scope} (UTC)")
+    click.echo(f"Spent     {format_usd(spent)}  ({basis})")
+    if status:
+        if status.budget is not None:
+            click.echo(f"Budget    {format_usd(status.budget_usd)}  {status.percent_used}% used")
+        f = status.forecast
+        click.echo(
+            f"Forecast  {format_usd(f.expected_usd)} by month end "
+            f"(range {format_usd(f.low_usd)} .. {format_usd(f.high_usd)})"
+        )
+        if status.budget is not None:
+            runs_out = status.runs_out_on.isoformat() if status.runs_out_on else "not this month"
+            click.echo(f"Runs out  {runs_out} at this pace")
+            for a in status.alerts:
+                when = f"crossed {a.crossed_on.isoformat()}" if a.crossed_on else "not reached"
+                click.echo(f"Alert     {_alert_label(a):>10} ({format_usd(a.threshold_usd)}): {when}")
+        else:
+            click.echo("Budget    none set (llm-cost budget set AMOUNT)")
+    click.echo("")
+    if breakdown is not None:
+        totals: dict[str, Decimal] = {}
+        for key, cost in zip(breakdown[by], breakdown["cost_usd"], strict=True):
+            totals[key] = totals.get(key, Decimal(0)) + cost
+        rows = [[k, format_usd(v)] for k, v in sorted(totals.items(), key=lambda kv: -kv[1])]
+        click.echo(_table([by, "cost"], rows, right=(1,)))
+        return
+    running = reports.running_total(days["cost_usd"])
+    rows = [
+        [d.isoformat(), format_usd(c), b, format_usd(t)]
+        for d, c, b, t in zip(days["date"], days["cost_usd"], days["basis"], running, strict=True)
+    ]
+    click.echo(_table(["date", "cost", "basis", "to date"], rows, right=(1, 3)))
+
+
+@main.command()
+@_day_option("--from", "First UTC day (default: first day of this month).")
+@_day_option("--to", "Last UTC day (default: today).")
+@click.option("--model-map", "model_map", multiple=True, metavar="FROM=TO",
+              help="Price FROM's usage as TO, e.g. gpt-4o=gpt-4o-mini (repeatable).")  # fmt: skip
+@click.option("--tier", type=click.Choice(prices.TIERS), help="Price every request in this tier.")
+@click.option("--cached-share", type=click.FloatRange(0, 1), metavar="0..1",
+              help="Share of input tokens read from cache (at least; never less than actual).")  # fmt: skip
+@project_option
+@db_option
+@json_option
+@_bad_input_is_exit_2
+def whatif(
+    from_text: str | None,
+    to_text: str | None,
+    model_map: tuple[str, ...],
+    tier: str | None,
+    cached_share: float | None,
+    project: str | None,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """Re-price a period's real usage under other choices and show the saving per project.
+
+    \b
+    llm-cost whatif --from 2026-11-01 --to 2026-11-20 --model-map gpt-4o=gpt-4o-mini --tier batch
+    """
+    start = _day(from_text, "--from") or _this_month()
+    end = _day(to_text, "--to") or datetime.now(UTC).date()
+    share = None if cached_share is None else Decimal(str(cached_share))
+    result = reports.what_if(
+        _open_store(db), start, end, model_map=reports.parse_model_map(model_map), tier=tier,
+        cached_share=share, project=project,
+    )  # fmt: skip
+    if as_json:
+        _echo_json(
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "model_map": result.model_map,
+                "tier": tier,
+                "cached_share": _money(share),
+                "basis": "estimated",
+                "projects": [
+                    {
+                        "project": r.project,
+                        "actual_usd": str(r.actual_usd),
+                        "scenario_usd": str(r.scenario_usd),
+                        "saving_usd": str(r.saving_usd),
+                    }
+                    for r in result.projects.itertuples()
+                ],
+                "actual_usd": str(result.actual_usd),
+                "scenario_usd": str(result.scenario_usd),
+                "saving_usd": str(result.saving_usd),
+                "unpriced": list(result.unpriced),
+            }
+        )
+        return
+    _echo_unpriced(result.unpriced)
+    rows = [
+        [r.project, format_usd(r.actual_usd), format_usd(r.scenario_usd), format_usd(r.saving_usd)]
+        for r in result.projects.itertuples()
+    ]
+    rows.append(["total", format_usd(result.actual_usd), format_usd(result.scenario_usd),
+                 format_usd(result.saving_usd)])  # fmt: skip
+    click.echo(f"{start.isoformat()} .. {end.isoformat()} (UTC), token estimates at the dated prices")
+    click.echo(_table(["project", "as run", "what if", "saving"], rows, right=(1, 2, 3)))
+
+
+@main.command()
+@_day_option("--from", "First UTC day (default: the first billed day).")
+@_day_option("--to", "Last UTC day (default: the last billed day).")
+@click.option("--tolerance", type=click.FloatRange(min=0), default=5.0, show_default=True, metavar="PCT",
+              help="Flag differences beyond this percent of the bill.")  # fmt: skip
+@click.option("--all", "show_all", is_flag=True, help="List every row, not only the flagged ones.")
+@project_option
+@chart_option
+@db_option
+@json_option
+@_bad_input_is_exit_2
+def reconcile(
+    from_text: str | None,
+    to_text: str | None,
+    tolerance: float,
+    show_all: bool,
+    project: str | None,
+    chart: Path | None,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """Compare the bill with the token-estimated cost per day and model.
+
+    \b
+    llm-cost reconcile --from 2026-11-01 --to 2026-11-18 --tolerance 2 --json
+    """
+    frame = reports.reconcile(
+        _open_store(db), _day(from_text, "--from"), _day(to_text, "--to"),
+        tolerance_pct=Decimal(str(tolerance)), project=project,
+    )  # fmt: skip
+    if chart is not None:
+        _save_chart(_charts().reconciliation(frame), chart)
+    if as_json:
+        _echo_json(
+            [
+                {
+                    "date": r.date.isoformat(),
+                    "provider": r.provider,
+                    "model": r.model,
+                    "billed_usd": str(r.billed_usd),
+                    "estimated_usd": str(r.estimated_usd),
+                    "diff_usd": str(r.diff_usd),
+                    "diff_pct": _money(r.diff_pct),
+                    "flagged": bool(r.flagged),
+                }
+                for r in frame.itertuples()
+            ]
+        )
+        return
+    if frame.empty:
+        click.echo("No billed days to reconcile: import a cost export first.")
+        return
+    shown = frame if show_all else frame[frame["flagged"]]
+    billed, estimated = sum(frame["billed_usd"], Decimal(0)), sum(frame["estimated_usd"], Decimal(0))
+    click.echo(
+        f"{frame['date'].min().isoformat()} .. {frame['date'].max().isoformat()}: "
+        f"billed {format_usd(billed)}, "
+        f"estimated {format_usd(estimated)}, {int(frame['flagged'].sum())} of {len(frame)} rows beyond "
+        f"{tolerance:g}%"
+    )
+    if len(shown):
+        rows = [
+            [r.date.isoformat(), r.model or "(all)", format_usd(r.billed_usd), format_usd(r.estimated_usd),
+             format_usd(r.diff_usd), "" if r.diff_pct is None else f"{r.diff_pct}%", "!" if r.flagged else ""]
+            for r in shown.itertuples()
+        ]  # fmt: skip
+        click.echo(
+            _table(["date", "model", "billed", "estimated", "diff", "diff %", ""], rows, right=(2, 3, 4, 5))
+        )
+
+
+@main.command()
+@_day_option("--from", "First UTC day to check (default: 60 days before --to).")
+@_day_option("--to", "Last UTC day to check (default: the last day with data).")
+@click.option("--threshold", type=click.FloatRange(min=0), default=3.5, show_default=True,
+              help="Robust z-score at or above which a day is flagged.")  # fmt: skip
+@project_option
+@db_option
+@json_option
+@_bad_input_is_exit_2
+def anomalies(
+    from_text: str | None, to_text: str | None, threshold: float, project: str | None, db: Path | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """List days far above their trailing 28-day norm, with the model, project and key that drove them."""
+    store = _open_store(db)
+    span = reports.data_range(store)
+    end = _day(to_text, "--to") or (span[1] if span else datetime.now(UTC).date())
+    start = _day(from_text, "--from") or end - timedelta(days=60)
+    found = reports.anomalies(store, start, end, threshold=threshold, project=project)
+    if as_json:
+        _echo_json(
+            [
+                {
+                    "date": a.date.isoformat(),
+                    "cost_usd": str(a.cost_usd),
+                    "expected_usd": str(a.expected_usd),
+                    "score": a.score,
+                    "basis": a.basis,
+                    "drivers": {k: {"name": n, "excess_usd": str(x)} for k, (n, x) in a.drivers.items()},
+                }
+                for a in found
+            ]
+        )
+        return
+    if not found:
+        click.echo(f"No anomalies {start.isoformat()} .. {end.isoformat()}.")
+        return
+    rows = [
+        [a.date.isoformat(), format_usd(a.cost_usd), format_usd(a.expected_usd), f"{a.score:g}",
+         "; ".join(f"{k} {n} (+{format_usd(x)})" for k, (n, x) in a.drivers.items())]
+        for a in found
+    ]  # fmt: skip
+    click.echo(_table(["date", "cost", "usual", "score", "drivers"], rows, right=(1, 2, 3)))
+
+
+@main.group("budget")
+def budget_group() -> None:
+    """Monthly budgets with alert thresholds, and prepaid credit."""
+
+
+@budget_group.command("set")
+@click.argument("amount", type=Decimal, metavar="USD")
+@project_option
+@click.option("--alert-at", default="50,80,100", show_default=True, metavar="PCTS",
+              help="Comma-separated percents of the budget to alert at.")  # fmt: skip
+@click.option("--hard-limit", type=Decimal, metavar="USD", help="A second, hard line (e.g. 600 for 500).")
+@db_option
+@_bad_input_is_exit_2
+def budget_set(amount: Decimal, project: str | None, alert_at: str, hard_limit: Decimal | None,
+               db: Path | None) -> None:  # fmt: skip
+    """Set the monthly budget of the organisation or of one project.
+
+    \b
+    llm-cost budget set 500 --alert-at 50,80,100 --hard-limit 600
+    llm-cost budget set 120 --project "Research agents"
+    """
+    try:
+        percents = [int(p) for p in alert_at.split(",") if p.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected percents like 50,80,100, got {alert_at!r}",
+                                 param_hint="--alert-at") from None  # fmt: skip
+    store = _open_store(db)
+    scope = reports.resolve_project(store, project) or budgets.ORG
+    saved = budgets.set_budget(store, amount, scope=scope, alert_percents=percents, hard_limit_usd=hard_limit)
+    limit = f", hard limit {format_usd(saved.hard_limit_usd)}" if saved.hard_limit_usd is not None else ""
+    click.echo(
+        f"Budget for {scope}: {format_usd(saved.monthly_usd)} a month, alerts at "
+        f"{', '.join(f'{p}%' for p in saved.alert_percents)}{limit}."
+    )
+
+
+@budget_group.command("show")
+@db_option
+@json_option
+@_bad_input_is_exit_2
+def budget_show(db: Path | None, as_json: bool) -> None:
+    """Show budgets with this month's use, and prepaid credit balances."""
+    store = _open_store(db)
+    month = _this_month()
+    statuses = [
+        reports.month_status(store, month, project=None if b.scope == budgets.ORG else b.scope, budget=b)
+        for b in budgets.list_budgets(store)
+    ]
+    credits = reports.credit_status(store)
+    if as_json:
+        _echo_json(
+            {
+                "budgets": [
+                    {
+                        "scope": s.scope,
+                        "monthly_usd": str(s.budget_usd),
+                        "alert_percents": list(s.budget.alert_percents),
+                        "hard_limit_usd": _money(s.budget.hard_limit_usd),
+                        "month": s.month.strftime("%Y-%m"),
+                        "spent_usd": str(s.spent_usd),
+                        "percent_used": _money(s.percent_used),
+                        "forecast_usd": str(s.forecast.expected_usd),
+                    }
+                    for s in statuses
+                ],
+                "credits": [_credit_json(c) for c in credits],
+            }
+        )
+        return
+    if not statuses and not credits:
+        click.echo("No budget or credit set. Try `llm-cost budget set 500`.")
+        return
+    if statuses:
+        rows = [
+            [s.scope, format_usd(s.budget_usd), ",".join(map(str, s.budget.alert_percents)),
+             format_usd(s.budget.hard_limit_usd) if s.budget.hard_limit_usd is not None else "",
+             format_usd(s.spent_usd), f"{s.percent_used}%", format_usd(s.forecast.expected_usd)]
+            for s in statuses
+        ]  # fmt: skip
+        click.echo(f"Budgets, {month:%B %Y}:")
+        click.echo(_table(["scope", "monthly", "alerts %", "hard limit", "spent", "used", "forecast"], rows,
+                          right=(1, 3, 4, 5, 6)))  # fmt: skip
+    for c in credits:
+        click.echo(_credit_line(c))
+
+
+def _credit_json(c: Any) -> dict[str, Any]:
+    return {
+        "credit_id": c.credit.credit_id,
+        "amount_usd": str(c.credit.amount_usd),
+        "starts_on": c.credit.starts_on.isoformat(),
+        "expires_on": _jsonable(c.credit.expires_on),
+        "as_of": c.as_of.isoformat(),
+        "used_usd": str(c.used_usd),
+        "balance_usd": str(c.balance_usd),
+        "runs_out_on": _jsonable(c.runs_out_on),
+        "left_at_expiry_usd": _money(c.left_at_expiry_usd),
+    }
+
+
+def _credit_line(c: Any) -> str:
+    expiry = c.credit.expires_on.isoformat() if c.credit.expires_on else "never"
+    line = (
+        f"Credit #{c.credit.credit_id}: {format_usd(c.credit.amount_usd)}, expires {expiry}; "
+        f"{format_usd(c.balance_usd)} left on {c.as_of.isoformat()}"
+    )
+    if c.runs_out_on is not None:
+        return f"{line}; runs out {c.runs_out_on.isoformat()} at this pace (before it expires)"
+    if c.left_at_expiry_usd is not None:
+        return f"{line}; expires first, with {format_usd(c.left_at_expiry_usd)} unused at this pace"
+    return f"{line}; nothing is drawing on it"
+
+
+@budget_group.command("credit")
+@click.argument("amount", type=Decimal, metavar="USD")
+@_day_option("--expires", "UTC day the credit expires (exclusive).")
+@_day_option("--starts", "UTC day the credit starts (default: today).")
+@click.option("--note", help="A note, e.g. the invoice number.")
+@db_option
+@json_option
+@_bad_input_is_exit_2
+def budget_credit(amount: Decimal, expires_text: str | None, starts_text: str | None, note: str | None,
+                  db: Path | None, as_json: bool) -> None:  # fmt: skip
+    """Record prepaid credit; show the balance left and when it runs out at the current pace.
+
+    \b
+    llm-cost budget credit 250 --expires 2027-02-01
+    """
+    store = _open_store(db)
+    added = budgets.add_credit(store, amount, starts_on=_day(starts_text, "--starts"),
+                               expires_on=_day(expires_text, "--expires"), note=note)  # fmt: skip
+    status = next(c for c in reports.credit_status(store) if c.credit.credit_id == added.credit_id)
+    if as_json:
+        _echo_json(_credit_json(status))
+        return
+    click.echo(_credit_line(status))
+
+
+@main.command()
+@click.option("--month", "month_text", metavar="YYYY-MM", help="Budget month (default: this UTC month).")
+@project_option
+@click.option(
+    "--notify",
+    "targets",
+    multiple=True,
+    metavar="URL",
+    help="On a crossed threshold: POST to a webhook URL, or e-mail via smtp://host:port.",
+)
+@click.option("--to", "recipients", multiple=True, metavar="ADDR", help="E-mail recipient (for smtp://).")
+@click.option(
+    "--from-address", default=None, metavar="ADDR", help="E-mail sender (default: llm-cost@localhost)."
+)
+@db_option
+@json_option
+@_bad_input_is_exit_2
+def check(
+    month_text: str | None,
+    project: str | None,
+    targets: tuple[str, ...],
+    recipients: tuple[str, ...],
+    from_address: str | None,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """Exit 3 when a budget threshold is crossed this month (0 otherwise); for cron and CI.
+
+    \b
+    llm-cost check --notify https://hooks.slack.com/services/...
+    llm-cost check --notify smtp://localhost:25 --to finance@example.com
+    """
+    from analytics import notify
+
+    for target in targets:
+        if target.lower().startswith("smtp") and not recipients:
+            raise click.BadParameter("an smtp:// target needs --to ADDR", param_hint="--notify")
+    store = _open_store(db)
+    month = reports.parse_month(month_text) if month_text else _this_month()
+    chosen = budgets.list_budgets(store)
+    if project:
+        scope = reports.resolve_project(store, project)
+        chosen = [b for b in chosen if b.scope == scope]
+    if not chosen:
+        raise ValueError("no budget set" + (f" for project {project}" if project else "")
+                         + "; set one with `llm-cost budget set AMOUNT`")  # fmt: skip
+    statuses = [
+        reports.month_status(store, month, project=None if b.scope == budgets.ORG else b.scope, budget=b)
+        for b in chosen
+    ]
+    crossed = [s for s in statuses if s.crossed]
+    if as_json:
+        _echo_json(
+            [
+                {
+                    "scope": s.scope,
+                    "month": s.month.strftime("%Y-%m"),
+                    "spent_usd": str(s.spent_usd),
+                    "budget_usd": str(s.budget_usd),
+                    "percent_used": str(s.percent_used),
+                    "crossed": [
+                        {
+                            "kind": a.kind,
+                            "percent": str(a.percent),
+                            "threshold_usd": str(a.threshold_usd),
+                            "crossed_on": a.crossed_on.isoformat(),
+                        }
+                        for a in s.crossed
+                    ],
+                }
+                for s in statuses
+            ]
+        )
+    else:
+        for s in statuses:
+            if not s.crossed:
+                click.echo(f"OK {s.scope}: {format_usd(s.spent_usd)} of {format_usd(s.budget_usd)} "
+                           f"({s.percent_used}%) in {s.month:%Y-%m}, no threshold crossed")  # fmt: skip
+            for a in s.crossed:
+                click.echo(f"CROSSED {s.scope}: {_alert_label(a)} of {format_usd(s.budget_usd)} "
+                           f"({format_usd(a.threshold_usd)}) since {a.crossed_on.isoformat()}; "
+                           f"spent {format_usd(s.spent_usd)} ({s.percent_used}%)")  # fmt: skip
+    if not crossed:
+        return
+    for s in crossed:
+        subject, body = notify.alert_text(s)
+        for target in targets:
+            try:
+                notify.send(
+                    target, subject, body, to=recipients, sender=from_address or notify.DEFAULT_SENDER
+                )
+            except notify.NotifyError as error:
+                click.echo(f"Error: {error}", err=True)
+                sys.exit(1)
+            if not as_json:
+                click.echo(f"Notified {target}")
+    sys.exit(CHECK_CROSSED)
+
+
 if __name__ == "__main__":
     main()

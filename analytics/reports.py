@@ -1,0 +1,964 @@
+"""Spend reports over the store: daily spend, breakdowns, month status against a budget, forecast,
+prepaid credit, anomalies, what-if re-pricing and reconciliation.
+
+**Cost basis.** A day's cost for a provider is what its cost export billed when one covers that day (any
+cost row of the provider that UTC day), otherwise the day's tokens priced at the price in force that day
+(cached input, cache writes, batch / flex / priority tier, long context). Token rows are priced in SQL by
+joining a small price table (`prices.price_table` for the models present) — never row by row in Python.
+Every figure carries its basis: `billed`, `estimated`, or `mixed` (both kinds added up).
+
+Reports read the `usage_effective` / `costs_effective` views, so organisation-level and per-project rows
+are never added together. Money is Decimal (DECIMAL(38,12) in DuckDB); all days are UTC.
+
+Breakdowns by model and project use the bill's own columns (OpenAI cost line items name the model). The
+bill has no user, service tier or (usually) API key: for those, a billed day's amount per project is split
+in proportion to the token-estimated cost of each key that day, and keeps the `billed` basis.
+
+Speed: usage is summed per (day, model, tier, key) before it is priced, so only a few thousand groups meet
+the price table (`benchmarks/bench_reports.py`: 10M rows). Most of the remaining time is the views' anti-join.
+
+Long-context prices apply to a request whose input exceeds the threshold. Claude exports name the side
+(`context_window` "> 200k"); other buckets sum many requests, so one is priced long when its *average*
+request input exceeds the threshold (and never when it has no request count).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics import prices
+from analytics.budgets import ORG, Budget, Credit, get_budget, list_credits
+from analytics.store import Store
+
+BASES = ("billed", "estimated", "mixed")
+DIMENSIONS = ("model", "project", "api_key", "user", "service_tier")
+_LABEL_KIND = {"project": "project", "api_key": "api_key", "user": "user"}
+_USAGE_KEY = {
+    "model": "model",
+    "project": "project_id",
+    "api_key": "api_key_id",
+    "user": "user_id",
+    "service_tier": "tier",
+}
+# Dimensions the bill itself carries; the others are split from the bill by estimated shares.
+_COST_KEY = {"model": "model", "project": "project_id"}
+NONE_LABEL = "(none)"
+CENT_12 = Decimal("1e-12")
+FORECAST_WINDOW_DAYS = 28
+
+_TIER_SQL = """CASE WHEN batch OR service_tier = 'batch' THEN 'batch'
+    WHEN service_tier = 'flex' THEN 'flex' WHEN service_tier = 'priority' THEN 'priority'
+    ELSE 'standard' END"""
+
+_PRICES_CTE = """_prices AS (
+    SELECT model, tier, CAST(valid_from AS DATE) AS valid_from, CAST(valid_to AS DATE) AS valid_to,
+           CAST(input_per_mtok AS DECIMAL(38,12)) AS input,
+           CAST(output_per_mtok AS DECIMAL(38,12)) AS output,
+           CAST(cached_input_per_mtok AS DECIMAL(38,12)) AS cached_input,
+           CAST(cache_write_5m_per_mtok AS DECIMAL(38,12)) AS cache_write,
+           CAST(long_context_threshold AS BIGINT) AS long_threshold,
+           CAST(long_input_per_mtok AS DECIMAL(38,12)) AS long_input,
+           CAST(long_output_per_mtok AS DECIMAL(38,12)) AS long_output,
+           CAST(long_cached_input_per_mtok AS DECIMAL(38,12)) AS long_cached_input
+    FROM _price_frame)"""
+
+
+# ---------------------------------------------------------------- SQL building blocks
+
+
+def _usage_cte(project: str | None, *, model: str = "model", tier: str = _TIER_SQL) -> str:
+    where = " AND project_id = $project" if project else ""
+    return f"""_usage AS (
+    SELECT provider, CAST(period_start AS DATE) AS day, model, {model} AS price_model,
+           project_id, api_key_id, user_id, {tier} AS tier, coalesce(requests, 0) AS requests,
+           coalesce(input_tokens, 0) AS input_tokens, coalesce(cached_input_tokens, 0) AS cached,
+           coalesce(cache_write_tokens, 0) AS cache_write, coalesce(output_tokens, 0) AS output_tokens,
+           details
+    FROM usage_effective WHERE period_start >= $start AND period_start < $stop{where})"""
+
+
+def _priced_cte(
+    name: str = "_priced", *, source: str = "_usage", cached: str = "u.cached", prices_alias: str = "p"
+) -> str:
+    """Usage rows with `micro_cost`: USD x 1,000,000 (summed first, scaled once; exact DECIMAL)."""
+    p = prices_alias
+    long = (
+        f"(CASE WHEN u.details->>'context_window' IS NOT NULL AND u.price_model = u.model"
+        f" THEN starts_with(u.details->>'context_window', '>')"
+        f" ELSE {p}.long_threshold IS NOT NULL AND u.requests > 0"
+        f" AND u.input_tokens > {p}.long_threshold * u.requests END)"
+    )
+    input_rate = f"CASE WHEN {long} THEN coalesce({p}.long_input, {p}.input) ELSE {p}.input END"
+    output_rate = f"CASE WHEN {long} THEN coalesce({p}.long_output, {p}.output) ELSE {p}.output END"
+    cached_rate = f"coalesce(CASE WHEN {long} THEN {p}.long_cached_input END, {p}.cached_input, {input_rate})"
+    write_rate = f"coalesce({p}.cache_write, {input_rate})"
+    return f"""{name} AS (
+    SELECT u.*, {p}.model IS NOT NULL AS priced,
+           (u.input_tokens - ({cached}) - u.cache_write) * {input_rate} + ({cached}) * {cached_rate}
+             + u.cache_write * {write_rate} + u.output_tokens * {output_rate} AS micro_cost
+    FROM {source} u LEFT JOIN _prices {p} ON {p}.model = u.price_model AND {p}.tier = u.tier
+         AND {p}.valid_from <= u.day AND u.day < {p}.valid_to)"""
+
+
+def _summed_priced_cte(keys: tuple[str, ...], long_flag: str) -> str:
+    """`_priced`: usage summed per (provider, day, model, tier, `keys`, long-context side), then priced.
+
+    Summing first prices a few thousand groups instead of every row (rates are constant within a group);
+    `long_flag` (from `_register_prices`) decides the long-context side per row, before summing.
+    """
+    base = ("provider", "day", "model", "price_model", "tier")
+    columns = ", ".join(dict.fromkeys([*base, *keys]))
+    long = "u.is_long"
+    input_rate = f"CASE WHEN {long} THEN coalesce(p.long_input, p.input) ELSE p.input END"
+    output_rate = f"CASE WHEN {long} THEN coalesce(p.long_output, p.output) ELSE p.output END"
+    cached_rate = f"coalesce(CASE WHEN {long} THEN p.long_cached_input END, p.cached_input, {input_rate})"
+    write_rate = f"coalesce(p.cache_write, {input_rate})"
+    return f"""_sums AS (
+    SELECT {columns}, {long_flag} AS is_long,
+           CAST(sum(input_tokens - cached - cache_write) AS BIGINT) AS uncached,
+           CAST(sum(cached) AS BIGINT) AS cached, CAST(sum(cache_write) AS BIGINT) AS cache_write,
+           CAST(sum(output_tokens) AS BIGINT) AS output_tokens
+    FROM _usage GROUP BY ALL),
+_priced AS (
+    SELECT u.*, p.model IS NOT NULL AS priced,
+           u.uncached * {input_rate} + u.cached * {cached_rate} + u.cache_write * {write_rate}
+             + u.output_tokens * {output_rate} AS micro_cost
+    FROM _sums u LEFT JOIN _prices p ON p.model = u.price_model AND p.tier = u.tier
+         AND p.valid_from <= u.day AND u.day < p.valid_to)"""
+
+
+def _long_flag(frame: pd.DataFrame) -> str:
+    """Returns SQL deciding, per usage row, whether it is priced at the long-context rates.
+
+    A row whose export names its context window (Claude: `> 200k`) says so itself; otherwise a row whose
+    average request input exceeds the model's threshold is long; a row without a request count is not.
+    """
+    rows = frame[frame["long_context_threshold"].notna()]
+    if rows.empty:
+        return "false"
+
+    def quoted(text: object) -> str:
+        return "'" + str(text).replace("'", "''") + "'"
+
+    cases = " ".join(
+        f"WHEN price_model = {quoted(r.model)} AND tier = {quoted(r.tier)}"
+        f" AND day >= DATE {quoted(r.valid_from)} AND day < DATE {quoted(r.valid_to)}"
+        f" THEN input_tokens > {int(r.long_context_threshold)} * requests"
+        for r in rows.itertuples()
+    )
+    # Claude exports say which side of the threshold a row is on; otherwise judge the average request.
+    return f"""(CASE WHEN details->>'context_window' IS NOT NULL
+            THEN starts_with(details->>'context_window', '>')
+        WHEN requests > 0 THEN (CASE {cases} ELSE false END) ELSE false END)"""
+
+
+_COVERED_CTE = """_covered AS (
+    SELECT DISTINCT provider, CAST(period_start AS DATE) AS day FROM costs_effective
+    WHERE period_start >= $start AND period_start < $stop)"""
+
+
+def _params(start: date, end: date, project: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"start": _midnight(start), "stop": _midnight(end + timedelta(days=1))}
+    if project:
+        params["project"] = project
+    return params
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _register_prices(
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    end: date,
+    project: str | None,
+    *,
+    extra_models: tuple[str, ...] = (),
+    tiers_sql: str = _TIER_SQL,
+) -> tuple[list[str], str]:
+    """Registers `_price_frame` for the models used in start..end.
+
+    Returns the 'model (tier)' pairs left unpriced, and the SQL of the long-context flag (`_long_flag`).
+    """
+    # The raw table (a superset of the view's models) spares the view's anti-join on this small query.
+    where = " AND project_id = $project" if project else ""
+    used = con.execute(
+        f"SELECT DISTINCT model, {tiers_sql} AS tier FROM usage "
+        f"WHERE period_start >= $start AND period_start < $stop{where}",
+        _params(start, end, project),
+    ).fetchall()
+    frames = []
+    unknown: set[str] = set()
+    for model in dict.fromkeys([*(m for m, _ in used if m), *extra_models]):
+        try:
+            frames.append(prices.price_table([model], start, end))
+        except prices.UnknownModelError:
+            unknown.add(model)
+    frame = pd.concat(frames, ignore_index=True) if frames else prices.price_table([], start, end)
+    con.register("_price_frame", frame)
+    priced = set(zip(frame["model"], frame["tier"], strict=True))
+    unpriced = sorted(f"{m} ({t})" for m, t in used if m is None or m in unknown or (m, t) not in priced)
+    return unpriced, _long_flag(frame)
+
+
+# ---------------------------------------------------------------- daily spend
+
+
+def daily_spend(
+    store: Store,
+    start: date,
+    end: date,
+    *,
+    by: str | None = None,
+    project: str | None = None,
+) -> pd.DataFrame:
+    """Returns the cost of each UTC day start..end: columns `date`, [`by`], `cost_usd` (Decimal), `basis`.
+
+    Without `by`, every day of the range has a row (0 on days without usage). `by` is one of `DIMENSIONS`;
+    ids are shown by their label names. `project` (an id or a label name) keeps one project.
+    `frame.attrs["unpriced"]` lists models (tier) whose tokens had no price and so count as 0.
+    """
+    if end < start:
+        raise ValueError(f"the report range ends ({end}) before it starts ({start})")
+    if by is not None and by not in DIMENSIONS:
+        raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(DIMENSIONS)}")
+    totals, breakdown = _daily(store, start, end, by, resolve_project(store, project))
+    return totals if breakdown is None else breakdown
+
+
+def _daily(
+    store: Store, start: date, end: date, by: str | None, project_id: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Returns (every day's total, the breakdown by `by` or None), both with `attrs["unpriced"]`.
+
+    A breakdown by a dimension the bill carries (model, project) adds up exactly to the totals, so the
+    totals are summed from it (one pass over the usage); split bills are totalled by their own pass.
+    """
+    with store.reader() as con:
+        unpriced, long_flag = _register_prices(con, start, end, project_id)
+        parts = _spend(con, start, end, by, project_id, long_flag)
+        if by is not None and by not in _COST_KEY:
+            totals = _spend(con, start, end, None, project_id, long_flag)
+        elif by is not None:
+            totals = parts.groupby("date", as_index=False, sort=True).agg(
+                cost_usd=("cost_usd", "sum"), basis=("basis", combine_bases)
+            )
+        else:
+            totals = parts
+    days = pd.DataFrame({"date": [start + timedelta(days=i) for i in range((end - start).days + 1)]})
+    totals = days.merge(totals[["date", "cost_usd", "basis"]], on="date", how="left")
+    totals["cost_usd"] = [Decimal(0) if pd.isna(c) else c for c in totals["cost_usd"]]
+    totals["basis"] = totals["basis"].fillna("estimated")
+    totals.attrs["unpriced"] = unpriced
+    if by is None:
+        return totals, None
+    breakdown = parts.rename(columns={"key": by})
+    breakdown[by] = _label(store, by, breakdown[by])
+    breakdown = breakdown.groupby(["date", by], as_index=False, sort=True).agg(
+        cost_usd=("cost_usd", "sum"), basis=("basis", combine_bases)
+    )
+    breakdown.attrs["unpriced"] = unpriced
+    return totals, breakdown.reset_index(drop=True)
+
+
+def _spend(
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    end: date,
+    by: str | None,
+    project: str | None,
+    long_flag: str,
+) -> pd.DataFrame:
+    """Returns rows (date, key, cost_usd, basis); key is NULL without a breakdown."""
+    usage_key = "NULL" if by is None else _USAGE_KEY[by]
+    keys = () if by is None else (_USAGE_KEY[by],) if by in _COST_KEY else ("project_id", _USAGE_KEY[by])
+    params = _params(start, end, project)
+    project_where = " AND project_id = $project" if project else ""
+    head = f"WITH {_usage_cte(project)}, {_PRICES_CTE}, {_summed_priced_cte(keys, long_flag)}, {_COVERED_CTE}"
+    estimated = f"""SELECT day, {usage_key} AS key, 'estimated' AS src, sum(micro_cost) * 0.000001 AS cost
+        FROM _priced u ANTI JOIN _covered c ON u.provider = c.provider AND u.day = c.day GROUP BY ALL"""
+    if by is None or by in _COST_KEY:
+        cost_key = "NULL" if by is None else _COST_KEY[by]
+        billed = f"""SELECT CAST(period_start AS DATE) AS day, {cost_key} AS key, 'billed' AS src,
+                sum(amount_usd) AS cost
+            FROM costs_effective WHERE period_start >= $start AND period_start < $stop{project_where}
+            GROUP BY ALL"""
+        return _arrow(
+            con,
+            f"""{head} SELECT day AS date, key, CAST(sum(cost) AS DECIMAL(38,12)) AS cost_usd,
+                    {_BASIS_SQL} AS basis
+                FROM ({estimated} UNION ALL {billed}) GROUP BY day, key ORDER BY day, key""",
+            params,
+        )
+    # Split each billed (day, provider, project) by the estimated share of each key that day.
+    frames = _arrow(
+        con,
+        f"""{head}, _est AS ({estimated}),
+            _shares AS (SELECT u.day, u.provider, u.project_id, {usage_key} AS key, sum(micro_cost) AS weight
+                FROM _priced u SEMI JOIN _covered c ON u.provider = c.provider AND u.day = c.day
+                GROUP BY ALL),
+            _bills AS (SELECT CAST(period_start AS DATE) AS day, provider, project_id, sum(amount_usd) AS cost
+                FROM costs_effective WHERE period_start >= $start AND period_start < $stop{project_where}
+                GROUP BY ALL)
+            SELECT 'estimated' AS part, day, NULL AS provider, NULL AS project_id, key,
+                   CAST(cost AS DECIMAL(38,18)) AS amount
+            FROM _est
+            UNION ALL
+            SELECT 'share', day, provider, project_id, key, CAST(weight AS DECIMAL(38,18)) FROM _shares
+            UNION ALL
+            SELECT 'bill', day, provider, project_id, NULL, CAST(cost AS DECIMAL(38,18)) FROM _bills""",
+        params,
+    )
+    rows: list[tuple[date, Any, Decimal, str]] = []
+    for r in frames[frames["part"] == "estimated"].itertuples():
+        rows.append((r.day, r.key, r.amount, "estimated"))
+    shares = frames[frames["part"] == "share"]
+    weights: dict[tuple, list[tuple[Any, Decimal]]] = {}
+    for r in shares.itertuples():
+        weights.setdefault((r.day, r.provider, r.project_id), []).append((r.key, r.amount))
+    for r in frames[frames["part"] == "bill"].itertuples():
+        parts = weights.get((r.day, r.provider, r.project_id), [])
+        total = sum((w for _, w in parts), Decimal(0))
+        if not total:
+            rows.append((r.day, None, r.amount, "billed"))
+            continue
+        for key, weight in parts:
+            rows.append((r.day, key, r.amount * weight / total, "billed"))
+    out = pd.DataFrame(rows, columns=["date", "key", "cost_usd", "basis"])
+    if out.empty:
+        return out
+    out["key"] = out["key"].astype(object).where(out["key"].notna(), None)
+    out = out.groupby(["date", "key"], as_index=False, sort=True, dropna=False).agg(
+        cost_usd=("cost_usd", "sum"), basis=("basis", combine_bases)
+    )
+    out["cost_usd"] = [c.quantize(CENT_12) for c in out["cost_usd"]]
+    return out
+
+
+_BASIS_SQL = """CASE WHEN bool_and(src = 'billed') THEN 'billed'
+    WHEN bool_and(src = 'estimated') THEN 'estimated' ELSE 'mixed' END"""
+
+
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    # Via Arrow, DECIMAL stays Decimal (DuckDB's .df() would give float64).
+    return con.sql(sql, params=params).to_arrow_table().to_pandas()
+
+
+def combine_bases(bases: pd.Series) -> str:
+    """Returns the one basis all figures share, else `mixed`."""
+    kinds = set(bases)
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def _label(store: Store, by: str, keys: pd.Series) -> list[str]:
+    kind = _LABEL_KIND.get(by)
+    names = store.labels() if kind else {}
+    return [
+        NONE_LABEL
+        if key is None or (isinstance(key, float) and pd.isna(key))
+        else names.get((kind, key), key)
+        for key in keys
+    ]
+
+
+def resolve_project(store: Store, project: str | None) -> str | None:
+    """Returns the project id for an id or a label name (names as set with labels; ids pass through)."""
+    if not project:
+        return None
+    for (kind, id_), name in store.labels().items():
+        if kind == "project" and name == project:
+            return id_
+    return project
+
+
+def data_range(store: Store) -> tuple[date, date] | None:
+    """Returns the first and last UTC day with usage or cost rows, or None for an empty store."""
+    with store.reader() as con:
+        first, last = con.execute(
+            # The raw tables have the same buckets as the *_effective views (which only choose between
+            # organisation and project rows of a bucket), and min/max over them skips the views' anti-join.
+            """SELECT min(d), max(d) FROM (
+                SELECT CAST(min(period_start) AS DATE) d FROM usage
+                UNION ALL SELECT CAST(max(period_start) AS DATE) FROM usage
+                UNION ALL SELECT CAST(min(period_start) AS DATE) FROM costs
+                UNION ALL SELECT CAST(max(period_start) AS DATE) FROM costs)"""
+        ).fetchone()
+    return None if first is None else (first, last)
+
+
+# ---------------------------------------------------------------- month status and forecast
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One budget line: an alert percent (or the hard limit) and the day month-to-date spend reached it."""
+
+    kind: str  # "alert" or "hard_limit"
+    percent: Decimal
+    threshold_usd: Decimal
+    crossed_on: date | None
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Month-end spend at the weekday run rate: `expected`, and `low`-`high` from the weekdays' min-max."""
+
+    expected_usd: Decimal
+    low_usd: Decimal
+    high_usd: Decimal
+    days: pd.DataFrame = field(repr=False)  # date, expected_usd, low_usd, high_usd for days after as_of
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    """Where a budget month stands on `as_of` (the last day with data, or the month end)."""
+
+    month: date  # first day of the month
+    as_of: date
+    scope: str
+    spent_usd: Decimal
+    basis: str
+    budget: Budget | None
+    percent_used: Decimal | None
+    forecast: Forecast
+    runs_out_on: (
+        date | None
+    )  # the day spend reaches the budget (actual or at this pace); None: not this month
+    alerts: tuple[Alert, ...]
+    days: pd.DataFrame = field(repr=False)  # date, cost_usd, basis, cumulative_usd: month start..as_of
+    unpriced: tuple[str, ...] = ()
+    breakdown: pd.DataFrame | None = field(default=None, repr=False)  # as daily_spend(by=...), month days
+
+    @property
+    def budget_usd(self) -> Decimal | None:
+        return None if self.budget is None else self.budget.monthly_usd
+
+    @property
+    def crossed(self) -> tuple[Alert, ...]:
+        """The alerts reached this month, in order."""
+        return tuple(a for a in self.alerts if a.crossed_on is not None)
+
+
+def parse_month(text: str) -> date:
+    """Returns the first day of a `YYYY-MM` month."""
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        raise ValueError(f"a month is written YYYY-MM (e.g. 2026-11), got {text!r}") from None
+
+
+def month_end(month: date) -> date:
+    """Returns the last day of `month`'s month."""
+    first_next = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first_next - timedelta(days=1)
+
+
+def month_status(
+    store: Store,
+    month: date,
+    *,
+    as_of: date | None = None,
+    project: str | None = None,
+    budget: Budget | None = None,
+    by: str | None = None,
+) -> MonthStatus:
+    """Returns spend to date, budget use, forecast, run-out day and alerts for the month containing `month`.
+
+    `as_of` defaults to the last day with data in the store (capped to the month end), so an export that
+    lags by a day does not read as a zero day. The budget defaults to the one stored for the project
+    (or the organisation when no project is given). `by` also splits the month's days by a dimension
+    (`breakdown`), in the same pass over the usage for model and project.
+    """
+    first = month.replace(day=1)
+    last = month_end(first)
+    project_id = resolve_project(store, project)
+    if as_of is None:
+        span = data_range(store)
+        as_of = min(last, span[1]) if span else first - timedelta(days=1)
+        as_of = max(as_of, first - timedelta(days=1))
+    if budget is None:
+        budget = get_budget(store, project_id or ORG)
+    history_start = min(first, as_of - timedelta(days=FORECAST_WINDOW_DAYS - 1))
+    if by is not None and by not in DIMENSIONS:
+        raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(DIMENSIONS)}")
+    series, breakdown = _daily(store, history_start, max(as_of, history_start), by, project_id)
+    if breakdown is not None:
+        breakdown = breakdown[(breakdown["date"] >= first) & (breakdown["date"] <= as_of)].reset_index(
+            drop=True
+        )
+    unpriced = tuple(series.attrs.get("unpriced", ()))
+    series = series[series["date"] <= as_of]
+    days = series[series["date"] >= first].reset_index(drop=True)
+    cumulative = running_total(days["cost_usd"])
+    days = days.assign(cumulative_usd=cumulative)
+    spent = cumulative[-1] if cumulative else Decimal(0)
+    history = series[series["date"] > as_of - timedelta(days=FORECAST_WINDOW_DAYS)]
+    history = history[history["date"] >= _first_data_day(store, project_id, history_start)]
+    forecast = weekday_forecast(history, as_of + timedelta(days=1), last, spent=spent)
+    alerts = _alerts(budget, days) if budget else ()
+    return MonthStatus(
+        month=first,
+        as_of=as_of,
+        scope=project_id or ORG,
+        spent_usd=spent,
+        basis=combine_bases(days["basis"]) if len(days) else "estimated",
+        budget=budget,
+        percent_used=(spent * 100 / budget.monthly_usd).quantize(Decimal("0.01")) if budget else None,
+        forecast=forecast,
+        runs_out_on=_runs_out(budget.monthly_usd, days, forecast.days) if budget else None,
+        alerts=alerts,
+        days=days,
+        unpriced=unpriced,
+        breakdown=breakdown,
+    )
+
+
+def _first_data_day(store: Store, project: str | None, default: date) -> date:
+    where = "WHERE project_id = $project" if project else ""
+    with store.reader() as con:
+        (first,) = con.execute(
+            f"SELECT CAST(min(period_start) AS DATE) FROM usage {where}",  # same buckets as the view
+            {"project": project} if project else {},
+        ).fetchone()
+    return first or default
+
+
+def running_total(values: pd.Series) -> list[Decimal]:
+    """Returns the running sums of Decimal `values`."""
+    out: list[Decimal] = []
+    total = Decimal(0)
+    for value in values:
+        total += value
+        out.append(total)
+    return out
+
+
+def weekday_forecast(history: pd.DataFrame, start: date, end: date, *, spent: Decimal) -> Forecast:
+    """Returns spend by `end`: `spent` plus, for each day start..end, the mean of `history`'s same weekday.
+
+    `history` has `date`, `cost_usd` (usually the last 28 days: four samples per weekday). A weekday with
+    no sample uses all of history. Low / high add each weekday's smallest / largest sample instead.
+    """
+    by_weekday: dict[int, list[Decimal]] = {}
+    for day, cost in zip(history["date"], history["cost_usd"], strict=True):
+        by_weekday.setdefault(day.weekday(), []).append(cost)
+    everything = [c for costs in by_weekday.values() for c in costs] or [Decimal(0)]
+    rows = []
+    day = start
+    while day <= end:
+        sample = by_weekday.get(day.weekday(), everything)
+        mean = (sum(sample, Decimal(0)) / len(sample)).quantize(CENT_12)
+        rows.append((day, mean, min(sample), max(sample)))
+        day += timedelta(days=1)
+    frame = pd.DataFrame(rows, columns=["date", "expected_usd", "low_usd", "high_usd"])
+    return Forecast(
+        expected_usd=spent + sum(frame["expected_usd"], Decimal(0)),
+        low_usd=spent + sum(frame["low_usd"], Decimal(0)),
+        high_usd=spent + sum(frame["high_usd"], Decimal(0)),
+        days=frame,
+    )
+
+
+def _alerts(budget: Budget, days: pd.DataFrame) -> tuple[Alert, ...]:
+    lines = [("alert", Decimal(p), budget.monthly_usd * p / 100) for p in budget.alert_percents]
+    if budget.hard_limit_usd is not None:
+        percent = (budget.hard_limit_usd * 100 / budget.monthly_usd).quantize(Decimal("0.01"))
+        lines.append(("hard_limit", percent, budget.hard_limit_usd))
+    out = []
+    for kind, percent, threshold in lines:
+        reached = days[[c >= threshold for c in days["cumulative_usd"]]]
+        out.append(Alert(kind, percent, threshold, None if reached.empty else reached["date"].iloc[0]))
+    return tuple(out)
+
+
+def _runs_out(budget_usd: Decimal, days: pd.DataFrame, ahead: pd.DataFrame) -> date | None:
+    total = Decimal(0)
+    for day, cost in zip(days["date"], days["cost_usd"], strict=True):
+        total += cost
+        if total >= budget_usd:
+            return day
+    for day, cost in zip(ahead["date"], ahead["expected_usd"], strict=True):
+        total += cost
+        if total >= budget_usd:
+            return day
+    return None
+
+
+# ---------------------------------------------------------------- prepaid credit
+
+
+@dataclass(frozen=True)
+class CreditStatus:
+    """A prepaid credit on `as_of`: used, left, and when it runs out at the weekday pace or expires."""
+
+    credit: Credit
+    as_of: date
+    used_usd: Decimal
+    balance_usd: Decimal
+    runs_out_on: date | None  # None: it expires first, or nothing is being spent
+    left_at_expiry_usd: Decimal | None  # balance forfeited at expiry at this pace; None if it runs out first
+
+    @property
+    def expires_first(self) -> bool:
+        return self.left_at_expiry_usd is not None
+
+
+def credit_status(store: Store, *, as_of: date | None = None, horizon_days: int = 1096) -> list[CreditStatus]:
+    """Returns each credit's balance on `as_of` (default: last day with data) and its run-out day.
+
+    The organisation's daily cost draws on the credits in force that day, the one expiring first first.
+    Beyond `as_of` the weekday run rate of the last 28 days is projected, for at most `horizon_days`.
+    """
+    credits = list_credits(store)
+    span = data_range(store)
+    if not credits:
+        return []
+    if as_of is None:
+        as_of = span[1] if span else datetime.now(UTC).date()
+    first = min(c.starts_on for c in credits)
+    history_start = min(first, as_of - timedelta(days=FORECAST_WINDOW_DAYS - 1))
+    series = daily_spend(store, history_start, max(as_of, history_start))
+    balance = {c.credit_id: c.amount_usd for c in credits}
+    ran_out: dict[int, date] = {}
+
+    def draw(day: date, cost: Decimal) -> None:
+        active = [c for c in credits if c.starts_on <= day and (c.expires_on is None or day < c.expires_on)]
+        for credit in sorted(active, key=lambda c: (c.expires_on or date.max, c.credit_id)):
+            if cost <= 0:
+                break
+            if balance[credit.credit_id] <= 0:
+                continue
+            taken = min(cost, balance[credit.credit_id])
+            balance[credit.credit_id] -= taken
+            cost -= taken
+            if balance[credit.credit_id] == 0:
+                ran_out[credit.credit_id] = day
+
+    for day, cost in zip(series["date"], series["cost_usd"], strict=True):
+        if day >= first:
+            draw(day, cost)
+    now = dict(balance)
+    history = series[series["date"] > as_of - timedelta(days=FORECAST_WINDOW_DAYS)]
+    if span:
+        history = history[history["date"] >= span[0]]
+    ahead = weekday_forecast(
+        history, as_of + timedelta(days=1), as_of + timedelta(days=horizon_days), spent=0
+    )
+    left_at_expiry: dict[int, Decimal] = {}
+    for day, cost in zip(ahead.days["date"], ahead.days["expected_usd"], strict=True):
+        for c in credits:
+            if c.expires_on == day and c.credit_id not in ran_out:
+                left_at_expiry[c.credit_id] = balance[c.credit_id]
+        draw(day, cost)
+        if all(c.credit_id in ran_out or c.credit_id in left_at_expiry for c in credits):
+            break
+    for c in credits:
+        if c.expires_on is not None and c.expires_on <= as_of and c.credit_id not in ran_out:
+            left_at_expiry[c.credit_id] = now[c.credit_id]
+    return [
+        CreditStatus(
+            credit=c,
+            as_of=as_of,
+            used_usd=c.amount_usd - now[c.credit_id],
+            balance_usd=now[c.credit_id],
+            runs_out_on=ran_out.get(c.credit_id),
+            left_at_expiry_usd=left_at_expiry.get(c.credit_id),
+        )
+        for c in credits
+    ]
+
+
+# ---------------------------------------------------------------- anomalies
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """A day far above its trailing norm, with what drove it: {dimension: (name, excess USD)}."""
+
+    date: date
+    cost_usd: Decimal
+    expected_usd: Decimal  # the trailing median
+    score: float  # robust z-score: (cost - median) / (1.4826 x MAD)
+    basis: str
+    drivers: dict[str, tuple[str, Decimal]]
+
+
+def anomalies(
+    store: Store,
+    start: date,
+    end: date,
+    *,
+    window: int = FORECAST_WINDOW_DAYS,
+    min_history: int = 7,
+    threshold: float = 3.5,
+    project: str | None = None,
+) -> list[Anomaly]:
+    """Returns the days start..end whose cost has a robust z-score of `threshold` or more over the
+    previous `window` days (median and MAD; days before the first data are not counted).
+
+    The MAD is floored at 5% of the median, so a perfectly flat history does not flag every cent.
+    """
+    project_id = resolve_project(store, project)
+    span = data_range(store)
+    if span is None:
+        return []
+    lead = start - timedelta(days=window)
+    series = daily_spend(store, lead, end, project=project_id)
+    series = series[series["date"] >= span[0]].reset_index(drop=True)
+    flagged: list[tuple[date, Decimal, Decimal, float, str]] = []
+    for i, (day, cost, basis) in enumerate(
+        zip(series["date"], series["cost_usd"], series["basis"], strict=True)
+    ):
+        if day < start:
+            continue
+        trailing = [c for d, c in zip(series["date"][:i], series["cost_usd"][:i], strict=True)
+                    if d >= day - timedelta(days=window)]  # fmt: skip
+        if len(trailing) < min_history:
+            continue
+        median = statistics.median(trailing)
+        mad = statistics.median(abs(c - median) for c in trailing)
+        scale = max(mad * Decimal("1.4826"), median * Decimal("0.05"), Decimal("1e-9"))
+        score = float((cost - median) / scale)
+        if score >= threshold:
+            flagged.append((day, cost, median, score, basis))
+    if not flagged:
+        return []
+    drivers = {
+        dim: daily_spend(store, lead, end, by=dim, project=project_id)
+        for dim in ("model", "project", "api_key")
+    }
+    out = []
+    for day, cost, median, score, basis in flagged:
+        found = {dim: _driver(frame, dim, day, window) for dim, frame in drivers.items()}
+        out.append(Anomaly(day, cost, median, round(score, 2), basis, {k: v for k, v in found.items() if v}))
+    return out
+
+
+def _driver(frame: pd.DataFrame, dim: str, day: date, window: int) -> tuple[str, Decimal] | None:
+    """Returns the key whose cost on `day` rose most above its own trailing median (missing days = 0)."""
+    trailing_days = [day - timedelta(days=k) for k in range(1, window + 1)]
+    best: tuple[str, Decimal] | None = None
+    for key, group in frame.groupby(dim):
+        costs = dict(zip(group["date"], group["cost_usd"], strict=True))
+        median = statistics.median(costs.get(d, Decimal(0)) for d in trailing_days)
+        excess = costs.get(day, Decimal(0)) - median
+        if excess > 0 and (best is None or excess > best[1]):
+            best = (str(key), excess)
+    return best
+
+
+# ---------------------------------------------------------------- what-if
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A period's real usage priced as it ran and under another choice; savings per project and total.
+
+    Both sides are token estimates at the dated prices, so the saving compares like with like.
+    """
+
+    start: date
+    end: date
+    model_map: dict[str, str]
+    tier: str | None
+    cached_share: Decimal | None
+    projects: pd.DataFrame  # project, actual_usd, scenario_usd, saving_usd (Decimal)
+    actual_usd: Decimal
+    scenario_usd: Decimal
+    saving_usd: Decimal
+    unpriced: tuple[str, ...] = ()
+
+
+def parse_model_map(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Returns {from: to} for `a=b` strings (several may be joined by commas)."""
+    out: dict[str, str] = {}
+    for pair in (p.strip() for text in pairs for p in text.split(",")):
+        source, sep, target = pair.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise ValueError(f"a model map is written from=to (e.g. gpt-4o=gpt-4o-mini), got {pair!r}")
+        out[source.strip()] = target.strip()
+    return out
+
+
+def what_if(
+    store: Store,
+    start: date,
+    end: date,
+    *,
+    model_map: Mapping[str, str] | None = None,
+    tier: str | None = None,
+    cached_share: Decimal | None = None,
+    project: str | None = None,
+) -> WhatIf:
+    """Returns the usage of start..end re-priced with models swapped (`model_map`, matched by resolved
+    model, so `gpt-4o` covers `gpt-4o-2024-08-06`), every request in `tier`, and at least `cached_share`
+    of input tokens read from cache (never less than actually were).
+    """
+    if end < start:
+        raise ValueError(f"the what-if range ends ({end}) before it starts ({start})")
+    model_map = dict(model_map or {})
+    if tier is not None and tier not in prices.TIERS:
+        raise ValueError(f"unknown tier {tier!r}; expected one of {', '.join(prices.TIERS)}")
+    if cached_share is not None and not Decimal(0) <= Decimal(cached_share) <= 1:
+        raise ValueError(f"the cached-input share is between 0 and 1, got {cached_share}")
+    wanted = {prices.resolve_model(k)[1]: v for k, v in model_map.items()}
+    for target in model_map.values():
+        prices.resolve_model(target)  # an unknown target is the user's error: say so now
+    project_id = resolve_project(store, project)
+    params = _params(start, end, project_id)
+    with store.reader() as con:
+        models = [m for (m,) in con.execute(
+            f"WITH {_usage_cte(project_id)} SELECT DISTINCT model FROM _usage WHERE model IS NOT NULL", params
+        ).fetchall()]  # fmt: skip
+        mapping = {}
+        for model in models:
+            try:
+                canonical = prices.resolve_model(model)[1]
+            except prices.UnknownModelError:
+                continue
+            if canonical in wanted:
+                mapping[model] = wanted[canonical]
+        con.register(
+            "_model_map",
+            pd.DataFrame({"model": list(mapping), "new_model": list(mapping.values())}, dtype=object),
+        )
+        scenario_tier = f"'{tier}'" if tier else "u.tier"
+        unpriced, _ = _register_prices(con, start, end, project_id, extra_models=tuple(mapping.values()))
+        share = Decimal(cached_share) if cached_share is not None else None
+        cached = (
+            "u.cached" if share is None
+            else f"least(greatest(u.cached, u.input_tokens * CAST('{share}' AS DECIMAL(10,6))), "
+                 "u.input_tokens - u.cache_write)"
+        )  # fmt: skip
+        scenario_usage = f"""_usage2 AS (
+            SELECT u.* REPLACE (coalesce(m.new_model, u.model) AS price_model, {scenario_tier} AS tier)
+            FROM _usage u LEFT JOIN _model_map m ON m.model = u.model)"""
+        head = f"WITH {_usage_cte(project_id)}, {_PRICES_CTE}, {scenario_usage}"
+        frame = _arrow(
+            con,
+            f"""{head}, {_priced_cte("_actual")},
+                {_priced_cte("_scenario", source="_usage2", cached=cached)}
+                SELECT project_id, sum(a) * 0.000001 AS actual, sum(s) * 0.000001 AS scenario FROM (
+                    SELECT project_id, micro_cost AS a, 0 AS s FROM _actual
+                    UNION ALL SELECT project_id, 0, micro_cost FROM _scenario) GROUP BY ALL ORDER BY 1""",
+            params,
+        )
+        if tier or mapping:
+            scenario_unpriced = con.execute(
+                f"""{head} SELECT DISTINCT u.price_model || ' (' || u.tier || ')' FROM _usage2 u
+                    ANTI JOIN _prices p ON p.model = u.price_model AND p.tier = u.tier
+                        AND p.valid_from <= u.day AND u.day < p.valid_to""",
+                params,
+            ).fetchall()
+            unpriced = sorted({*unpriced, *(r[0] for r in scenario_unpriced)})
+    q = CENT_12
+    names = _label(store, "project", frame["project_id"])
+    actual = [Decimal(0) if pd.isna(a) else a.quantize(q) for a in frame["actual"]]
+    scenario = [Decimal(0) if pd.isna(s) else s.quantize(q) for s in frame["scenario"]]
+    projects = pd.DataFrame(
+        {
+            "project": names,
+            "actual_usd": actual,
+            "scenario_usd": scenario,
+            "saving_usd": [a - s for a, s in zip(actual, scenario, strict=True)],
+        }
+    )
+    total_actual, total_scenario = sum(actual, Decimal(0)), sum(scenario, Decimal(0))
+    return WhatIf(
+        start, end, model_map, tier, share, projects, total_actual, total_scenario,
+        total_actual - total_scenario, tuple(unpriced),
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- reconciliation
+
+
+def reconcile(
+    store: Store,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    tolerance_pct: Decimal = Decimal(5),
+    project: str | None = None,
+) -> pd.DataFrame:
+    """Returns billed against token-estimated cost per day and model over the days a cost export covers.
+
+    Columns: `date`, `provider`, `model` (None where the bill has no line items that day), `billed_usd`,
+    `estimated_usd`, `diff_usd` (billed - estimated), `diff_pct` (of billed), `flagged` (|diff| beyond
+    `tolerance_pct` of billed; any estimate against a zero bill). The range defaults to the billed days.
+    """
+    project_id = resolve_project(store, project)
+    if start is None or end is None:
+        with store.reader() as con:
+            first, last = con.execute(
+                "SELECT CAST(min(period_start) AS DATE), CAST(max(period_start) AS DATE) FROM costs_effective"
+            ).fetchone()
+        if first is None:
+            return pd.DataFrame(columns=_RECONCILE_COLUMNS)
+        start, end = start or first, end or last
+    if end < start:
+        raise ValueError(f"the reconcile range ends ({end}) before it starts ({start})")
+    params = _params(start, end, project_id)
+    project_where = " AND project_id = $project" if project_id else ""
+    with store.reader() as con:
+        _, long_flag = _register_prices(con, start, end, project_id)
+        frame = _arrow(
+            con,
+            f"""WITH {_usage_cte(project_id)}, {_PRICES_CTE}, {_summed_priced_cte((), long_flag)},
+                {_COVERED_CTE},
+                _unitemised AS (SELECT DISTINCT provider, CAST(period_start AS DATE) AS day
+                    FROM costs_effective WHERE period_start >= $start AND period_start < $stop
+                    AND model IS NULL),
+                _billed AS (SELECT c.provider, CAST(c.period_start AS DATE) AS day,
+                        CASE WHEN n.day IS NULL THEN c.model END AS model, sum(c.amount_usd) AS billed
+                    FROM costs_effective c LEFT JOIN _unitemised n
+                        ON n.provider = c.provider AND n.day = CAST(c.period_start AS DATE)
+                    WHERE c.period_start >= $start AND c.period_start < $stop{
+                project_where.replace("project_id", "c.project_id")
+            }
+                    GROUP BY ALL),
+                _estimated AS (SELECT u.provider, u.day, CASE WHEN n.day IS NULL THEN u.model END AS model,
+                        sum(micro_cost) * 0.000001 AS estimated
+                    FROM _priced u SEMI JOIN _covered c ON c.provider = u.provider AND c.day = u.day
+                    LEFT JOIN _unitemised n ON n.provider = u.provider AND n.day = u.day
+                    GROUP BY ALL)
+                SELECT day AS date, provider, model,
+                       CAST(coalesce(billed, 0) AS DECIMAL(38,12)) AS billed_usd,
+                       CAST(coalesce(estimated, 0) AS DECIMAL(38,12)) AS estimated_usd
+                FROM _billed FULL OUTER JOIN _estimated USING (provider, day, model)
+                ORDER BY day, provider, model NULLS LAST""",
+            params,
+        )
+    if frame.empty:
+        return pd.DataFrame(columns=_RECONCILE_COLUMNS)
+    tolerance = Decimal(tolerance_pct)
+    frame["diff_usd"] = [b - e for b, e in zip(frame["billed_usd"], frame["estimated_usd"], strict=True)]
+    frame["diff_pct"] = [(d * 100 / b).quantize(Decimal("0.01")) if b else None
+                         for d, b in zip(frame["diff_usd"], frame["billed_usd"], strict=True)]  # fmt: skip
+    frame["flagged"] = [
+        (abs(d) * 100 > tolerance * abs(b)) if b else bool(d)
+        for d, b in zip(frame["diff_usd"], frame["billed_usd"], strict=True)
+    ]
+    frame["model"] = frame["model"].astype(object).where(frame["model"].notna(), None)
+    return frame[_RECONCILE_COLUMNS]
+
+
+_RECONCILE_COLUMNS = [
+    "date",
+    "provider",
+    "model",
+    "billed_usd",
+    "estimated_usd",
+    "diff_usd",
+    "diff_pct",
+    "flagged",
+]
