@@ -17,11 +17,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from analytics import prices
+from analytics.budgets import get_budget, set_budget
 from analytics.formats import openai_cost_csv, openai_usage_csv
 from analytics.store import ImportResult, Store
 
 ORGANIZATION = ("org-NorthwindDemo0001", "Northwind Analytics")
 COST_LAG_DAYS = 2
+# The demo organisation spends ~$900 a month: its budget is crossed at 50% and 80% every month.
+DEMO_BUDGET_USD = Decimal(1000)
+DEMO_HARD_LIMIT_USD = Decimal(1200)
 WEEKDAY_FACTOR = (1.0, 1.05, 1.1, 1.05, 0.95, 0.35, 0.3)  # Monday .. Sunday
 DAILY_GROWTH = 0.006
 MILLION = Decimal(1_000_000)
@@ -197,9 +201,11 @@ def labels() -> list[tuple[str, str, str]]:
 
 
 def load(store: Store, folder: Path, *, end: date | None = None, days: int = 90) -> list[ImportResult]:
-    """Writes the demo exports into `folder` and imports them through the same path as any export."""
+    """Writes the demo exports into `folder`, imports them as any export, names the ids, sets a budget."""
     results = store.import_files(generate(folder, end=end, days=days))
     store.set_labels(labels())
+    if get_budget(store) is None:
+        set_budget(store, DEMO_BUDGET_USD, alert_percents=(50, 80, 100), hard_limit_usd=DEMO_HARD_LIMIT_USD)
     return results
 
 
