@@ -33,6 +33,7 @@ Rules the rest of the project relies on:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -171,7 +172,9 @@ def connect(
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             con.execute("SET TimeZone = 'UTC'")
-            con.execute("SET enable_progress_bar = false")  # callers show their own progress
+            # Callers show their own progress; inside Jupyter without ipywidgets DuckDB refuses the setting.
+            with contextlib.suppress(duckdb.InvalidInputException):
+                con.execute("SET enable_progress_bar = false")
             return con
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
