@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_estimator_prices_a_prompt_in_the_browser(streamlit_server: str, page):
-    page.goto(streamlit_server)
+    page.goto(f"{streamlit_server}/estimator")
     wait_for_script(page)
     page.get_by_role("heading", name="Estimator").wait_for()
     prompt = page.get_by_label("Prompt")
@@ -26,7 +26,7 @@ def test_estimator_prices_a_prompt_in_the_browser(streamlit_server: str, page):
 
 
 def test_estimator_sizes_a_batch_file_with_its_rate_limit_time(streamlit_server: str, page, fixtures):
-    page.goto(streamlit_server)
+    page.goto(f"{streamlit_server}/estimator")
     wait_for_script(page)
     page.get_by_text("Batch file", exact=True).click()
     wait_for_script(page)
