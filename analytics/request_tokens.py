@@ -40,7 +40,10 @@ HARMONY_RESPONSES_ROUND_EXTRA = 1  # the Responses API adds one more per round
 TOOLS_SECTION_ADJUST = -1  # the section costs one token less than its text
 TOOL_CHOICE_FORCED = 7  # a forced function costs this plus its name
 TOOL_CHOICE_NONE = 1
-# Tool calls: a call message costs one more than its text, and so does the result message.
+# Tool calls: on Chat Completions a call is addressed `assistant to=functions` + `.` (one token) + the name
+# tokenized on its own; o-series models cost one more than the text `assistant to=functions.name`. A result
+# message costs one more than its text.
+CALL_ADDRESS_DOT = 1
 TOOL_CALL_EXTRA = 1
 TOOL_RESULT_EXTRA = 1
 # The Responses API (non-reasoning models) renders a function_call and its function_call_output without
@@ -52,7 +55,10 @@ RESPONSES_TOOL_RESULT_EXTRA = 0
 RESPONSES_STORED_CALL_EXTRA = 3
 
 # json_schema response formats: `# Response Formats` section with the schema as compact JSON.
-RESPONSE_FORMAT_EXTRA = 4
+RESPONSE_FORMAT_EXTRA = 4  # Chat Completions, a format without function tools (with them it costs its text)
+# ... and four more once the conversation holds an assistant reply with text, with or without tools (fitted:
+# crewAI's *_to_another_task, lite_agent and structured_output_with_tools rows, chatlas' data_extraction).
+RESPONSE_FORMAT_AFTER_REPLY = 4
 ANY_OF_EXTRA = 3  # each anyOf costs three tokens more than its JSON
 # Strict mode implies `required` / `additionalProperties` and does not support bounds and defaults: the
 # recorded counts show all of them left out of the rendered schema.
@@ -63,8 +69,10 @@ STRICT_DROPPED_KEYS = frozenset(
 # The Responses API renders the same sections a few tokens shorter than Chat Completions does.
 RESPONSES_TOOLS_ADJUST = -6  # non-reasoning models: exactly the `# Tools\n\n## functions\n\n` header
 # A parameters schema with a `title` is rendered with it as a comment (`// get_weather_args`); on the
-# Responses API that comment costs one token more than its text (fitted: 8 of 9 recorded rows).
-RESPONSES_PARAMETERS_TITLE_EXTRA = 1
+# Responses API, and for strict functions on Chat Completions, that comment costs one token more than its
+# text (fitted: the Responses rows of openai-agents / agent-framework, magentic's strict rows; DataDog's
+# non-strict Chat Completions rows cost the text).
+PARAMETERS_TITLE_EXTRA = 1
 RESPONSES_REASONING_UNDESCRIBED = -1  # reasoning models: a function without a description costs one less
 RESPONSES_FORMAT_EXTRA = -3
 RESPONSES_REASONING_FORMAT_ADJUST = -1  # reasoning models, a format without tools
@@ -180,13 +188,23 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         counter.tokens += TOKENS_PER_MESSAGE + HARMONY_TOOLS_PREAMBLE
         counter.text("developer")
         counter.text(render_functions(functions))
+        # The bare-first-property correction holds here too, except for the first such function (fitted:
+        # pydantic-ai's gpt-5 tool_choice_matrix / tool_search_eval rows with one to four bare functions).
+        counter.tokens += min(0, _bare_first_property_adjustment(functions) + 1)
     elif functions:
         sections.append(render_functions(functions))
-        counter.tokens += TOOLS_SECTION_ADJUST + _bare_first_property_adjustment(functions)
+        counter.tokens += _bare_first_property_adjustment(functions)
+        # o-series models on Chat Completions see the section at its full cost (fitted: crewAI's o3-mini
+        # test_agent_powered_by_new_o_model_family_that_uses_tool rows, the only ones with tools).
+        if counter.responses_api or not counter.reasoning:
+            counter.tokens += TOOLS_SECTION_ADJUST
+        titled = [function for function in functions if (function.get("parameters") or {}).get("title")]
         if counter.responses_api and not counter.reasoning:
             counter.tokens += RESPONSES_TOOLS_ADJUST
-            titled = sum(bool((function.get("parameters") or {}).get("title")) for function in functions)
-            counter.tokens += RESPONSES_PARAMETERS_TITLE_EXTRA * titled
+            counter.tokens += PARAMETERS_TITLE_EXTRA * len(titled)
+        elif not counter.reasoning:  # Chat Completions: strict functions only (magentic's *_strict rows)
+            strict_titled = sum(bool(function.get("strict")) for function in titled)
+            counter.tokens += PARAMETERS_TITLE_EXTRA * strict_titled
         if counter.responses_api and counter.reasoning:
             undescribed = sum(not function.get("description") for function in functions)
             counter.tokens += RESPONSES_REASONING_UNDESCRIBED * undescribed
@@ -195,7 +213,12 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
     response_format = render_response_format(body.get("response_format"))
     if response_format:
         sections.append(response_format)
-        counter.tokens += RESPONSES_FORMAT_EXTRA if counter.responses_api else RESPONSE_FORMAT_EXTRA
+        if counter.responses_api:
+            counter.tokens += RESPONSES_FORMAT_EXTRA
+        else:
+            counter.tokens += 0 if functions else RESPONSE_FORMAT_EXTRA
+            if any(m.get("role") == "assistant" and m.get("content") for m in messages):
+                counter.tokens += RESPONSE_FORMAT_AFTER_REPLY
         counter.tokens += ANY_OF_EXTRA * response_format.count('"anyOf":')
         if counter.responses_api and counter.reasoning:
             counter.tokens += (
@@ -294,8 +317,17 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
         if counter.harmony:
             extra = HARMONY_TOOL_ROUND_EXTRA + (HARMONY_RESPONSES_ROUND_EXTRA if counter.responses_api else 0)
         for call in calls:
-            counter.tokens += TOKENS_PER_MESSAGE + extra
-            counter.text(f"assistant to=functions.{call.get('name', '')}")
+            counter.tokens += TOKENS_PER_MESSAGE
+            if counter.responses_api or counter.reasoning:
+                counter.tokens += extra
+                counter.text(f"assistant to=functions.{call.get('name', '')}")
+            else:
+                # Chat Completions: the function name is tokenized apart from `functions` and its dot (the
+                # dot is one token): `.get_weather` and `get_weather` cost the same, `.calculator` one
+                # more than `calculator` (pydantic-ai's durability_ vs plain tool names, crewAI's tools).
+                counter.text("assistant to=functions")
+                counter.tokens += CALL_ADDRESS_DOT
+                counter.text(call.get("name", ""))
             counter.text(_compact_arguments(call.get("arguments")))
         return
     uses = [
@@ -357,10 +389,10 @@ def render_functions(functions: Sequence[Mapping[str, Any]]) -> str:
     """Returns the tools section the model sees for these function definitions (TypeScript namespace)."""
     blocks = []
     for function in functions:
-        # Each non-blank description line becomes a comment, stripped (the recorded counts show both).
-        lines = [
-            f"// {line.strip()}" for line in (function.get("description") or "").splitlines() if line.strip()
-        ]
+        # Each description line becomes a comment, stripped; a blank line inside it becomes an empty comment
+        # `//` (dd-trace-py's docstring `add` tool; the BPE mostly merges `//\n//`, so it is often free).
+        description = (function.get("description") or "").strip()
+        lines = [f"// {line.strip()}".rstrip(" ") for line in description.splitlines()]
         parameters = _resolve_refs(function.get("parameters") or {})
         if parameters.get("title"):
             lines.append(f"// {parameters['title']}")
@@ -446,7 +478,8 @@ def _property_comments(prop: Mapping[str, Any]) -> str:
         if prop.get("description"):
             lines.append("")  # harmony separates a title from the description with an empty comment line
     if prop.get("description"):
-        lines.append(prop["description"])
+        # every line of a multi-line description is a comment of its own (agno's yfinance tools show it)
+        lines.extend(line.strip() for line in prop["description"].strip().splitlines())
     return "".join(f"// {line}".rstrip(" ") + "\n" for line in lines)
 
 
@@ -474,10 +507,12 @@ def _nested_type_list(schema: Mapping[str, Any], depth: int = 0) -> bool:
 
 def _bare_first_property_adjustment(functions: Sequence[Mapping[str, Any]]) -> int:
     """Returns the token correction the recorded counts show: an object whose first property carries no
-    comment costs one token less than its rendering."""
+    comment costs one token less than its rendering (fitted; traceloop's recipe rows show that a `$ref`
+    property that gets its definition's title as a comment is not bare)."""
     total = 0
     for function in functions:
-        properties = list(((function.get("parameters") or {}).get("properties") or {}).values())
+        # A `$ref` property is judged by its definition, as it is rendered (its title becomes its comment).
+        properties = list((_resolve_refs(function.get("parameters") or {}).get("properties") or {}).values())
         if properties and not (properties[0].get("description") or properties[0].get("title")):
             total -= 1
     return total

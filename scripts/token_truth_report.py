@@ -47,9 +47,16 @@ OTHER_RECORDINGS = re.compile(
 )
 
 
+# The Responses API counted input differently before this date; a recording made earlier is left out even when
+# its notes do not say so (pydantic-ai's o3-mini reasoning_effort row, recorded 2025-03-27).
+EARLY_RESPONSES_API_BEFORE = "2025-04-01"
+
+
 def exclusion(row: dict) -> str | None:
     """Returns why a row is left out of the target, or None when it counts."""
     notes = row.get("notes") or ""
+    if row.get("api") == "responses" and (row.get("recorded_at") or "~") < EARLY_RESPONSES_API_BEFORE:
+        return EXCLUDED_NOTES["recorded before 2025-04-01"]
     for fragment, reason in EXCLUDED_NOTES.items():
         if fragment in notes:
             return reason

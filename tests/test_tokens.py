@@ -269,6 +269,36 @@ def test_cookbook_rules_for_plain_messages() -> None:
     assert tokens.count_request(body, "gpt-4o").tokens == expected
 
 
+def test_tool_descriptions_render_every_line_as_a_comment() -> None:
+    # A blank line inside a description is an empty comment; a property's extra lines are comments too.
+    function = {
+        "name": "add",
+        "description": "Adds a and b.\n\n    Args:\n        a: first int\n",
+        "parameters": {
+            "type": "object",
+            "properties": {"a": {"type": "integer", "description": "first\n  second line"}},
+        },
+    }
+    assert request_tokens.render_functions([function]) == (
+        "# Tools\n\n## functions\n\nnamespace functions {\n\n"
+        "// Adds a and b.\n//\n// Args:\n// a: first int\n"
+        "type add = (_: {\n// first\n// second line\na?: number,\n}) => any;\n"
+        "\n} // namespace functions"
+    )
+
+
+def test_a_ref_property_takes_its_definitions_title_as_comment() -> None:
+    # The first property is a $ref whose definition has a title: it is not bare (traceloop's recipe rows).
+    parameters = {
+        "$defs": {"Recipe": {"title": "Recipe", "type": "object", "properties": {"id": {"type": "string"}}}},
+        "type": "object",
+        "properties": {"recipe": {"$ref": "#/$defs/Recipe"}},
+    }
+    assert request_tokens._bare_first_property_adjustment([{"name": "f", "parameters": parameters}]) == 0
+    del parameters["$defs"]["Recipe"]["title"]
+    assert request_tokens._bare_first_property_adjustment([{"name": "f", "parameters": parameters}]) == -1
+
+
 # --- images ---------------------------------------------------------------------------------------------
 
 IMAGE_CASES = [
