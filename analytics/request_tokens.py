@@ -54,12 +54,17 @@ RESPONSES_TOOL_RESULT_EXTRA = 0
 # tokens more than one sent with only its call_id (fitted: 15 rows of openai-agents / activeagent).
 RESPONSES_STORED_CALL_EXTRA = 3
 
-# json_schema response formats: `# Response Formats` section with the schema as compact JSON.
+# json_schema response formats: `# Response Formats` section with the schema as compact JSON, non-ASCII
+# characters escaped (`\u2014`: crewAI's StepObservation rows, whose descriptions carry em dashes).
 RESPONSE_FORMAT_EXTRA = 4  # Chat Completions, a format without function tools (with them it costs its text)
+# ... and on Chat Completions the format's name costs its tokens once more, less two (fitted: crewAI's
+# ExtractedMemories / TaskEvaluationPydanticOutput / TrainingTaskEvaluation / LLMGuardrailResult rows and the
+# one-token Person / Invoice names; a two-token name costs nothing more, as all the other rows show).
+RESPONSE_FORMAT_NAME_ADJUST = -2
 # ... and four more once the conversation holds an assistant reply with text, with or without tools (fitted:
 # crewAI's *_to_another_task, lite_agent and structured_output_with_tools rows, chatlas' data_extraction).
 RESPONSE_FORMAT_AFTER_REPLY = 4
-ANY_OF_EXTRA = 3  # each anyOf costs three tokens more than its JSON
+ANY_OF_EXTRA = 3  # Responses API: each anyOf costs three tokens more than its JSON (pydantic-ai's rows)
 # Strict mode implies `required` / `additionalProperties` and does not support bounds and defaults: the
 # recorded counts show all of them left out of the rendered schema.
 STRICT_DROPPED_KEYS = frozenset(
@@ -215,11 +220,15 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         sections.append(response_format)
         if counter.responses_api:
             counter.tokens += RESPONSES_FORMAT_EXTRA
+            # Chat Completions shows no such cost: it was the format's name (LLMGuardrailResult) and its
+            # escaped em dashes (StepObservation) that the rows fitting it there had in common.
+            counter.tokens += ANY_OF_EXTRA * response_format.count('"anyOf":')
         else:
             counter.tokens += 0 if functions else RESPONSE_FORMAT_EXTRA
+            name = (body["response_format"].get("json_schema") or {}).get("name") or ""
+            counter.tokens += text_tokens(counter.encoding, name) + RESPONSE_FORMAT_NAME_ADJUST
             if any(m.get("role") == "assistant" and m.get("content") for m in messages):
                 counter.tokens += RESPONSE_FORMAT_AFTER_REPLY
-        counter.tokens += ANY_OF_EXTRA * response_format.count('"anyOf":')
         if counter.responses_api and counter.reasoning:
             counter.tokens += (
                 RESPONSES_REASONING_FORMAT_WITH_TOOLS if functions else RESPONSES_REASONING_FORMAT_ADJUST
@@ -640,8 +649,8 @@ def _pillow_size(data: bytes, where: str) -> tuple[int, int]:
 def render_response_format(response_format: Mapping[str, Any] | None) -> str:
     """Returns the `# Response Formats` section for a json_schema response_format ("" for none / json_object).
 
-    The schema is rendered as compact JSON; in strict mode `required` and `additionalProperties` are implied
-    and left out (the recorded counts show it).
+    The schema is rendered as compact JSON with non-ASCII characters escaped; in strict mode `required` and
+    `additionalProperties` are implied and left out (the recorded counts show it).
     """
     if not response_format or response_format.get("type") != "json_schema":
         return ""
@@ -650,7 +659,7 @@ def render_response_format(response_format: Mapping[str, Any] | None) -> str:
     if spec.get("strict"):
         schema = _without_keys(schema, STRICT_DROPPED_KEYS)
     description = f"// {spec['description']}\n" if spec.get("description") else ""
-    return f"# Response Formats\n\n## {spec.get('name', '')}\n\n{description}{_compact(schema)}"
+    return f"# Response Formats\n\n## {spec.get('name', '')}\n\n{description}{_ascii_compact(schema)}"
 
 
 def _without_keys(node: Any, keys: frozenset[str]) -> Any:
@@ -672,6 +681,10 @@ def _without_keys(node: Any, keys: frozenset[str]) -> Any:
 
 def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _ascii_compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 # --- Responses API --------------------------------------------------------------------------------------

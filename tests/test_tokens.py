@@ -299,6 +299,36 @@ def test_a_ref_property_takes_its_definitions_title_as_comment() -> None:
     assert request_tokens._bare_first_property_adjustment([{"name": "f", "parameters": parameters}]) == -1
 
 
+def _json_schema_body(name: str, description: str = "An answer") -> dict:
+    schema = {"description": description, "type": "object", "properties": {"a": {"type": "string"}}}
+    return {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "hi"}],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": name, "strict": True, "schema": schema},
+        },
+    }
+
+
+def test_response_format_escapes_non_ascii_and_counts_its_name_again() -> None:
+    # crewAI's StepObservation rows: an em dash in a description is rendered as `\u2014`.
+    section = request_tokens.render_response_format(_json_schema_body("X", "a — b")["response_format"])
+    assert "a \\u2014 b" in section
+    # Chat Completions: the name costs its tokens once more, less two (crewAI's ExtractedMemories rows).
+    short, long = "Answer", "TaskEvaluationPydanticOutput"
+    counted = {name: tokens.count_request(_json_schema_body(name)).tokens for name in (short, long)}
+    rendered = {
+        name: tokens.text_tokens(
+            "o200k_base", request_tokens.render_response_format(_json_schema_body(name)["response_format"])
+        )
+        for name in (short, long)
+    }
+    names = {name: tokens.text_tokens("o200k_base", name) for name in (short, long)}
+    assert names[short] == 1 and names[long] == 6
+    assert counted[long] - counted[short] == rendered[long] - rendered[short] + names[long] - names[short]
+
+
 # --- images ---------------------------------------------------------------------------------------------
 
 IMAGE_CASES = [
