@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from collections.abc import Iterator
@@ -61,9 +62,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def streamlit_server(tmp_path_factory: pytest.TempPathFactory):
-    """Starts `streamlit run app.py` on a free port against a temp store; yields its URL."""
+@contextlib.contextmanager
+def running_streamlit(db: Path, log: Path) -> Iterator[str]:
+    """Runs `streamlit run app.py` on a free port against the store file `db`; yields its URL."""
     import os
     import subprocess
     import sys
@@ -71,14 +72,13 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory):
     import urllib.request
 
     port = _free_port()
-    env = os.environ | {"LLM_COST_DB": str(tmp_path_factory.mktemp("store") / "llm-cost.duckdb")}
+    env = os.environ | {"LLM_COST_DB": str(db)}
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none", "--server.runOnSave", "false",
     ]  # fmt: skip
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
     with log.open("w") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -97,6 +97,14 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(tmp_path_factory: pytest.TempPathFactory):
+    """Starts `streamlit run app.py` on a free port against a temp store; yields its URL."""
+    db = tmp_path_factory.mktemp("store") / "llm-cost.duckdb"
+    with running_streamlit(db, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

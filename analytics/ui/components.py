@@ -1,0 +1,172 @@
+"""Widgets the pages share: the store with its price overrides, a month picker, basis badges, tables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analytics import prices, reports
+from analytics.money import format_usd
+from analytics.store import Store
+from analytics.ui import state
+
+OVERRIDES_FILE_NAME = "price_overrides.csv"
+BASIS_COLORS = {"billed": "blue", "estimated": "gray", "mixed": "orange"}
+BASIS_HELP = {
+    "billed": "billed: from the provider's cost export",
+    "estimated": "estimated: tokens x the price in force that day (no cost export covers these days)",
+    "mixed": "mixed: billed days and token-estimated days added up",
+}
+DIMENSION_TITLES = {
+    "model": "Model",
+    "project": "Project",
+    "api_key": "API key",
+    "user": "User",
+    "service_tier": "Tier",
+}
+_pages: dict[str, object] = {}
+
+
+def store() -> Store:
+    """Returns the app's store, with the price override file that belongs to it in force."""
+    current = state.store()
+    use_price_overrides(current)
+    return current
+
+
+def overrides_path(current: Store) -> Path:
+    """Returns the price override file the app reads and writes: `$LLM_COST_PRICE_OVERRIDES`, else next
+    to the store."""
+    from_env = os.environ.get(prices.OVERRIDES_ENV, "").strip()
+    return Path(from_env) if from_env else current.path.parent / OVERRIDES_FILE_NAME
+
+
+def use_price_overrides(current: Store) -> Path | None:
+    """Puts the store's override file in force when it exists; returns it (None: catalog prices only)."""
+    path = overrides_path(current)
+    prices.set_override_file(path if path.exists() else None)
+    return path if path.exists() else None
+
+
+def data_version(current: Store) -> tuple:
+    """Returns a cheap fingerprint of everything a report depends on (imports, budgets, labels, credits,
+    price overrides), so cached reports are recomputed after any change, from this app or the CLI."""
+    with current.reader() as con:
+        row = con.execute(
+            """SELECT (SELECT coalesce(max(import_id), 0) FROM imports), (SELECT count(*) FROM imports),
+                      (SELECT md5(coalesce(string_agg(scope || monthly_usd || updated_at, '|'), ''))
+                       FROM budgets),
+                      (SELECT md5(coalesce(string_agg(kind || id || name, '|' ORDER BY kind, id), ''))
+                       FROM labels),
+                      (SELECT count(*) FROM credits)"""
+        ).fetchone()
+    path = overrides_path(current)
+    stat = path.stat() if path.exists() else None
+    return (*row, None if stat is None else (str(path), stat.st_mtime_ns, stat.st_size))
+
+
+def register_pages(pages: dict[str, object]) -> None:
+    """Remembers the router's pages by url path, so pages can link to each other."""
+    _pages.update(pages)
+
+
+def page_link(url_path: str, label: str, icon: str | None = None) -> None:
+    """Renders a link to another page of the app (a plain link when the router is not running)."""
+    page = _pages.get(url_path)
+    if page is not None:
+        st.page_link(page, label=label, icon=icon)
+    else:
+        st.markdown(f"[{label}](/{url_path})")
+
+
+def basis_badge(basis: str, *, prefix: str = "") -> None:
+    """Renders a small coloured badge saying whether a figure is billed, estimated or mixed."""
+    st.badge(f"{prefix}{basis}", color=BASIS_COLORS.get(basis, "gray"), help=BASIS_HELP.get(basis))
+
+
+def money_metric(
+    column,
+    label: str,
+    amount: Decimal | None,
+    *,
+    basis: str | None = None,
+    help: str | None = None,
+    note: str | None = None,
+) -> None:
+    """Renders a metric with an amount as currency, a note and its basis badge under it."""
+    with column:
+        st.metric(label, format_usd(amount), help=help)
+        if note:
+            st.caption(note)
+        if basis:
+            basis_badge(basis)
+
+
+def month_picker(first: date, last: date, *, key: str) -> date:
+    """Renders a month select box (newest first) for the months first..last; returns the first day."""
+    months = []
+    month = last.replace(day=1)
+    while month >= first.replace(day=1):
+        months.append(month)
+        month = (month - timedelta(days=1)).replace(day=1)
+    return st.selectbox("Month (UTC)", months, format_func=lambda m: f"{m:%B %Y}", key=key)
+
+
+def totals_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Returns one row per `by` key of a `daily_spend(by=...)` frame: cost_usd (Decimal), share, basis,
+    largest first."""
+    if frame.empty:
+        return pd.DataFrame(columns=[by, "cost_usd", "share", "basis"])
+    grouped = frame.groupby(by, as_index=False).agg(
+        cost_usd=("cost_usd", lambda s: sum(s, Decimal(0))), basis=("basis", reports.combine_bases)
+    )
+    total = sum(grouped["cost_usd"], Decimal(0))
+    grouped["share"] = [float(c / total) if total else 0.0 for c in grouped["cost_usd"]]
+    order = sorted(range(len(grouped)), key=lambda i: grouped["cost_usd"].iloc[i], reverse=True)
+    return grouped.iloc[order].reset_index(drop=True)[[by, "cost_usd", "share", "basis"]]
+
+
+def money_table(
+    frame: pd.DataFrame, by: str, *, top: int | None = None, compact: bool = False, key: str | None = None
+) -> None:
+    """Renders a `totals_by` frame: name, cost as currency, share of the total, basis.
+
+    `compact` (for narrow columns) writes the share as a number and the basis as one badge under it.
+    """
+    shown = frame.head(top) if top else frame
+    table = pd.DataFrame(
+        {
+            DIMENSION_TITLES.get(by, by): list(shown[by]),
+            "Cost": [format_usd(c) for c in shown["cost_usd"]],
+            "Share": [s * 100 for s in shown["share"]],
+            "Basis": list(shown["basis"]),
+        }
+    )
+    if compact:
+        st.dataframe(
+            table.drop(columns="Basis"),
+            hide_index=True,
+            width="stretch",
+            key=key,
+            column_config={"Share": st.column_config.NumberColumn(format="%.0f%%", width="small")},
+        )
+        basis_badge(reports.combine_bases(shown["basis"]))
+        return
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        column_config={"Share": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)},
+    )
+
+
+def decimal_strings(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Returns `frame` with the Decimal money `columns` as plain decimal strings (for CSV downloads)."""
+    return frame.assign(**{c: [format(Decimal(v), "f") for v in frame[c]] for c in columns})

@@ -1,0 +1,178 @@
+"""Explore page: spend broken down by model, project, key, user or tier; CSV download; what-if re-pricing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts, prices, reports
+from analytics.money import format_usd
+from analytics.store import Store
+from analytics.ui import components
+
+DEFAULT_DAYS = 30
+ALL_PROJECTS = ""
+
+
+@st.cache_data(show_spinner="Reading the store…", max_entries=32)
+def _breakdown(
+    _store: Store, path: str, start: date, end: date, by: str, project: str | None, version: tuple
+) -> pd.DataFrame:
+    # `path` and `version` key the cache (see components.data_version).
+    return reports.daily_spend(_store, start, end, by=by, project=project)
+
+
+def show() -> None:
+    """Renders the Explore page."""
+    st.title("Explore")
+    current = components.store()
+    span = reports.data_range(current)
+    if span is None:
+        st.info("The store is empty: there is nothing to explore yet.")
+        components.page_link("upload", "Upload exports or load the demo data", icon=":material/upload:")
+        return
+    start, end, by, project = _filters(current, span)
+    frame = _breakdown(current, str(current.path), start, end, by, project, components.data_version(current))
+    title = components.DIMENSION_TITLES[by]
+    keys = sorted({str(k) for k in frame[by]}) if not frame.empty else []
+    chosen = st.multiselect(
+        f"Show only these {title.lower()}s",
+        keys,
+        key=f"explore_only_{by}",
+        placeholder=f"All {title.lower()}s",
+    )
+    shown = frame[frame[by].isin(chosen)] if chosen else frame
+    _summary(shown, by, start, end)
+    if shown.empty:
+        st.info("No spend in this selection.")
+    else:
+        st.altair_chart(charts.spend_breakdown(shown, by), width="stretch", key="explore_chart")
+        totals = components.totals_by(shown, by)
+        components.money_table(totals, by, key="explore_table")
+        _downloads(shown, totals, by, start, end)
+    if frame.attrs.get("unpriced"):
+        st.warning("No price for: " + ", ".join(frame.attrs["unpriced"]) + "; their tokens count as $0.")
+    _what_if(current, start, end, project)
+
+
+def _filters(current: Store, span: tuple[date, date]) -> tuple[date, date, str, str | None]:
+    """Renders the filter row; returns (start, end, breakdown dimension, project id or None)."""
+    first, last = span
+    cols = st.columns([2, 1, 2])
+    picked = cols[0].date_input(
+        "Days (UTC)",
+        value=(max(first, last - timedelta(days=DEFAULT_DAYS - 1)), last),
+        min_value=first,
+        max_value=last,
+        key="explore_days",
+    )
+    start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (first, last)
+    by = cols[1].selectbox(
+        "Break down by",
+        reports.DIMENSIONS,
+        format_func=components.DIMENSION_TITLES.get,
+        key="explore_by",
+    )
+    labels = current.labels()
+    projects = current.query("SELECT DISTINCT project_id FROM usage WHERE project_id IS NOT NULL ORDER BY 1")[
+        "project_id"
+    ]
+    project = cols[2].selectbox(
+        "Project",
+        [ALL_PROJECTS, *projects],
+        format_func=lambda p: "All projects" if p == ALL_PROJECTS else labels.get(("project", p), p),
+        key="explore_project",
+    )
+    return start, end, by, project or None
+
+
+def _summary(shown: pd.DataFrame, by: str, start: date, end: date) -> None:
+    total = sum(shown["cost_usd"], Decimal(0)) if not shown.empty else Decimal(0)
+    basis = reports.combine_bases(shown["basis"]) if not shown.empty else None
+    days = (end - start).days + 1
+    cols = st.columns(3)
+    components.money_metric(cols[0], f"Total, {start:%b %d} – {end:%b %d} (UTC)", total, basis=basis)
+    components.money_metric(cols[1], "Per day", total / days)
+    with cols[2]:
+        st.metric(f"{components.DIMENSION_TITLES[by]}s", f"{shown[by].nunique() if not shown.empty else 0:,}")
+
+
+def _downloads(shown: pd.DataFrame, totals: pd.DataFrame, by: str, start: date, end: date) -> None:
+    daily = components.decimal_strings(shown[["date", by, "cost_usd", "basis"]], ["cost_usd"])
+    summed = components.decimal_strings(totals[[by, "cost_usd", "basis"]], ["cost_usd"])
+    cols = st.columns([1, 1, 2])
+    cols[0].download_button(
+        "Daily rows (CSV)",
+        daily.to_csv(index=False).encode(),
+        file_name=f"llm-cost_{by}_daily_{start}_{end}.csv",
+        mime="text/csv",
+        key="explore_download_daily",
+        icon=":material/download:",
+    )
+    cols[1].download_button(
+        "Totals (CSV)",
+        summed.to_csv(index=False).encode(),
+        file_name=f"llm-cost_{by}_totals_{start}_{end}.csv",
+        mime="text/csv",
+        key="explore_download_totals",
+        icon=":material/download:",
+    )
+    cols[2].caption("Exact amounts in USD (not rounded); days are UTC.")
+
+
+def _what_if(current: Store, start: date, end: date, project: str | None) -> None:
+    st.subheader("What if…")
+    st.caption(
+        "Re-price the same tokens of these days with other models, another tier, or more input read from "
+        "cache. Both sides are token estimates at the dated prices, so the saving compares like with like."
+    )
+    cols = st.columns([2, 1, 1])
+    mapping_text = cols[0].text_input(
+        "Swap models (from=to, comma separated)",
+        placeholder="gpt-4o=gpt-4o-mini, o4-mini=gpt-5-mini",
+        key="explore_model_map",
+    )
+    tier = cols[1].selectbox("Tier", ["as run", *prices.TIERS], key="explore_tier")
+    cached = cols[2].slider(
+        "Input read from cache, at least (%)", 0, 100, 0, step=5, key="explore_cached",
+        help="0: as it ran. A share below what was actually cached changes nothing.",
+    )  # fmt: skip
+    if not mapping_text.strip() and tier == "as run" and not cached:
+        return
+    try:
+        model_map = reports.parse_model_map([mapping_text]) if mapping_text.strip() else {}
+        result = reports.what_if(
+            current,
+            start,
+            end,
+            model_map=model_map,
+            tier=None if tier == "as run" else tier,
+            cached_share=Decimal(cached) / 100 if cached else None,
+            project=project,
+        )
+    except (ValueError, prices.UnknownModelError) as error:
+        st.error(str(error))
+        return
+    m = st.columns(3)
+    components.money_metric(m[0], "As run", result.actual_usd, basis="estimated")
+    components.money_metric(m[1], "With the change", result.scenario_usd, basis="estimated")
+    percent = f"{result.saving_usd * 100 / result.actual_usd:.1f}% of the cost" if result.actual_usd else None
+    components.money_metric(m[2], "Saving", result.saving_usd, note=percent)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Project": list(result.projects["project"]),
+                "As run": [format_usd(v) for v in result.projects["actual_usd"]],
+                "With the change": [format_usd(v) for v in result.projects["scenario_usd"]],
+                "Saving": [format_usd(v) for v in result.projects["saving_usd"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="explore_what_if_table",
+    )
+    if result.unpriced:
+        st.warning("No price for: " + ", ".join(result.unpriced) + "; those tokens count as $0.")
