@@ -84,7 +84,8 @@ def month_spend(
     right = alt.Axis(format="$,.0f", orient="right")
     cumulative_y = alt.Y("cumulative_usd:Q", title="Month to date (USD)", axis=right)
     lines: list[alt.Chart] = [
-        alt.Chart(frame).mark_line(color="#222", point=True).encode(x=x, y=cumulative_y),
+        # Mid grey reads on both the light and the dark theme.
+        alt.Chart(frame).mark_line(color="#888", point=True).encode(x=x, y=cumulative_y),
     ]
     if forecast is not None and len(forecast):
         spent = float(days["cumulative_usd"].iloc[-1]) if len(days) else 0.0
@@ -103,7 +104,7 @@ def month_spend(
         )
         lines.append(
             alt.Chart(ahead)
-            .mark_line(strokeDash=[4, 4], color="#555")
+            .mark_line(strokeDash=[4, 4], color="#888")
             .encode(x=x, y=alt.Y("expected_usd:Q", axis=right, title="Month to date (USD)"))
         )
     if budget_usd is not None:
