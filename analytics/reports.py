@@ -25,7 +25,7 @@ request input exceeds the threshold (and never when it has no request count).
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -50,6 +50,7 @@ _USAGE_KEY = {
 }
 # Dimensions the bill itself carries; the others are split from the bill by estimated shares.
 _COST_KEY = {"model": "model", "project": "project_id"}
+FILTER_FIELDS = DIMENSIONS  # the keys of `daily_spend(where=...)`
 NONE_LABEL = "(none)"
 CENT_12 = Decimal("1e-12")
 FORECAST_WINDOW_DAYS = 28
@@ -74,14 +75,43 @@ _PRICES_CTE = """_prices AS (
 # ---------------------------------------------------------------- SQL building blocks
 
 
-def _usage_cte(project: str | None, *, model: str = "model", tier: str = _TIER_SQL) -> str:
+@dataclass(frozen=True)
+class _Filter:
+    """A resolved `where`: SQL (parameterised by `params`) over the raw usage and cost columns.
+
+    `usage_sql` / `cost_sql` (" AND ..." clauses) hold the fields the bill carries (project, model);
+    `keep_sql` (a boolean) the fields it lacks (API key, user, tier): their bill share is split by estimates.
+    """
+
+    usage_sql: str = ""
+    cost_sql: str = ""
+    keep_sql: str = "true"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def split(self) -> bool:
+        return self.keep_sql != "true"
+
+
+def _project_filter(project_id: str | None) -> _Filter:
+    if not project_id:
+        return _Filter()
+    return _Filter(" AND project_id = $project", " AND project_id = $project", params={"project": project_id})
+
+
+def _usage_cte(
+    project: str | None, *, model: str = "model", tier: str = _TIER_SQL, filt: _Filter | None = None
+) -> str:
     where = " AND project_id = $project" if project else ""
+    if filt is not None:
+        where += filt.usage_sql
+    keep = "true" if filt is None else filt.keep_sql
     return f"""_usage AS (
     SELECT provider, CAST(period_start AS DATE) AS day, model, {model} AS price_model,
            project_id, api_key_id, user_id, {tier} AS tier, coalesce(requests, 0) AS requests,
            coalesce(input_tokens, 0) AS input_tokens, coalesce(cached_input_tokens, 0) AS cached,
            coalesce(cache_write_tokens, 0) AS cache_write, coalesce(output_tokens, 0) AS output_tokens,
-           details
+           details, {keep} AS keep
     FROM usage_effective WHERE period_start >= $start AND period_start < $stop{where})"""
 
 
@@ -184,18 +214,27 @@ def _register_prices(
     *,
     extra_models: tuple[str, ...] = (),
     tiers_sql: str = _TIER_SQL,
+    filt: _Filter | None = None,
 ) -> tuple[list[str], str]:
     """Registers `_price_frame` for the models used in start..end.
 
-    Returns the 'model (tier)' pairs left unpriced, and the SQL of the long-context flag (`_long_flag`).
+    Returns the 'model (tier)' pairs left unpriced (of the rows `filt` keeps), and the SQL of the
+    long-context flag (`_long_flag`).
     """
     # The raw table (a superset of the view's models) spares the view's anti-join on this small query.
     where = " AND project_id = $project" if project else ""
-    used = con.execute(
-        f"SELECT DISTINCT model, {tiers_sql} AS tier FROM usage "
+    params = _params(start, end, project)
+    keep = "true"
+    if filt is not None:
+        where, keep = where + filt.usage_sql, filt.keep_sql
+        params.update(filt.params)
+    rows = con.execute(
+        f"SELECT DISTINCT model, {tiers_sql} AS tier, {keep} AS keep FROM usage "
         f"WHERE period_start >= $start AND period_start < $stop{where}",
-        _params(start, end, project),
+        params,
     ).fetchall()
+    used = list(dict.fromkeys((m, t) for m, t, _ in rows))
+    kept = list(dict.fromkeys((m, t) for m, t, k in rows if k))
     frames = []
     unknown: set[str] = set()
     for model in dict.fromkeys([*(m for m, _ in used if m), *extra_models]):
@@ -206,7 +245,7 @@ def _register_prices(
     frame = pd.concat(frames, ignore_index=True) if frames else prices.price_table([], start, end)
     con.register("_price_frame", frame)
     priced = set(zip(frame["model"], frame["tier"], strict=True))
-    unpriced = sorted(f"{m} ({t})" for m, t in used if m is None or m in unknown or (m, t) not in priced)
+    unpriced = sorted(f"{m} ({t})" for m, t in kept if m is None or m in unknown or (m, t) not in priced)
     return unpriced, _long_flag(frame)
 
 
@@ -220,23 +259,113 @@ def daily_spend(
     *,
     by: str | None = None,
     project: str | None = None,
+    where: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Returns the cost of each UTC day start..end: columns `date`, [`by`], `cost_usd` (Decimal), `basis`.
 
     Without `by`, every day of the range has a row (0 on days without usage). `by` is one of `DIMENSIONS`;
-    ids are shown by their label names. `project` (an id or a label name) keeps one project.
-    `frame.attrs["unpriced"]` lists models (tier) whose tokens had no price and so count as 0.
+    ids are shown by their label names. `frame.attrs["unpriced"]` lists models (tier) whose tokens had no
+    price and so count as 0.
+
+    `where` keeps only some rows, all its fields at once: {field: values} with fields among `FILTER_FIELDS`;
+    a row is kept when it matches any of a field's values (an empty sequence does not filter). Projects,
+    API keys and users are ids or label names (`NONE_LABEL` matches rows without one); a model matches as
+    reported and by its family (`gpt-4o` keeps `gpt-4o-2024-08-06`, not `gpt-4o-mini`); tiers are
+    `prices.TIERS`. Project and model filter the bill's own lines (bill lines without a model, such as tool
+    calls, are dropped by a model filter). The bill has no key, user or tier: with those filters a billed
+    (day, provider, project) keeps the share of its token estimate that passes the filter, still `billed`;
+    a bill with no usage estimate to split counts 0 then.
+    `project` is short for `where={"project": [project]}`.
     """
     if end < start:
         raise ValueError(f"the report range ends ({end}) before it starts ({start})")
     if by is not None and by not in DIMENSIONS:
         raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(DIMENSIONS)}")
-    totals, breakdown = _daily(store, start, end, by, resolve_project(store, project))
+    where = dict(where or {})
+    if project:
+        if where.get("project"):
+            raise ValueError("give the project filter once: as project= or in where=")
+        where["project"] = [project]
+    totals, breakdown = _daily(store, start, end, by, _resolve_where(store, start, end, where))
     return totals if breakdown is None else breakdown
 
 
+def _resolve_where(store: Store, start: date, end: date, where: Mapping[str, Sequence[str]]) -> _Filter:
+    """Returns the SQL of `where` (see `daily_spend`); label names become ids, models their spellings."""
+    unknown = sorted(set(where) - set(FILTER_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown filter {unknown[0]!r}; expected some of {', '.join(FILTER_FIELDS)}")
+    wanted = {k: [v] if isinstance(v, str) else [str(x) for x in v] for k, v in where.items() if v}
+    if not wanted:
+        return _Filter()
+    labels = store.labels() if wanted.keys() & _LABEL_KIND.keys() else {}
+    usage_sql, cost_sql, keep, params = [], [], [], {}
+
+    def clause(column: str, name: str, values: list[str]) -> str:
+        ids = [v for v in values if v != NONE_LABEL]
+        params[name] = ids
+        test = f"list_contains(${name}, {column})"
+        return f"({test} OR {column} IS NULL)" if NONE_LABEL in values else test
+
+    for key, values in wanted.items():
+        name = f"where_{key}"
+        if key in _LABEL_KIND:
+            kind = _LABEL_KIND[key]
+            ids = [i for (k, i), n in labels.items() if k == kind and n in values]
+            sql = clause(_USAGE_KEY[key], name, list(dict.fromkeys([*values, *ids])))
+        elif key == "model":
+            sql = clause("model", name, _matching_models(store, start, end, values))
+        else:
+            bad = [v for v in values if v not in prices.TIERS]
+            if bad:
+                raise ValueError(f"unknown tier {bad[0]!r}; expected one of {', '.join(prices.TIERS)}")
+            params[name] = values
+            sql = f"list_contains(${name}, {_TIER_SQL})"
+        if key in _COST_KEY:
+            usage_sql.append(f" AND {sql}")
+            cost_sql.append(f" AND {sql}")
+        else:
+            keep.append(sql)
+    return _Filter("".join(usage_sql), "".join(cost_sql), " AND ".join(keep) or "true", params)
+
+
+def filter_options(store: Store, start: date, end: date) -> dict[str, list[str]]:
+    """Returns, for each of `FILTER_FIELDS`, the ids (models as reported, tiers) in start..end's usage."""
+    columns = {**_USAGE_KEY, "service_tier": f"({_TIER_SQL})"}
+    out: dict[str, list[str]] = {}
+    with store.reader() as con:
+        for name in FILTER_FIELDS:
+            out[name] = [v for (v,) in con.execute(
+                f"SELECT DISTINCT {columns[name]} AS v FROM usage"
+                " WHERE period_start >= $start AND period_start < $stop AND v IS NOT NULL ORDER BY 1",
+                _params(start, end, None),
+            ).fetchall()]  # fmt: skip
+    return out
+
+
+def _canonical(model: str) -> str | None:
+    try:
+        return prices.resolve_model(model)[1]
+    except prices.UnknownModelError:
+        return None
+
+
+def _matching_models(store: Store, start: date, end: date, values: list[str]) -> list[str]:
+    """Returns `values` and the models used or billed start..end that are one of them or in their family."""
+    families = {c for c in map(_canonical, values) if c is not None}
+    with store.reader() as con:
+        models = [m for (m,) in con.execute(
+            """SELECT DISTINCT model FROM usage WHERE period_start >= $start AND period_start < $stop
+                AND model IS NOT NULL
+            UNION SELECT DISTINCT model FROM costs WHERE period_start >= $start AND period_start < $stop
+                AND model IS NOT NULL""",
+            _params(start, end, None),
+        ).fetchall()]  # fmt: skip
+    return [*values, *(m for m in models if m not in values and _canonical(m) in families)]
+
+
 def _daily(
-    store: Store, start: date, end: date, by: str | None, project_id: str | None
+    store: Store, start: date, end: date, by: str | None, filt: _Filter
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Returns (every day's total, the breakdown by `by` or None), both with `attrs["unpriced"]`.
 
@@ -244,10 +373,10 @@ def _daily(
     totals are summed from it (one pass over the usage); split bills are totalled by their own pass.
     """
     with store.reader() as con:
-        unpriced, long_flag = _register_prices(con, start, end, project_id)
-        parts = _spend(con, start, end, by, project_id, long_flag)
-        if by is not None and by not in _COST_KEY:
-            totals = _spend(con, start, end, None, project_id, long_flag)
+        unpriced, long_flag = _register_prices(con, start, end, None, filt=filt)
+        parts = _spend(con, start, end, by, filt, long_flag)
+        if by is not None and (by not in _COST_KEY or filt.split):
+            totals = _spend(con, start, end, None, filt, long_flag)
         elif by is not None:
             totals = parts.groupby("date", as_index=False, sort=True).agg(
                 cost_usd=("cost_usd", "sum"), basis=("basis", combine_bases)
@@ -275,23 +404,25 @@ def _spend(
     start: date,
     end: date,
     by: str | None,
-    project: str | None,
+    filt: _Filter,
     long_flag: str,
 ) -> pd.DataFrame:
     """Returns rows (date, key, cost_usd, basis); key is NULL without a breakdown."""
     usage_key = "NULL" if by is None else _USAGE_KEY[by]
-    keys = () if by is None else (_USAGE_KEY[by],) if by in _COST_KEY else ("project_id", _USAGE_KEY[by])
-    params = _params(start, end, project)
-    project_where = " AND project_id = $project" if project else ""
-    head = f"WITH {_usage_cte(project)}, {_PRICES_CTE}, {_summed_priced_cte(keys, long_flag)}, {_COVERED_CTE}"
+    split = filt.split or (by is not None and by not in _COST_KEY)
+    keys = ("keep", *(("project_id",) if split else ()), *(() if by is None else (_USAGE_KEY[by],)))
+    params = {**_params(start, end, None), **filt.params}
+    head = f"""WITH {_usage_cte(None, filt=filt)}, {_PRICES_CTE}, {_summed_priced_cte(keys, long_flag)},
+        {_COVERED_CTE}"""
     estimated = f"""SELECT day, {usage_key} AS key, 'estimated' AS src, sum(micro_cost) * 0.000001 AS cost
-        FROM _priced u ANTI JOIN _covered c ON u.provider = c.provider AND u.day = c.day GROUP BY ALL"""
-    if by is None or by in _COST_KEY:
+        FROM _priced u ANTI JOIN _covered c ON u.provider = c.provider AND u.day = c.day
+        WHERE u.keep GROUP BY ALL"""
+    bills = f"""FROM costs_effective WHERE period_start >= $start AND period_start < $stop{filt.cost_sql}"""
+    if not split:
         cost_key = "NULL" if by is None else _COST_KEY[by]
         billed = f"""SELECT CAST(period_start AS DATE) AS day, {cost_key} AS key, 'billed' AS src,
                 sum(amount_usd) AS cost
-            FROM costs_effective WHERE period_start >= $start AND period_start < $stop{project_where}
-            GROUP BY ALL"""
+            {bills} GROUP BY ALL"""
         return _arrow(
             con,
             f"""{head} SELECT day AS date, key, CAST(sum(cost) AS DECIMAL(38,12)) AS cost_usd,
@@ -299,39 +430,46 @@ def _spend(
                 FROM ({estimated} UNION ALL {billed}) GROUP BY day, key ORDER BY day, key""",
             params,
         )
-    # Split each billed (day, provider, project) by the estimated share of each key that day.
+    # Split each billed (day, provider, project) by the estimated share of each key that day; with a filter
+    # on fields the bill lacks, only the share of the rows the filter keeps (`keep`) counts.
     frames = _arrow(
         con,
         f"""{head}, _est AS ({estimated}),
-            _shares AS (SELECT u.day, u.provider, u.project_id, {usage_key} AS key, sum(micro_cost) AS weight
+            _shares AS (SELECT u.day, u.provider, u.project_id, {usage_key} AS key, u.keep,
+                    coalesce(sum(micro_cost), 0) AS weight
                 FROM _priced u SEMI JOIN _covered c ON u.provider = c.provider AND u.day = c.day
                 GROUP BY ALL),
             _bills AS (SELECT CAST(period_start AS DATE) AS day, provider, project_id, sum(amount_usd) AS cost
-                FROM costs_effective WHERE period_start >= $start AND period_start < $stop{project_where}
-                GROUP BY ALL)
-            SELECT 'estimated' AS part, day, NULL AS provider, NULL AS project_id, key,
+                {bills} GROUP BY ALL)
+            SELECT 'estimated' AS part, day, NULL AS provider, NULL AS project_id, key, true AS keep,
                    CAST(cost AS DECIMAL(38,18)) AS amount
             FROM _est
             UNION ALL
-            SELECT 'share', day, provider, project_id, key, CAST(weight AS DECIMAL(38,18)) FROM _shares
+            SELECT 'share', day, provider, project_id, key, keep, CAST(weight AS DECIMAL(38,18)) FROM _shares
             UNION ALL
-            SELECT 'bill', day, provider, project_id, NULL, CAST(cost AS DECIMAL(38,18)) FROM _bills""",
+            SELECT 'bill', day, provider, project_id, NULL, true, CAST(cost AS DECIMAL(38,18)) FROM _bills""",
         params,
     )
     rows: list[tuple[date, Any, Decimal, str]] = []
     for r in frames[frames["part"] == "estimated"].itertuples():
         rows.append((r.day, r.key, r.amount, "estimated"))
     shares = frames[frames["part"] == "share"]
-    weights: dict[tuple, list[tuple[Any, Decimal]]] = {}
+    weights: dict[tuple, dict[Any, Decimal]] = {}
+    wholes: dict[tuple, Decimal] = {}
     for r in shares.itertuples():
-        weights.setdefault((r.day, r.provider, r.project_id), []).append((r.key, r.amount))
+        group = (r.day, r.provider, r.project_id)
+        wholes[group] = wholes.get(group, Decimal(0)) + r.amount
+        if r.keep:
+            kept = weights.setdefault(group, {})
+            kept[r.key] = kept.get(r.key, Decimal(0)) + r.amount
     for r in frames[frames["part"] == "bill"].itertuples():
-        parts = weights.get((r.day, r.provider, r.project_id), [])
-        total = sum((w for _, w in parts), Decimal(0))
+        group = (r.day, r.provider, r.project_id)
+        total = wholes.get(group, Decimal(0))
         if not total:
-            rows.append((r.day, None, r.amount, "billed"))
+            if not filt.split:  # nothing to split by: the bill stays whole, under no key
+                rows.append((r.day, None, r.amount, "billed"))
             continue
-        for key, weight in parts:
+        for key, weight in weights.get(group, {}).items():
             rows.append((r.day, key, r.amount * weight / total, "billed"))
     out = pd.DataFrame(rows, columns=["date", "key", "cost_usd", "basis"])
     if out.empty:
@@ -490,7 +628,9 @@ def month_status(
     history_start = min(first, as_of - timedelta(days=FORECAST_WINDOW_DAYS - 1))
     if by is not None and by not in DIMENSIONS:
         raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(DIMENSIONS)}")
-    series, breakdown = _daily(store, history_start, max(as_of, history_start), by, project_id)
+    series, breakdown = _daily(
+        store, history_start, max(as_of, history_start), by, _project_filter(project_id)
+    )
     if breakdown is not None:
         breakdown = breakdown[(breakdown["date"] >= first) & (breakdown["date"] <= as_of)].reset_index(
             drop=True

@@ -196,6 +196,88 @@ def test_project_filter_takes_an_id_or_a_label_name(small):
     assert list(by_name["cost_usd"]) == list(by_id["cost_usd"]) == [D("0.20"), D("1.20"), D(0)]
 
 
+@pytest.fixture
+def two_models(small, tmp_path) -> Store:
+    """The small store plus, on D2, Alpha's user-3 on gpt-4o: 40k input = 0.10 estimated, billed 0.90.
+
+    D2's Alpha bill is then 2.10 (mini 1.20 + gpt-4o 0.90) over estimates user-1 0.45, user-3 0.55 (1.00).
+    """
+    usage, costs = tmp_path / "completions_usage_extra.csv", tmp_path / "cost_extra.csv"
+    openai_usage_csv.write(usage, [usage_row(D2, "proj_a", FOUR_O, 40_000, 0, user="user-3")])
+    openai_cost_csv.write(costs, [cost_row(D2, "proj_a", f"{FOUR_O}, input_tokens", "0.90")])
+    small.import_files([usage, costs])
+    return small
+
+
+def spend(store: Store, where: dict) -> list[tuple[date, Decimal, str]]:
+    frame = reports.daily_spend(store, D1, D4, where=where)
+    return list(zip(frame["date"], frame["cost_usd"], frame["basis"], strict=True))
+
+
+def costs(store: Store, where: dict) -> list[Decimal]:
+    return [c for _, c, _ in spend(store, where)]
+
+
+def test_where_keeps_a_model_family_from_the_bill_and_the_tokens(small):
+    # gpt-4o keeps gpt-4o-2024-08-06 (bill lines and usage), never gpt-4o-mini.
+    assert spend(small, {"model": ["gpt-4o"]}) == [
+        (D1, D("5.00"), "billed"), (D2, D(0), "estimated"), (D3, D("3.00"), "estimated"),
+        (D4, D(0), "estimated"),
+    ]  # fmt: skip
+    assert costs(small, {"model": [MINI]}) == [D("0.20"), D("1.20"), D(0), D(0)]
+
+
+def test_where_splits_the_bill_for_a_key_a_user_or_a_tier(two_models):
+    # The key by its label name: Alpha's whole bill (all its usage is alpha-prod).
+    assert costs(two_models, {"api_key": ["alpha-prod"]}) == [D("0.20"), D("2.10"), 0, 0]
+    # user-3 has 0.55 of D2's 1.00 estimate: 2.10 x 0.55 = 1.155, still billed; user-1 2.10 x 0.45 = 0.945.
+    assert spend(two_models, {"user": ["user-3"]}) == [
+        (D1, D(0), "estimated"), (D2, D("1.155"), "billed"), (D3, D(0), "estimated"),
+        (D4, D(0), "estimated"),
+    ]  # fmt: skip
+    assert costs(two_models, {"user": ["user-1", "user-2"]}) == [
+        D("5.20"), D("0.945"), D("3.00"), 0,
+    ]  # fmt: skip
+    assert costs(two_models, {"service_tier": ["batch"]}) == [D("5.00"), 0, 0, 0]
+
+
+def test_where_applies_two_filters_at_once(two_models):
+    # user-3 on mini: the mini lines (1.20) x user-3's share of the mini estimate (0.45 of 0.90) = 0.60.
+    assert costs(two_models, {"model": ["gpt-4o-mini"], "user": ["user-3"]}) == [
+        0, D("0.60"), 0, 0,
+    ]  # fmt: skip
+    # user-3 on gpt-4o: the gpt-4o line 0.90, all of it user-3's.
+    assert costs(two_models, {"model": ["gpt-4o"], "user": ["user-3"]}) == [0, D("0.90"), 0, 0]
+    assert costs(two_models, {"model": ["gpt-4o"], "api_key": ["key_b"]}) == [
+        D("5.00"), 0, D("3.00"), 0,
+    ]  # fmt: skip
+    assert costs(two_models, {"project": ["Alpha"], "api_key": ["key_b"]}) == [0, 0, 0, 0]
+
+
+def test_a_filtered_breakdown_adds_up_to_the_filtered_total(two_models):
+    where = {"user": ["user-3"], "api_key": ["alpha-prod"]}
+    frame = reports.daily_spend(two_models, D1, D4, by="model", where=where)
+    # D2's 1.155 split by user-3's estimates: mini 0.45, gpt-4o 0.10 of the 1.00 -> 0.945 and 0.21.
+    assert list(zip(frame["date"], frame["model"], frame["cost_usd"], strict=True)) == [
+        (D2, FOUR_O, D("0.21")), (D2, MINI, D("0.945")),
+    ]  # fmt: skip
+    assert set(frame["basis"]) == {"billed"}
+
+
+def test_project_is_short_for_where_and_unknown_filters_are_refused(small):
+    by_where = reports.daily_spend(small, D1, D3, where={"project": ["Alpha"]})
+    assert list(by_where["cost_usd"]) == [D("0.20"), D("1.20"), D(0)]
+    assert reports.daily_spend(small, D1, D3, where={"project": [], "user": ()})["cost_usd"].tolist() == [
+        D("5.20"), D("1.20"), D("3.00"),
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="unknown filter 'colour'"):
+        reports.daily_spend(small, D1, D2, where={"colour": ["red"]})
+    with pytest.raises(ValueError, match="unknown tier"):
+        reports.daily_spend(small, D1, D2, where={"service_tier": ["gold"]})
+    with pytest.raises(ValueError, match="once"):
+        reports.daily_spend(small, D1, D2, project="Alpha", where={"project": ["proj_b"]})
+
+
 def test_a_day_with_a_billed_and_an_estimated_provider_is_mixed(small, tmp_path):
     # Anthropic usage has no cost export here, so D1 adds OpenAI's bill and Claude's token estimate.
     extra = tmp_path / "claude.csv"

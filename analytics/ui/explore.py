@@ -1,4 +1,5 @@
-"""Explore page: spend broken down by model, project, key, user or tier; CSV download; what-if re-pricing."""
+"""Explore page: spend broken down by model, project, key, user or tier, filtered by any of them at once;
+CSV download; what-if re-pricing."""
 
 from __future__ import annotations
 
@@ -14,15 +15,23 @@ from analytics.store import Store
 from analytics.ui import components
 
 DEFAULT_DAYS = 30
-ALL_PROJECTS = ""
+# The filters offered, each a multiselect of the ids in the chosen days (shown by label name).
+FILTERS = reports.FILTER_FIELDS
+_LABEL_KIND = {"project": "project", "api_key": "api_key", "user": "user"}
+Where = tuple[tuple[str, tuple[str, ...]], ...]  # hashable, for the cache
 
 
 @st.cache_data(show_spinner="Reading the store…", max_entries=32)
 def _breakdown(
-    _store: Store, path: str, start: date, end: date, by: str, project: str | None, version: tuple
+    _store: Store, path: str, start: date, end: date, by: str, where: Where, version: tuple
 ) -> pd.DataFrame:
     # `path` and `version` key the cache (see components.data_version).
-    return reports.daily_spend(_store, start, end, by=by, project=project)
+    return reports.daily_spend(_store, start, end, by=by, where=dict(where))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _options(_store: Store, path: str, start: date, end: date, version: tuple) -> dict[str, list[str]]:
+    return reports.filter_options(_store, start, end)
 
 
 def show() -> None:
@@ -34,17 +43,9 @@ def show() -> None:
         st.info("The store is empty: there is nothing to explore yet.")
         components.page_link("upload", "Upload exports or load the demo data", icon=":material/upload:")
         return
-    start, end, by, project = _filters(current, span)
-    frame = _breakdown(current, str(current.path), start, end, by, project, components.data_version(current))
-    title = components.DIMENSION_TITLES[by]
-    keys = sorted({str(k) for k in frame[by]}) if not frame.empty else []
-    chosen = st.multiselect(
-        f"Show only these {title.lower()}s",
-        keys,
-        key=f"explore_only_{by}",
-        placeholder=f"All {title.lower()}s",
-    )
-    shown = frame[frame[by].isin(chosen)] if chosen else frame
+    version = components.data_version(current)
+    start, end, by, where = _filters(current, span, version)
+    shown = _breakdown(current, str(current.path), start, end, by, where, version)
     _summary(shown, by, start, end)
     if shown.empty:
         st.info("No spend in this selection.")
@@ -52,16 +53,16 @@ def show() -> None:
         st.altair_chart(charts.spend_breakdown(shown, by), width="stretch", key="explore_chart")
         totals = components.totals_by(shown, by)
         components.money_table(totals, by, key="explore_table")
-        _downloads(shown, totals, by, start, end)
-    if frame.attrs.get("unpriced"):
-        st.warning("No price for: " + ", ".join(frame.attrs["unpriced"]) + "; their tokens count as $0.")
-    _what_if(current, start, end, project)
+        _downloads(shown, totals, by, start, end, _describe(current, where))
+    if shown.attrs.get("unpriced"):
+        st.warning("No price for: " + ", ".join(shown.attrs["unpriced"]) + "; their tokens count as $0.")
+    _what_if(current, start, end, dict(where), version)
 
 
-def _filters(current: Store, span: tuple[date, date]) -> tuple[date, date, str, str | None]:
-    """Renders the filter row; returns (start, end, breakdown dimension, project id or None)."""
+def _filters(current: Store, span: tuple[date, date], version: tuple) -> tuple[date, date, str, Where]:
+    """Renders the filters; returns (start, end, breakdown dimension, the `where` of the chosen filters)."""
     first, last = span
-    cols = st.columns([2, 1, 2])
+    cols = st.columns([2, 1])
     picked = cols[0].date_input(
         "Days (UTC)",
         value=(max(first, last - timedelta(days=DEFAULT_DAYS - 1)), last),
@@ -77,16 +78,24 @@ def _filters(current: Store, span: tuple[date, date]) -> tuple[date, date, str, 
         key="explore_by",
     )
     labels = current.labels()
-    projects = current.query("SELECT DISTINCT project_id FROM usage WHERE project_id IS NOT NULL ORDER BY 1")[
-        "project_id"
-    ]
-    project = cols[2].selectbox(
-        "Project",
-        [ALL_PROJECTS, *projects],
-        format_func=lambda p: "All projects" if p == ALL_PROJECTS else labels.get(("project", p), p),
-        key="explore_project",
-    )
-    return start, end, by, project or None
+    options = _options(current, str(current.path), start, end, version)
+    where = []
+    for column, name in zip(st.columns(len(FILTERS)), FILTERS, strict=True):
+        key = f"explore_{name}"
+        kind = _LABEL_KIND.get(name)
+        title = components.DIMENSION_TITLES[name]
+        # Keep what was chosen on the options when the days change, so a choice is never silently lost.
+        chosen_before = [v for v in st.session_state.get(key, []) if v not in options[name]]
+        values = column.multiselect(
+            title,
+            [*options[name], *chosen_before],
+            format_func=lambda v, kind=kind: labels.get((kind, v), v) if kind else v,
+            key=key,
+            placeholder=f"All {title.lower()}s",
+        )
+        if values:
+            where.append((name, tuple(values)))
+    return start, end, by, tuple(where)
 
 
 def _summary(shown: pd.DataFrame, by: str, start: date, end: date) -> None:
@@ -100,14 +109,17 @@ def _summary(shown: pd.DataFrame, by: str, start: date, end: date) -> None:
         st.metric(f"{components.DIMENSION_TITLES[by]}s", f"{shown[by].nunique() if not shown.empty else 0:,}")
 
 
-def _downloads(shown: pd.DataFrame, totals: pd.DataFrame, by: str, start: date, end: date) -> None:
+def _downloads(
+    shown: pd.DataFrame, totals: pd.DataFrame, by: str, start: date, end: date, filtered: str
+) -> None:
+    """Renders the CSV downloads of what is shown; `filtered` says which filters made it ("": none)."""
     daily = components.decimal_strings(shown[["date", by, "cost_usd", "basis"]], ["cost_usd"])
     summed = components.decimal_strings(totals[[by, "cost_usd", "basis"]], ["cost_usd"])
     cols = st.columns([1, 1, 2])
     cols[0].download_button(
         "Daily rows (CSV)",
         daily.to_csv(index=False).encode(),
-        file_name=f"llm-cost_{by}_daily_{start}_{end}.csv",
+        file_name=f"llm-cost_{by}_daily_{start}_{end}{'_filtered' if filtered else ''}.csv",
         mime="text/csv",
         key="explore_download_daily",
         icon=":material/download:",
@@ -115,20 +127,39 @@ def _downloads(shown: pd.DataFrame, totals: pd.DataFrame, by: str, start: date, 
     cols[1].download_button(
         "Totals (CSV)",
         summed.to_csv(index=False).encode(),
-        file_name=f"llm-cost_{by}_totals_{start}_{end}.csv",
+        file_name=f"llm-cost_{by}_totals_{start}_{end}{'_filtered' if filtered else ''}.csv",
         mime="text/csv",
         key="explore_download_totals",
         icon=":material/download:",
     )
-    cols[2].caption("Exact amounts in USD (not rounded); days are UTC.")
+    note = f" Only {filtered}." if filtered else ""
+    cols[2].caption(f"Exact amounts in USD (not rounded); days are UTC.{note}")
 
 
-def _what_if(current: Store, start: date, end: date, project: str | None) -> None:
+def _describe(current: Store, where: Where) -> str:
+    """Returns the chosen filters in words, label names shown (e.g. "API key support-prod")."""
+    labels = current.labels()
+    parts = []
+    for k, values in where:
+        names = ", ".join(labels.get((_LABEL_KIND.get(k), v), v) for v in values)
+        parts.append(f"{components.DIMENSION_TITLES[k]} {names}")
+    return "; ".join(parts)
+
+
+def _what_if(
+    current: Store, start: date, end: date, where: dict[str, tuple[str, ...]], version: tuple
+) -> None:
     st.subheader("What if…")
     st.caption(
         "Re-price the same tokens of these days with other models, another tier, or more input read from "
         "cache. Both sides are token estimates at the dated prices, so the saving compares like with like."
     )
+    others = [components.DIMENSION_TITLES[k].lower() for k in where if k != "project"]
+    if others:
+        st.caption(
+            f"The what-if covers the days and the project filter only: the {', '.join(others)} "
+            "filter does not apply to it."
+        )
     cols = st.columns([2, 1, 1])
     mapping_text = cols[0].text_input(
         "Swap models (from=to, comma separated)",
@@ -144,18 +175,22 @@ def _what_if(current: Store, start: date, end: date, project: str | None) -> Non
         return
     try:
         model_map = reports.parse_model_map([mapping_text]) if mapping_text.strip() else {}
-        result = reports.what_if(
-            current,
-            start,
-            end,
-            model_map=model_map,
-            tier=None if tier == "as run" else tier,
-            cached_share=Decimal(cached) / 100 if cached else None,
-            project=project,
-        )
+        results = [
+            reports.what_if(
+                current,
+                start,
+                end,
+                model_map=model_map,
+                tier=None if tier == "as run" else tier,
+                cached_share=Decimal(cached) / 100 if cached else None,
+                project=project,
+            )
+            for project in where.get("project") or [None]
+        ]
     except (ValueError, prices.UnknownModelError) as error:
         st.error(str(error))
         return
+    result = _combined(results)
     m = st.columns(3)
     components.money_metric(m[0], "As run", result.actual_usd, basis="estimated")
     components.money_metric(m[1], "With the change", result.scenario_usd, basis="estimated")
@@ -176,3 +211,17 @@ def _what_if(current: Store, start: date, end: date, project: str | None) -> Non
     )
     if result.unpriced:
         st.warning("No price for: " + ", ".join(result.unpriced) + "; those tokens count as $0.")
+
+
+def _combined(results: list[reports.WhatIf]) -> reports.WhatIf:
+    """Returns one what-if of several projects' (each covers one project, so they add up)."""
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    actual = sum((r.actual_usd for r in results), Decimal(0))
+    scenario = sum((r.scenario_usd for r in results), Decimal(0))
+    return reports.WhatIf(
+        first.start, first.end, first.model_map, first.tier, first.cached_share,
+        pd.concat([r.projects for r in results], ignore_index=True), actual, scenario, actual - scenario,
+        tuple(sorted({u for r in results for u in r.unpriced})),
+    )  # fmt: skip
