@@ -109,17 +109,6 @@ def _prompt_from(source: str | None, messages: str | None) -> str | dict[str, An
     return _read_text_source(source)
 
 
-def _as_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"expected a date like 2025-06-30, got {value!r}", param_hint="--at"
-        ) from None
-
-
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[int] = ()) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
 
@@ -261,7 +250,7 @@ def estimate(
         cache_write_tokens=cache_write_tokens,
         cache_ttl=cache_ttl,
         tier=tier,
-        at=_as_date(at_text),
+        at=_day(at_text, "--at"),
     )
     if as_json:
         _echo_json([r.to_json() for r in results])
@@ -335,7 +324,7 @@ def estimate_file(
             prompt_column=prompt_column,
             tpm=tpm,
             rpm=rpm,
-            at=_as_date(at_text),
+            at=_day(at_text, "--at"),
             on_progress=on_progress,
         )
     if as_json:
@@ -393,7 +382,7 @@ def models(search: str | None, provider: str | None, tier: str, at_text: str | N
     llm-cost models gpt-4o
     llm-cost models --provider anthropic --tier batch
     """
-    at = _as_date(at_text) or datetime.now(UTC).date()
+    at = _day(at_text, "--at") or datetime.now(UTC).date()
     if provider.strip().lower() == "all":
         table = prices.list_prices(search=search, at=at, tier=tier)
     else:
