@@ -10,13 +10,14 @@ cents** (`"123.45"` is $1.2345), converted to dollars here, at the boundary.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 
 from analytics.formats import BadExportError, Source, Staged, json_keys
-from analytics.formats.jsonrows import Locator, details, load_json, pages, stage_rows
+from analytics.formats.jsonrows import Locator, bucket_results, details, load_json, stage_facts
 
 NAME = "anthropic_admin_json"
 USAGE_KEY = ("period_start", "period_end", "api_key_id", "workspace", "model", "service_tier")
@@ -35,40 +36,32 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
     """Stages the usage and cost results of every page in the file."""
     document, text = load_json(source)
     at = Locator(source, text)
+
+    def period(path: str, bucket: dict) -> tuple[datetime, datetime]:
+        start = at.iso_time(path, bucket, "starting_at")
+        end = at.iso_time(path, bucket, "ending_at")
+        if end <= start:
+            raise at.error(f"{path}.ending_at", "ending_at", bucket["ending_at"], "a time after starting_at")
+        return start, end
+
     usage: list[dict[str, Any]] = []
     costs: list[dict[str, Any]] = []
     read = 0
-    for p, page in enumerate(pages(document)):
-        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+    expected_page = "an Anthropic usage or cost report page with a data list"
+    for where, result, start, end in bucket_results(
+        source, document, expected_page=expected_page, period=period
+    ):
+        read += 1
+        if "amount" in result:
+            costs.append(_cost_row(at, where, result, start, end))
+        elif _USAGE_FIELDS & result.keys() or "output_tokens" in result:
+            usage.append(_usage_row(at, where, result, start, end))
+        else:
             raise BadExportError(
-                source.name, "an Anthropic usage or cost report page with a data list", column=f"[{p}]"
-            )
-        for b, bucket in enumerate(page["data"]):
-            path = f"data[{b}]"
-            start = at.iso_time(path, bucket, "starting_at")
-            end = at.iso_time(path, bucket, "ending_at")
-            if end <= start:
-                raise at.error(
-                    f"{path}.ending_at", "ending_at", bucket["ending_at"], "a time after starting_at"
-                )
-            for r, result in enumerate(bucket.get("results") or []):
-                read += 1
-                where = f"{path}.results[{r}]"
-                if "amount" in result:
-                    costs.append(_cost_row(at, where, result, start, end))
-                elif _USAGE_FIELDS & result.keys() or "output_tokens" in result:
-                    usage.append(_usage_row(at, where, result, start, end))
-                else:
-                    raise BadExportError(
-                        source.name, "a usage result (uncached_input_tokens, ...) or a cost result (amount)",
-                        column=where, got=str(sorted(result))[:60],
-                    )  # fmt: skip
-    relations = {}
-    if usage:
-        relations["usage"] = stage_rows(con, "usage", usage, key=USAGE_KEY)
-    if costs:
-        relations["costs"] = stage_rows(con, "costs", costs, key=COST_KEY)
-    return Staged(read, relations)
+                source.name, "a usage result (uncached_input_tokens, ...) or a cost result (amount)",
+                column=where, got=str(sorted(result))[:60],
+            )  # fmt: skip
+    return stage_facts(con, read, usage, costs, usage_key=USAGE_KEY, cost_key=COST_KEY)
 
 
 def _usage_row(at: Locator, where: str, r: dict, start, end) -> dict[str, Any]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 
-from analytics.formats import STAGE_TABLES, BadExportError, Source, decode_head, not_utf8
+from analytics.formats import STAGE_TABLES, BadExportError, Source, Staged, decode_head, not_utf8
 from analytics.formats.csvsql import TIME_MAX, TIME_MIN, canonical, key_sql, q
 
 
@@ -37,6 +38,46 @@ def load_json(source: Source) -> tuple[Any, str]:
 def pages(document: Any) -> list[Any]:
     """Returns the pages of a file: one page object, or a JSON array of pages."""
     return document if isinstance(document, list) else [document]
+
+
+def bucket_results(
+    source: Source,
+    document: Any,
+    *,
+    expected_page: str,
+    period: Callable[[str, dict], tuple[datetime, datetime]],
+) -> Iterator[tuple[str, dict, datetime, datetime]]:
+    """Yields (path, result, period start, period end) for every result of every bucket of every page.
+
+    Both vendors' Admin APIs page the same way: `{"data": [{<bucket times>, "results": [...]}]}`; only
+    the time fields differ, which `period(path, bucket)` reads and checks.
+    """
+    for p, page in enumerate(pages(document)):
+        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+            raise BadExportError(source.name, expected_page, column=f"[{p}]", got=str(page)[:60])
+        for b, bucket in enumerate(page["data"]):
+            path = f"data[{b}]"
+            start, end = period(path, bucket)
+            for r, result in enumerate(bucket.get("results") or []):
+                yield f"{path}.results[{r}]", result, start, end
+
+
+def stage_facts(
+    con: duckdb.DuckDBPyConnection,
+    read: int,
+    usage: list[dict[str, Any]],
+    costs: list[dict[str, Any]],
+    *,
+    usage_key: tuple[str, ...],
+    cost_key: tuple[str, ...],
+) -> Staged:
+    """Stages the usage and cost rows read from JSON pages (either list may be empty)."""
+    relations = {}
+    if usage:
+        relations["usage"] = stage_rows(con, "usage", usage, key=usage_key)
+    if costs:
+        relations["costs"] = stage_rows(con, "costs", costs, key=cost_key)
+    return Staged(read, relations)
 
 
 class Locator:

@@ -10,12 +10,13 @@ parsed as Decimal, never float. Results without `project_id` are organisation-le
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from analytics.formats import BadExportError, Source, Staged, json_objects
-from analytics.formats.jsonrows import Locator, details, load_json, pages, stage_rows
+from analytics.formats import Source, Staged, json_objects
+from analytics.formats.jsonrows import Locator, bucket_results, details, load_json, stage_facts
 
 NAME = "openai_admin_json"
 USAGE_KINDS = (
@@ -56,44 +57,35 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
     """Stages usage and cost results of every page in the file."""
     document, text = load_json(source)
     at = Locator(source, text)
+
+    def period(path: str, bucket: dict) -> tuple[datetime, datetime]:
+        start = at.unix_time(path, bucket, "start_time")
+        end = at.unix_time(path, bucket, "end_time")
+        if end <= start:
+            raise at.error(f"{path}.end_time", "end_time", bucket["end_time"], "a time after start_time")
+        return start, end
+
     usage: list[dict[str, Any]] = []
     costs: list[dict[str, Any]] = []
     read = 0
-    for p, page in enumerate(pages(document)):
-        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-            raise BadExportError(
-                source.name,
-                "an OpenAI usage or costs page with a data list",
-                column=f"[{p}]",
-                got=str(page)[:60],
+    expected_page = "an OpenAI usage or costs page with a data list"
+    for where, result, start, end in bucket_results(
+        source, document, expected_page=expected_page, period=period
+    ):
+        read += 1
+        kind = str(result.get("object", ""))
+        if kind == "organization.costs.result":
+            costs.append(_cost_row(at, where, result, start, end))
+        elif kind.startswith("organization.usage.") and kind.split(".")[2] in USAGE_KINDS:
+            usage.append(_usage_row(at, where, kind.split(".")[2], result, start, end))
+        else:
+            raise at.error(
+                f"{where}.object",
+                "object",
+                kind,
+                "organization.usage.<kind>.result or organization.costs.result",
             )
-        for b, bucket in enumerate(page["data"]):
-            path = f"data[{b}]"
-            start = at.unix_time(path, bucket, "start_time")
-            end = at.unix_time(path, bucket, "end_time")
-            if end <= start:
-                raise at.error(f"{path}.end_time", "end_time", bucket["end_time"], "a time after start_time")
-            for r, result in enumerate(bucket.get("results") or []):
-                read += 1
-                where = f"{path}.results[{r}]"
-                kind = str(result.get("object", ""))
-                if kind == "organization.costs.result":
-                    costs.append(_cost_row(at, where, result, start, end))
-                elif kind.startswith("organization.usage.") and kind.split(".")[2] in USAGE_KINDS:
-                    usage.append(_usage_row(at, where, kind.split(".")[2], result, start, end))
-                else:
-                    raise at.error(
-                        f"{where}.object",
-                        "object",
-                        kind,
-                        "organization.usage.<kind>.result or organization.costs.result",
-                    )
-    relations = {}
-    if usage:
-        relations["usage"] = stage_rows(con, "usage", usage, key=USAGE_KEY)
-    if costs:
-        relations["costs"] = stage_rows(con, "costs", costs, key=COST_KEY)
-    return Staged(read, relations)
+    return stage_facts(con, read, usage, costs, usage_key=USAGE_KEY, cost_key=COST_KEY)
 
 
 def _usage_row(at: Locator, where: str, kind: str, r: dict, start, end) -> dict[str, Any]:
