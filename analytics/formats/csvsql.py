@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -370,3 +370,13 @@ def blank(column: str) -> str:
 
 
 Selector = Callable[[set[str]], dict[str, str]]
+
+
+def with_iso_times(row: Mapping[str, object]) -> dict[str, object]:
+    """Returns the row with `start_time_iso` / `end_time_iso` derived from its Unix seconds, as the OpenAI
+    dashboard exports write them (for writers of demo and test files)."""
+    values = dict(row)
+    for column in ("start_time", "end_time"):
+        if values.get(column) is not None and values.get(f"{column}_iso") is None:
+            values[f"{column}_iso"] = datetime.fromtimestamp(int(str(values[column])), UTC).isoformat()
+    return values

@@ -17,23 +17,14 @@ import duckdb
 
 from analytics.formats import Source, Staged, json_objects
 from analytics.formats.jsonrows import Locator, bucket_results, details, load_json, stage_facts
+from analytics.formats.openai_cost_csv import COST_KEY
+from analytics.formats.openai_usage_csv import USAGE_KEY
 
 NAME = "openai_admin_json"
 USAGE_KINDS = (
     "completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
     "vector_stores", "code_interpreter_sessions",
 )  # fmt: skip
-USAGE_KEY = (
-    "period_start",
-    "period_end",
-    "project_id",
-    "user_id",
-    "api_key_id",
-    "model",
-    "batch",
-    "service_tier",
-)
-COST_KEY = ("period_start", "period_end", "project_id", "line_item", "api_key_id")
 # Per kind, the counts that are not tokens (kept in details).
 _OTHER_COUNTS = {
     "images": ("images",),

@@ -24,9 +24,11 @@ from pathlib import Path
 import duckdb
 
 from analytics.formats import Source, Staged, csv_columns
-from analytics.formats.csvsql import Check, CsvSpec, blank, stage_csv, unix_time_checks
+from analytics.formats.csvsql import Check, CsvSpec, blank, stage_csv, unix_time_checks, with_iso_times
 
 NAME = "openai_cost_csv"
+# The natural key of a cost line, shared with the Costs API pages (same key namespace).
+COST_KEY = ("period_start", "period_end", "project_id", "line_item", "api_key_id")
 HEADER_V1 = [
     "start_time",
     "end_time",
@@ -100,7 +102,7 @@ SPEC = CsvSpec(
         ),
     ),
     hint_column="start_time",
-    key=("period_start", "period_end", "project_id", "line_item", "api_key_id"),
+    key=COST_KEY,
     key_source={"period_start": "start_time", "period_end": "end_time"},
     details={
         "project_name": blank("project_name"),
@@ -127,17 +129,13 @@ def write(path: Path, rows: Iterable[Mapping[str, object]], *, header: list[str]
     For the demo generator: ISO times are derived, `amount_currency` defaults to `usd`, amounts are written
     with 16 decimals as the dashboard does, missing keys are blank.
     """
-    from datetime import UTC, datetime
     from decimal import Decimal
 
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(header)
         for row in rows:
-            values = dict(row)
-            for col in ("start_time", "end_time"):
-                if values.get(col) is not None and values.get(f"{col}_iso") is None:
-                    values[f"{col}_iso"] = datetime.fromtimestamp(int(values[col]), UTC).isoformat()
+            values = with_iso_times(row)
             if values.get("amount_value") is not None:
                 values.setdefault("amount_currency", "usd")
                 amount = values["amount_value"]

@@ -32,9 +32,22 @@ from analytics.formats.csvsql import (
     stage_csv,
     unix_time_checks,
     whole_checks,
+    with_iso_times,
 )
 
 NAME = "openai_usage_csv"
+# The natural key of a usage bucket, shared with the Admin API completions pages (same key namespace), so
+# the same bucket from either source is one row.
+USAGE_KEY = (
+    "period_start",
+    "period_end",
+    "project_id",
+    "user_id",
+    "api_key_id",
+    "model",
+    "batch",
+    "service_tier",
+)
 TIME_COLUMNS = ["start_time", "end_time", "start_time_iso", "end_time_iso"]
 HEADER = [
     *TIME_COLUMNS,
@@ -128,16 +141,7 @@ SPEC = CsvSpec(
     checks=(*unix_time_checks("start_time", "end_time"), *whole_checks(USED_COUNTS)),
     key_source={"period_start": "start_time", "period_end": "end_time"},
     hint_column="start_time",
-    key=(
-        "period_start",
-        "period_end",
-        "project_id",
-        "user_id",
-        "api_key_id",
-        "model",
-        "batch",
-        "service_tier",
-    ),
+    key=USAGE_KEY,
     details={
         # Only the non-zero modality splits, so plain text rows carry no JSON at all.
         "user_email": blank("user_email"),
@@ -165,18 +169,11 @@ def write(path: Path, rows: Iterable[Mapping[str, object]]) -> None:
     For the demo generator: counts come out as `12.0`, `batch` as `False`/`True`, ISO times are derived,
     missing keys are blank.
     """
-    from datetime import UTC, datetime
-
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(HEADER)
         for row in rows:
-            values = dict(row)
-            for col in ("start_time", "end_time"):
-                iso_col = f"{col}_iso"
-                if values.get(col) is not None and values.get(iso_col) is None:
-                    stamp = datetime.fromtimestamp(int(values[col]), UTC)
-                    values[iso_col] = stamp.isoformat()
+            values = with_iso_times(row)
             out.writerow([_vendor_value(c, values.get(c)) for c in HEADER])
 
 
