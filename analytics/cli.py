@@ -60,8 +60,10 @@ def _bad_input_is_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
     envvar=prices.OVERRIDES_ENV,
     help=f"CSV of negotiated or private-model prices that win over the catalog (or ${prices.OVERRIDES_ENV}).",
 )
-def main(price_overrides: Path | None) -> None:
+@click.pass_context
+def main(ctx: click.Context, price_overrides: Path | None) -> None:
     """What will an LLM request cost, and what did we spend?"""
+    ctx.obj = {"price_overrides": price_overrides}
     prices.set_override_file(price_overrides)
 
 
@@ -458,7 +460,11 @@ db_option = click.option(
 
 
 def _open_store(db: Path | None) -> Store:
-    return Store.open(db, on_wait=lambda message: click.echo(message, err=True))
+    store = Store.open(db, on_wait=lambda message: click.echo(message, err=True))
+    context = click.get_current_context(silent=True)
+    if not ((context and context.find_root().obj) or {}).get("price_overrides"):
+        store.use_price_overrides()  # the overrides saved beside the store (as the app does)
+    return store
 
 
 def _jsonable(value: Any) -> Any:

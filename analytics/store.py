@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from analytics import prices
 from analytics.formats import (
     BAD_ROW_MARK,
     COST_COLUMNS,
@@ -353,6 +354,22 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
         return deleted
+
+    # --- price overrides ------------------------------------------------------------------------------
+
+    OVERRIDES_FILE_NAME = "price_overrides.csv"
+
+    def overrides_path(self) -> Path:
+        """Returns the price override file that goes with this store: `$LLM_COST_PRICE_OVERRIDES`, else
+        `price_overrides.csv` next to the store file (where the app's Settings page saves uploads)."""
+        from_env = os.environ.get(prices.OVERRIDES_ENV, "").strip()
+        return Path(from_env) if from_env else self.path.parent / self.OVERRIDES_FILE_NAME
+
+    def use_price_overrides(self) -> Path | None:
+        """Puts the store's override file in force when it exists; returns it (None: catalog prices only)."""
+        path = self.overrides_path()
+        prices.set_override_file(path if path.exists() else None)
+        return path if path.exists() else None
 
     # --- labels and state ---------------------------------------------------------------------------
 

@@ -384,3 +384,21 @@ def test_duplicates_in_a_file_that_overlaps_stored_rows(store, tmp_path):
     with pytest.raises(BadExportError, match="two different rows for the same bucket"):
         store.import_files([conflict])
     assert snapshot(store) == before
+
+
+def test_the_price_override_file_beside_the_store_is_put_in_force(tmp_path):
+    from datetime import date
+    from decimal import Decimal
+
+    from analytics import prices
+
+    s = Store.open(tmp_path / "team.duckdb")
+    assert s.use_price_overrides() is None
+    (tmp_path / "price_overrides.csv").write_text(
+        "provider,model,tier,valid_from,input_per_mtok,output_per_mtok\nopenai,gpt-4o,standard,2025-01-01,2.00,8.00\n"
+    )
+    try:
+        assert s.use_price_overrides() == tmp_path / "price_overrides.csv"
+        assert prices.price_for("gpt-4o", at=date(2025, 6, 1)).input == Decimal("2.00")
+    finally:
+        prices.set_override_file(None)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from analytics import prices, reports
+from analytics import reports
 from analytics.money import format_usd
 from analytics.store import Store
 from analytics.ui import state
 
-OVERRIDES_FILE_NAME = "price_overrides.csv"
 BASIS_COLORS = {"billed": "blue", "estimated": "gray", "mixed": "orange"}
 BASIS_HELP = {
     "billed": "billed: from the provider's cost export",
@@ -36,22 +33,8 @@ _pages: dict[str, object] = {}
 def store() -> Store:
     """Returns the app's store, with the price override file that belongs to it in force."""
     current = state.store()
-    use_price_overrides(current)
+    current.use_price_overrides()
     return current
-
-
-def overrides_path(current: Store) -> Path:
-    """Returns the price override file the app reads and writes: `$LLM_COST_PRICE_OVERRIDES`, else next
-    to the store."""
-    from_env = os.environ.get(prices.OVERRIDES_ENV, "").strip()
-    return Path(from_env) if from_env else current.path.parent / OVERRIDES_FILE_NAME
-
-
-def use_price_overrides(current: Store) -> Path | None:
-    """Puts the store's override file in force when it exists; returns it (None: catalog prices only)."""
-    path = overrides_path(current)
-    prices.set_override_file(path if path.exists() else None)
-    return path if path.exists() else None
 
 
 def data_version(current: Store) -> tuple:
@@ -66,7 +49,7 @@ def data_version(current: Store) -> tuple:
                        FROM labels),
                       (SELECT count(*) FROM credits)"""
         ).fetchone()
-    path = overrides_path(current)
+    path = current.overrides_path()
     stat = path.stat() if path.exists() else None
     return (*row, None if stat is None else (str(path), stat.st_mtime_ns, stat.st_size))
 

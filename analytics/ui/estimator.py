@@ -20,6 +20,7 @@ from analytics.estimate import (
     format_minutes,
 )
 from analytics.money import format_usd
+from analytics.ui import components
 
 DEFAULT_MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1-mini"]
 INPUT_KINDS = ("Text", "Request body (JSON)", "Batch file")
@@ -41,6 +42,7 @@ def _model_choices(at_iso: str) -> list[str]:
 def show() -> None:
     """Renders the Estimator page."""
     st.title("Estimator")
+    components.store()  # puts the price overrides saved in Settings in force for these estimates
     st.caption("What will a request cost before you send it? Token counts are tiktoken's, offline.")
     today = datetime.now(UTC).date()
     kind = st.radio("Input", INPUT_KINDS, horizontal=True, key="est_kind")

@@ -238,7 +238,7 @@ def _names(current: Store) -> None:
 
 
 def _price_overrides(current: Store) -> None:
-    path = components.overrides_path(current)
+    path = current.overrides_path()
     st.write(
         "Negotiated prices, private or fine-tuned models: rows here win over the catalog for the tier they "
         "name, from their `valid_from` day (UTC). Prices are USD per 1M tokens."

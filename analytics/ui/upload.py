@@ -12,7 +12,7 @@ import streamlit as st
 from analytics import demo
 from analytics.formats import BadExportError
 from analytics.store import ImportResult, StoreBusyError
-from analytics.ui.state import store
+from analytics.ui.components import store
 
 ACCEPTED = ["csv", "tsv", "json", "jsonl", "zip"]
 
