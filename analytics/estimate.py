@@ -387,7 +387,7 @@ def _chunks(requests: Iterable[Request], size: int) -> Iterator[list[Request]]:
 
 
 def _counted(
-    requests: list[Request], workers: int, on_progress: ProgressCallback | None
+    requests: list[Request], encodings: set[str], workers: int, on_progress: ProgressCallback | None
 ) -> Iterator[tuple[str, int, bool, tuple[str, ...], int | None]]:
     total = len(requests)
     done = 0
@@ -399,7 +399,7 @@ def _counted(
                 on_progress(done, total)
         return
     # Load every encoding the file needs before forking, so workers inherit it instead of each loading it.
-    for name in {tokens.encoding_name_for_model(r.model) for r in requests}:
+    for name in encodings:
         tokens.get_encoding(name)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk, results in zip(
@@ -434,11 +434,13 @@ def estimate_requests(
     requests = list(read_requests(path, model=model, prompt_column=prompt_column))
     if not requests:
         raise BadInputError(path, 1, 1, "expected at least one request, the file has none")
-    for request in requests:  # fail on an unknown model before spending time counting
-        tokens.encoding_name_for_model(request.model)
+    # Fail on an unknown model before spending time counting.
+    encodings = {tokens.encoding_name_for_model(model) for model in {r.model for r in requests}}
     workers = workers or min(2, os.cpu_count() or 1)
     totals: dict[str, ModelTotal] = {}
-    for model_name, prompt_tokens, exact, notes, max_output in _counted(requests, workers, on_progress):
+    for model_name, prompt_tokens, exact, notes, max_output in _counted(
+        requests, encodings, workers, on_progress
+    ):
         total = totals.setdefault(model_name, ModelTotal(model_name))
         out = output_tokens if output_tokens is not None else (max_output or 0)
         _add_request(total, prompt_tokens, out, exact, notes, at)
