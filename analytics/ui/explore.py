@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import charts, prices, reports
+from analytics.csv_out import frame_to_csv
 from analytics.money import format_usd
 from analytics.store import Store
 from analytics.ui import components
@@ -118,7 +119,7 @@ def _downloads(
     cols = st.columns([1, 1, 2])
     cols[0].download_button(
         "Daily rows (CSV)",
-        daily.to_csv(index=False).encode(),
+        frame_to_csv(daily).encode(),
         file_name=f"llm-cost_{by}_daily_{start}_{end}{'_filtered' if filtered else ''}.csv",
         mime="text/csv",
         key="explore_download_daily",
@@ -126,7 +127,7 @@ def _downloads(
     )
     cols[1].download_button(
         "Totals (CSV)",
-        summed.to_csv(index=False).encode(),
+        frame_to_csv(summed).encode(),
         file_name=f"llm-cost_{by}_totals_{start}_{end}{'_filtered' if filtered else ''}.csv",
         mime="text/csv",
         key="explore_download_totals",
