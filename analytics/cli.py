@@ -8,22 +8,59 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import importlib
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from analytics import prices, tokens
-from analytics.estimate import BadInputError, compare, estimate_requests, format_minutes
-from analytics.formats import BadExportError
-from analytics.formats.generic_csv import GenericMapping
-from analytics.money import format_usd
-from analytics.store import Store, StoreBusyError
+from analytics import prices
+from analytics.money import format_usd, format_usd_column, parse_usd
+
+if TYPE_CHECKING:
+    from analytics.formats.generic_csv import GenericMapping
+    from analytics.store import Store
+
+
+class _Deferred:
+    """A module imported on first attribute use. `llm-cost --help` and `count` must not pay for pandas,
+    DuckDB (store, formats, reports) or tiktoken when they do not use them; never import those at the top
+    of this file (`python -X importtime -c "import analytics.cli"` shows what loads)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+tokens = _Deferred("analytics.tokens")
+reports = _Deferred("analytics.reports")
+budgets = _Deferred("analytics.budgets")
+_estimate = _Deferred("analytics.estimate")
+_formats = _Deferred("analytics.formats")
+_generic_csv = _Deferred("analytics.formats.generic_csv")
+_store = _Deferred("analytics.store")
+
+
+class _DeferredChoice(click.Choice):
+    """A click.Choice read from a deferred module when the option is parsed or its help shown (click.Choice
+    copies its values when the command is defined, which would import the module for every command)."""
+
+    def __init__(self, module: _Deferred, name: str) -> None:
+        self._source = (module, name)
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        module, name = self._source
+        return tuple(getattr(module, name))
 
 BAD_INPUT = 2
 DEFAULT_PROVIDERS = ("openai", "anthropic")
@@ -40,12 +77,12 @@ def _bad_input_is_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
             tokens.UnknownModelError,
             prices.UnknownModelError,
             prices.TierNotPricedError,
-            BadInputError,
+            _estimate.BadInputError,
             ValueError,
         ) as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(BAD_INPUT)
-        except StoreBusyError as error:  # not bad input: another process kept the store locked
+        except _store.StoreBusyError as error:  # not bad input: another process kept the store locked
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
 
@@ -64,24 +101,47 @@ def _bad_input_is_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
 def main(ctx: click.Context, price_overrides: Path | None) -> None:
     """What will an LLM request cost, and what did we spend?"""
     ctx.obj = {"price_overrides": price_overrides}
-    prices.set_override_file(price_overrides)
+
+
+def _book(store: Store | None = None) -> prices.PriceBook:
+    """The prices a command uses: --price-overrides (${LLM_COST_PRICE_OVERRIDES}) when given, else the
+    override file beside the store (`Store.price_book()`), else catalog + corrections. Passed as `book=`."""
+    context = click.get_current_context(silent=True)
+    path = ((context and context.find_root().obj) or {}).get("price_overrides")
+    if path is not None:
+        return prices.PriceBook.load(path)
+    return store.price_book() if store is not None else prices.default_book()
 
 
 # --- shared input handling ---------------------------------------------------------------------------
 
 
-def _read_text_source(source: str | None) -> str | None:
-    """Returns the prompt: `-` reads stdin, an existing file is read, anything else is the text itself."""
+_PATH_LIKE = re.compile(r"(~|\.{1,2})?[/\\]\S*|\S*[/\\]\S*|[^\s/\\]+\.[A-Za-z][A-Za-z0-9]{0,4}")
+
+
+def _read_text_source(source: str | None, *, literal: bool = False) -> str | None:
+    """Returns the prompt: `-` reads stdin, an existing file is read, anything else is the text itself.
+
+    A single word that looks like a path (`notes/q3.txt`, `~/prompt.md`, `prompt.txt`) but names no file is
+    an error rather than seven tokens of its own name; `literal` (--text) always takes the text as given.
+    """
     if source is None:
         return None
+    if literal:
+        return source
     if source == "-":
         return sys.stdin.read()
-    path = Path(source)
+    path = Path(source).expanduser()
+    if not path.exists() and _PATH_LIKE.fullmatch(source.strip()):
+        raise click.BadParameter(f"no such file: {source} (to count it as text, add --text)",
+                                 param_hint="TEXT | FILE")  # fmt: skip
+    if path.is_dir():
+        raise click.BadParameter(f"{source} is a folder, expected a text file", param_hint="TEXT | FILE")
     if path.is_file():
         try:
             return path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as error:
-            raise BadInputError(path, 1, error.start + 1, "expected UTF-8 text") from None
+            raise _estimate.BadInputError(path, 1, error.start + 1, "expected UTF-8 text") from None
     return source
 
 
@@ -91,24 +151,25 @@ def _read_request_body(path_text: str) -> dict[str, Any]:
     try:
         text = sys.stdin.read() if path_text == "-" else Path(path_text).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise BadInputError(name, 1, 1, "expected an existing JSON file") from None
+        raise _estimate.BadInputError(name, 1, 1, "expected an existing JSON file") from None
     try:
         body = json.loads(text)
     except json.JSONDecodeError as error:
-        raise BadInputError(name, error.lineno, error.colno, f"expected JSON ({error.msg})") from None
+        expected = f"expected JSON ({error.msg})"
+        raise _estimate.BadInputError(name, error.lineno, error.colno, expected) from None
     if not isinstance(body, dict):
-        raise BadInputError(name, 1, 1, "expected a JSON object (a request body)")
+        raise _estimate.BadInputError(name, 1, 1, "expected a JSON object (a request body)")
     if "body" in body and isinstance(body["body"], dict):  # one Batch API line
         body = body["body"]
     return body
 
 
-def _prompt_from(source: str | None, messages: str | None) -> str | dict[str, Any] | None:
+def _prompt_from(source: str | None, messages: str | None, *, literal: bool = False) -> str | dict[str, Any] | None:
     if source is not None and messages is not None:
         raise click.UsageError("give either TEXT/FILE or --messages, not both")
     if messages is not None:
         return _read_request_body(messages)
-    return _read_text_source(source)
+    return _read_text_source(source, literal=literal)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[int] = ()) -> str:
@@ -150,6 +211,38 @@ messages_option = click.option(
     help="A Chat Completions or Responses API request body (JSON file, or - for stdin).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+text_option = click.option("--text", "literal", is_flag=True, help="Take TEXT as the prompt even if it looks like a path.")
+csv_option = click.option(
+    "--csv", "as_csv", is_flag=True, help="Print CSV for spreadsheets (exact amounts, text cells made safe)."
+)
+
+
+def _echo_csv(header: Sequence[str], rows: Iterator[Sequence[Any]] | Sequence[Sequence[Any]]) -> None:
+    from analytics.csv_out import rows_to_csv  # every CSV a user gets goes through the formula guard
+
+    click.echo(rows_to_csv(header, rows), nl=False)
+
+
+def _one_output(as_json: bool, as_csv: bool) -> None:
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+
+
+class _UsdType(click.ParamType):
+    """A money option as a person types it: 1000, 1,000.50, $250 (never 1e3); a bad one is one line, exit 2."""
+
+    name = "USD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_usd(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+USD = _UsdType()
 
 
 # --- count -------------------------------------------------------------------------------------------
@@ -159,16 +252,17 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 @source_argument
 @messages_option
 @click.option("--model", "-m", help="Model name, e.g. gpt-4o (default: the request body's model).")
+@text_option
 @json_option
 @_bad_input_is_exit_2
-def count(source: str | None, messages: str | None, model: str | None, as_json: bool) -> None:
+def count(source: str | None, messages: str | None, model: str | None, literal: bool, as_json: bool) -> None:
     """Count the tokens of a prompt or a request body.
 
     \b
     llm-cost count "How many tokens is this?" --model gpt-4o
     llm-cost count --messages request.json
     """
-    prompt = _prompt_from(source, messages)
+    prompt = _prompt_from(source, messages, literal=literal)
     if prompt is None:
         raise click.UsageError("give TEXT, FILE, - (stdin) or --messages REQUEST.json")
     if isinstance(prompt, str):
@@ -211,6 +305,7 @@ def count(source: str | None, messages: str | None, model: str | None, as_json: 
 @click.option("--cache-ttl", type=click.Choice(["5m", "1h"]), default="5m", show_default=True)
 @click.option("--tier", type=click.Choice(prices.TIERS), default="standard", show_default=True)
 @click.option("--at", "at_text", metavar="DATE", help="Price as on this UTC date (default: today).")
+@text_option
 @json_option
 @_bad_input_is_exit_2
 def estimate(
@@ -224,6 +319,7 @@ def estimate(
     cache_ttl: str,
     tier: str,
     at_text: str | None,
+    literal: bool,
     as_json: bool,
 ) -> None:
     """Estimate what a prompt or request costs on one or more models, cheapest first.
@@ -233,7 +329,7 @@ def estimate(
     llm-cost estimate --messages request.json --tier batch
     llm-cost estimate --input-tokens 250000 -m claude-sonnet-4 --output-tokens 2000
     """
-    prompt = _prompt_from(source, messages)
+    prompt = _prompt_from(source, messages, literal=literal)
     if prompt is None and input_tokens is None:
         raise click.UsageError("give TEXT, FILE, - (stdin), --messages REQUEST.json or --input-tokens N")
     if prompt is not None and input_tokens is not None:
@@ -243,7 +339,7 @@ def estimate(
             models = (str(prompt["model"]),)
         else:
             raise click.UsageError("name at least one --model")
-    results = compare(
+    results = _estimate.compare(
         prompt,
         models=models,
         input_tokens=input_tokens,
@@ -253,24 +349,19 @@ def estimate(
         cache_ttl=cache_ttl,
         tier=tier,
         at=_day(at_text, "--at"),
+        book=_book(),
     )
     if as_json:
         _echo_json([r.to_json() for r in results])
         return
+    money = [format_usd_column(getattr(r, c) for r in results) for c in ("input_usd", "output_usd", "total_usd")]
+    per_thousand = format_usd_column(r.total_usd * 1000 for r in results)
     rows = [
-        [
-            r.model,
-            r.tier,
-            f"{r.input_tokens:,}" + ("" if r.exact else "~"),
-            f"{r.output_tokens:,}",
-            format_usd(r.input_usd),
-            format_usd(r.output_usd),
-            format_usd(r.total_usd),
-        ]
-        for r in results
+        [r.model, r.tier, f"{r.input_tokens:,}" + ("" if r.exact else "~"), f"{r.output_tokens:,}", *cells]
+        for r, *cells in zip(results, *money, per_thousand, strict=True)
     ]
-    headers = ["model", "tier", "input tok", "output tok", "input", "output", "total"]
-    click.echo(_table(headers, rows, right=(2, 3, 4, 5, 6)))
+    headers = ["model", "tier", "input tok", "output tok", "input", "output", "per request", "per 1,000"]
+    click.echo(_table(headers, rows, right=(2, 3, 4, 5, 6, 7)))
     _echo_notes({note for r in results for note in r.notes}, approximate=any(not r.exact for r in results))
 
 
@@ -319,7 +410,7 @@ def estimate_file(
     llm-cost estimate-file prompts.csv --model gpt-4o-mini --output-tokens 300
     """
     with _progress("Counting tokens") as on_progress:
-        result = estimate_requests(
+        result = _estimate.estimate_requests(
             file,
             model=model,
             output_tokens=output_tokens,
@@ -328,6 +419,7 @@ def estimate_file(
             rpm=rpm,
             at=_day(at_text, "--at"),
             on_progress=on_progress,
+            book=_book(),
         )
     if as_json:
         _echo_json(result.to_json())
@@ -340,7 +432,7 @@ def estimate_file(
             f"{m.output_tokens:,}",
             format_usd(m.standard_usd),
             format_usd(m.batch_usd),
-            "" if m.minutes_at_limit is None else format_minutes(m.minutes_at_limit),
+            "" if m.minutes_at_limit is None else _estimate.format_minutes(m.minutes_at_limit),
         ]
         for m in result.models
     ]
@@ -353,7 +445,7 @@ def estimate_file(
                 f"{sum(m.output_tokens for m in result.models):,}",
                 format_usd(result.standard_usd),
                 format_usd(result.batch_usd),
-                "" if result.minutes_at_limit is None else format_minutes(result.minutes_at_limit),
+                "" if result.minutes_at_limit is None else _estimate.format_minutes(result.minutes_at_limit),
             ]
         )
     headers = ["model", "requests", "input tok", "output tok", "standard", "batch", "least time"]
@@ -386,12 +478,13 @@ def models(search: str | None, provider: str | None, tier: str, at_text: str | N
     """
     at = _day(at_text, "--at") or datetime.now(UTC).date()
     if provider.strip().lower() == "all":
-        table = prices.list_prices(search=search, at=at, tier=tier)
+        table = prices.list_prices(search=search, at=at, tier=tier, book=_book())
     else:
+        book = _book()
         table = [
             price
             for name in provider.split(",")
-            for price in prices.list_prices(provider=name.strip(), search=search, at=at, tier=tier)
+            for price in prices.list_prices(provider=name.strip(), search=search, at=at, tier=tier, book=book)
         ]
     if as_json:
         _echo_json([_price_json(p) for p in table])
@@ -459,11 +552,23 @@ db_option = click.option(
 )
 
 
-def _open_store(db: Path | None) -> Store:
-    store = Store.open(db, on_wait=lambda message: click.echo(message, err=True))
-    context = click.get_current_context(silent=True)
-    if not ((context and context.find_root().obj) or {}).get("price_overrides"):
-        store.use_price_overrides()  # the overrides saved beside the store (as the app does)
+def _open_store(db: Path | None, *, create: bool = False) -> Store:
+    """Returns the store; only the commands that fill one (`import`, `demo`, `sync`) create it, so a
+    typo in --db names the missing file instead of creating folders and an empty store."""
+    import inspect
+
+    wait = {"on_wait": lambda message: click.echo(message, err=True)}
+    if "create" in inspect.signature(_store.Store.open).parameters:
+        store = _store.Store.open(db, create=create, **wait)
+    else:
+        from analytics.store import default_db_path
+
+        path = Path(db) if db else default_db_path()
+        if not create and not path.exists():
+            raise ValueError(
+                f"no store at {path}: import exports first (`llm-cost import FILE`) or try `llm-cost demo`"
+            )
+        store = _store.Store.open(path, **wait)
     return store
 
 
@@ -482,7 +587,7 @@ def _generic_mapping(pairs: tuple[str, ...], provider: str | None) -> GenericMap
     """Returns the column mapping given as FIELD=COLUMN pairs, or None when there are none."""
     if not pairs:
         return None
-    fields = {f.name for f in dataclasses.fields(GenericMapping)} - {"provider"}
+    fields = {f.name for f in dataclasses.fields(_generic_csv.GenericMapping)} - {"provider"}
     mapping: dict[str, str] = {}
     for pair in pairs:
         field, sep, column = pair.partition("=")
@@ -494,7 +599,7 @@ def _generic_mapping(pairs: tuple[str, ...], provider: str | None) -> GenericMap
         mapping[field.strip()] = column
     if "date" not in mapping:
         raise click.BadParameter("map the date column: --map date=COLUMN", param_hint="--map")
-    return GenericMapping(**mapping, provider=provider or "other")
+    return _generic_csv.GenericMapping(**mapping, provider=provider or "other")
 
 
 @main.command("import")
@@ -529,45 +634,56 @@ def import_(
     nothing.
     """
     mapping = _generic_mapping(mapping_pairs, provider)
-    store = _open_store(db)
-    try:
-        results = store.import_files(paths, mapping=mapping)
-    except BadExportError as error:
-        for landed in error.imported:
-            click.echo(f"imported before the error: {landed.path}", err=True)
-        raise
+    store = _open_store(db, create=True)
+    # Every good file lands; each bad one is refused on its own (nothing of it changes the store).
+    results = store.import_files(paths, mapping=mapping, errors="collect")
+    refused = results.errors
+    for error in refused:
+        click.echo(f"Error: {error}", err=True)
     if as_json:
-        _echo_json({"files": [r.as_dict() for r in results]})
+        _echo_json({"files": [r.as_dict() for r in results], "refused": [str(e) for e in refused]})
+        if refused:
+            sys.exit(BAD_INPUT)
         return
+    names = [Path(r.path).name if "!" not in r.path else r.path.rsplit("/", 1)[-1] for r in results]
     rows = [
         [
-            Path(r.path).name if "!" not in r.path else r.path.rsplit("/", 1)[-1],
-            r.format,
             "" if r.import_id is None else str(r.import_id),
+            r.format,
             f"{r.rows_read:,}",
             f"{r.rows_inserted:,}",
             f"{r.rows_replaced:,}",
-            f"{r.rows_skipped:,}",
             _period(r.period_start, r.period_end),
-            r.note or "",
         ]
         for r in results
     ]
-    headers = ["file", "format", "id", "read", "inserted", "replaced", "skipped", "period (UTC)", "note"]
-    click.echo(_table(headers, rows, right=(2, 3, 4, 5, 6)))
-    click.echo(f"store: {store.path}")
+    headers = ["id", "format", "read", "new", "replaced", "period (UTC)"]
+    if rows:  # fits 100 columns: file names shortened, skipped rows and the rest under --json
+        click.echo(_table_with_files(headers, rows, names, right=(0, 2, 3, 4)))
+    for name, r in zip(names, results, strict=True):
+        if r.note:
+            click.echo(f"note: {name}: {r.note}")
+    click.echo(f"{results.summary()}; store: {store.path}")
+    if refused:
+        sys.exit(BAD_INPUT)
 
 
 @main.command()
 @db_option
 @json_option
+@csv_option
 @_bad_input_is_exit_2
-def imports(db: Path | None, as_json: bool) -> None:
+def imports(db: Path | None, as_json: bool, as_csv: bool) -> None:
     """List what has been imported, newest first."""
+    _one_output(as_json, as_csv)
     store = _open_store(db)
     listed = store.list_imports()
     if as_json:
         _echo_json([{k: _jsonable(v) for k, v in r.items()} for r in listed])
+        return
+    if as_csv:
+        header = list(listed[0]) if listed else ["import_id", "source_format", "file_name"]
+        _echo_csv(header, [[_jsonable(r[k]) for k in header] for r in listed])
         return
     if not listed:
         click.echo(f"Nothing imported yet into {store.path}. Try `llm-cost import FILE` or `llm-cost demo`.")
@@ -576,28 +692,52 @@ def imports(db: Path | None, as_json: bool) -> None:
         [
             str(r["import_id"]),
             r["source_format"],
-            r["file_name"],
             f"{r['rows_inserted']:,}",
             f"{r['rows_replaced']:,}",
             _period(r["period_start"], r["period_end"]),
-            r["imported_at"].strftime("%Y-%m-%d %H:%M UTC"),
+            r["imported_at"].strftime("%Y-%m-%d %H:%M"),
         ]
         for r in listed
     ]
-    headers = ["id", "format", "file", "inserted", "replaced", "period (UTC)", "imported at"]
-    click.echo(_table(headers, rows, right=(0, 3, 4)))
+    headers = ["id", "format", "new", "replaced", "period (UTC)", "imported (UTC)"]
+    names = [Path(r["file_name"]).name for r in listed]
+    click.echo(_table_with_files(headers, rows, names, right=(0, 2, 3)))
+
+
+TABLE_WIDTH = 100
+
+
+def _shorten(text: str, width: int) -> str:
+    """Returns `text` cut in the middle to `width` characters (the start and the dated end stay)."""
+    if len(text) <= width:
+        return text
+    tail = (width - 1) // 2
+    return f"{text[: width - 1 - tail]}…{text[len(text) - tail:]}"
+
+
+def _table_with_files(headers: Sequence[str], rows: Sequence[Sequence[str]], names: Sequence[str], *,
+                      right: Sequence[int]) -> str:  # fmt: skip
+    """Returns the table with a last `file` column whose names are shortened so a line fits 100 columns."""
+    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=True)]
+    room = max(16, TABLE_WIDTH - sum(widths) - 2 * len(widths))
+    return _table([*headers, "file"], [[*r, _shorten(n, room)] for r, n in zip(rows, names, strict=True)],
+                  right=right)  # fmt: skip
 
 
 @main.command()
 @click.argument("import_id", type=int)
 @db_option
+@json_option
 @_bad_input_is_exit_2
-def forget(import_id: int, db: Path | None) -> None:
+def forget(import_id: int, db: Path | None, as_json: bool) -> None:
     """Remove one import's rows from the store (see `llm-cost imports` for ids)."""
     try:
         deleted = _open_store(db).forget(import_id)
     except KeyError as error:
         raise ValueError(error.args[0]) from None
+    if as_json:
+        _echo_json({"import_id": import_id, "rows_removed": deleted})
+        return
     click.echo(f"Forgot import {import_id}: {deleted:,} rows removed.")
 
 
@@ -610,25 +750,30 @@ def forget(import_id: int, db: Path | None) -> None:
 )
 @click.option("--days", type=click.IntRange(min=7, max=730), default=90, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds data.")
+@json_option
 @_bad_input_is_exit_2
-def demo(db: Path | None, out: Path | None, days: int, if_empty: bool) -> None:
+def demo(db: Path | None, out: Path | None, days: int, if_empty: bool, as_json: bool) -> None:
     """Fill the store with 90 days of a fictional organisation's exports (real OpenAI CSV formats)."""
     from analytics import demo as demo_data
 
-    store = _open_store(db)
+    store = _open_store(db, create=True)
     if if_empty and not store.is_empty():
+        if as_json:
+            _echo_json({"store": str(store.path), "loaded": False, "files": []})
+            return
         click.echo(f"The store already holds data: {store.path}")
         return
     results = demo_data.load(store, out or store.path.parent / "demo", days=days)
+    if as_json:
+        _echo_json({"store": str(store.path), "loaded": True, "files": [r.as_dict() for r in results]})
+        return
     for r in results:
         click.echo(f"{Path(r.path).name}: {r.rows_inserted:,} rows inserted ({r.format})")
     click.echo(f"Demo data is in {store.path}")
 
 
 # --- spend reports, budgets and alerts ---------------------------------------------------------------
-# (Imported here so the estimating commands above start without pandas; charts load only when drawn.)
-
-from analytics import budgets, reports  # noqa: E402
+# (`reports` and `budgets` are deferred modules, see the top: pandas loads only when a report runs.)
 
 CHECK_CROSSED = 3
 _CHART_SUFFIXES = (".png", ".svg", ".html", ".json")
@@ -649,8 +794,13 @@ def _day(value: str | None, option: str) -> date | None:
         ) from None
 
 
-def _this_month() -> date:
-    return datetime.now(UTC).date().replace(day=1)
+def _default_month(store: Store, *, quiet: bool = False) -> date:
+    """Returns the month a report opens on (`reports.default_month`), saying on stderr when it is not this
+    month."""
+    chosen = reports.default_month(store)
+    if chosen.note and not quiet:
+        click.echo(f"Note: {chosen.note}", err=True)
+    return chosen.month
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -699,11 +849,12 @@ project_option = click.option("--project", help="One project: its id or label na
 @click.option("--month", "month_text", metavar="YYYY-MM", help="Budget month (default: this UTC month).")
 @_day_option("--from", "First UTC day of a custom range (with --to).")
 @_day_option("--to", "Last UTC day of a custom range (with --from).")
-@click.option("--by", type=click.Choice(reports.DIMENSIONS), help="Split the daily cost by this dimension.")
+@click.option("--by", type=_DeferredChoice(reports, "DIMENSIONS"), help="Split the daily cost by this dimension.")
 @project_option
 @chart_option
 @db_option
 @json_option
+@csv_option
 @_bad_input_is_exit_2
 def report(
     month_text: str | None,
@@ -714,6 +865,7 @@ def report(
     chart: Path | None,
     db: Path | None,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Spend by day against the budget, with the month-end forecast and alerts.
 
@@ -722,25 +874,31 @@ def report(
     llm-cost report --from 2026-11-01 --to 2026-11-15 --by project --json
     llm-cost report --chart november.png
     """
+    _one_output(as_json, as_csv)
     store = _open_store(db)
     start, end = _day(from_text, "--from"), _day(to_text, "--to")
-    if (start is None) != (end is None):
-        raise click.UsageError("give both --from and --to, or --month")
-    if start is not None and month_text:
+    if (start is not None or end is not None) and month_text:
         raise click.UsageError("give --month or --from/--to, not both")
+    if not as_json:
+        _warn_unknown_project(store, project)
     status = None
+    if start is not None or end is not None:
+        # One end given: the other is the first / last day with data.
+        start, end = reports.default_range(store, start, end)
     if start is None:
-        month = reports.parse_month(month_text) if month_text else _this_month()
-        status = reports.month_status(store, month, project=project, by=by)
+        month = reports.parse_month(month_text) if month_text else _default_month(store, quiet=as_json)
+        status = reports.month_status(store, month, project=project, by=by, book=_book(store))
         days, unpriced = status.days, list(status.unpriced)
         start, end = status.month, status.as_of
     else:
-        days = reports.daily_spend(store, start, end, project=project)
+        days = reports.daily_spend(store, start, end, project=project, book=_book(store))
         unpriced = days.attrs["unpriced"]
     if status is not None:
         breakdown = status.breakdown
     else:
-        breakdown = reports.daily_spend(store, start, end, by=by, project=project) if by else None
+        breakdown = (
+            reports.daily_spend(store, start, end, by=by, project=project, book=_book(store)) if by else None
+        )
     spent = sum(days["cost_usd"], Decimal(0))
     basis = status.basis if status else (reports.combine_bases(days["basis"]) if len(days) else "estimated")
     if chart is not None:
@@ -757,6 +915,17 @@ def report(
                 forecast=status.forecast.days if status else None,
             )
         _save_chart(figure, chart)
+    if as_csv:
+        if breakdown is not None:
+            _echo_csv(["date", by, "cost_usd", "basis"],
+                      [[r["date"].isoformat(), r[by], r["cost_usd"], r["basis"]]
+                       for r in breakdown.to_dict("records")])  # fmt: skip
+        else:
+            running = reports.running_total(days["cost_usd"])
+            _echo_csv(["date", "cost_usd", "basis", "cumulative_usd"],
+                      [[d.isoformat(), c, b, t] for d, c, b, t in
+                       zip(days["date"], days["cost_usd"], days["basis"], running, strict=True)])  # fmt: skip
+        return
     if as_json:
         out: dict[str, Any] = {
             "from": start.isoformat(),
@@ -784,6 +953,8 @@ def report(
         }
         if status:
             out["month"] = status.month.strftime("%Y-%m")
+        provisional = _provisional(store, start, end)
+        out["provisional"] = {v: [d.isoformat() for d in ds] for v, ds in provisional.items()}
         if breakdown is not None:
             out["breakdown"] = [
                 {
@@ -797,13 +968,15 @@ def report(
         _echo_json(out)
         return
     _echo_unpriced(unpriced)
-    scope = f"project {reports.resolve_project(store, project)}" if project else "organization"
+    scope = _scope_name(store, reports.resolve_project(store, project) or budgets.ORG)
     if status:
         as_of = status.as_of.isoformat() if status.as_of >= status.month else "no data this month yet"
         click.echo(f"{status.month:%B %Y}, {scope}, as of {as_of} (UTC)")
     else:
         click.echo(f"{start.isoformat()} .. {end.isoformat()}, {scope} (UTC)")
     click.echo(f"Spent     {format_usd(spent)}  ({basis})")
+    for vendor_name, days_left in _provisional(store, start, end).items():
+        click.echo(f"Provisional {vendor_name} {days_left[0]} .. {days_left[-1]} (synced; may still be revised)")
     if status:
         if status.budget is not None:
             click.echo(f"Budget    {format_usd(status.budget_usd)}  {status.percent_used}% used")
@@ -822,23 +995,45 @@ def report(
             click.echo("Budget    none set (llm-cost budget set AMOUNT)")
     click.echo("")
     if breakdown is not None:
-        totals: dict[str, Decimal] = {}
-        for key, cost in zip(breakdown[by], breakdown["cost_usd"], strict=True):
-            totals[key] = totals.get(key, Decimal(0)) + cost
-        rows = [[k, format_usd(v)] for k, v in sorted(totals.items(), key=lambda kv: -kv[1])]
-        click.echo(_table([by, "cost"], rows, right=(1,)))
+        _echo_breakdown(breakdown, by)
         return
     running = reports.running_total(days["cost_usd"])
-    rows = [
-        [d.isoformat(), format_usd(c), b, format_usd(t)]
-        for d, c, b, t in zip(days["date"], days["cost_usd"], days["basis"], running, strict=True)
-    ]
+    costs, totals = format_usd_column(days["cost_usd"]), format_usd_column(running)
+    rows = [[d.isoformat(), c, b, t] for d, c, b, t in zip(days["date"], costs, days["basis"], totals, strict=True)]
     click.echo(_table(["date", "cost", "basis", "to date"], rows, right=(1, 3)))
 
 
+def _provisional(store: Store, start: date, end: date) -> dict[str, list[date]]:
+    """Synced days in start..end the vendor may still revise (analytics.sync.provisional_days)."""
+    from analytics.sync import provisional_days
+
+    try:
+        found = provisional_days(store)
+    except _store.duckdb.Error:  # a store from before sync_runs (read-only commands do not migrate)
+        return {}
+    return {v: kept for v, ds in found.items() if (kept := [d for d in ds if start <= d <= end])}
+
+
+def _echo_breakdown(breakdown: Any, by: str) -> None:
+    """Prints the daily split by `by` (one row per day and key), then each key's total."""
+    title = by.replace("_", " ")
+    records = breakdown.to_dict("records")
+    costs = format_usd_column(r["cost_usd"] for r in records)
+    rows = [[r["date"].isoformat(), str(r[by]), c, r["basis"]] for r, c in zip(records, costs, strict=True)]
+    click.echo(_table(["date", title, "cost", "basis"], rows, right=(2,)))
+    totals: dict[str, Decimal] = {}
+    for r in records:
+        totals[str(r[by])] = totals.get(str(r[by]), Decimal(0)) + r["cost_usd"]
+    ordered = sorted(totals.items(), key=lambda kv: -kv[1])
+    click.echo("")
+    click.echo(_table([title, "total"], [[k, v] for (k, _), v in
+                                          zip(ordered, format_usd_column(v for _, v in ordered), strict=True)],
+                      right=(1,)))  # fmt: skip
+
+
 @main.command()
-@_day_option("--from", "First UTC day (default: first day of this month).")
-@_day_option("--to", "Last UTC day (default: today).")
+@_day_option("--from", "First UTC day (default: this month's first day, or the newest month with data).")
+@_day_option("--to", "Last UTC day (default: the last day with data).")
 @click.option("--model-map", "model_map", multiple=True, metavar="FROM=TO",
               help="Price FROM's usage as TO, e.g. gpt-4o=gpt-4o-mini (repeatable).")  # fmt: skip
 @click.option("--tier", type=click.Choice(prices.TIERS), help="Price every request in this tier.")
@@ -847,6 +1042,7 @@ def report(
 @project_option
 @db_option
 @json_option
+@csv_option
 @_bad_input_is_exit_2
 def whatif(
     from_text: str | None,
@@ -857,19 +1053,31 @@ def whatif(
     project: str | None,
     db: Path | None,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Re-price a period's real usage under other choices and show the saving per project.
 
     \b
     llm-cost whatif --from 2026-11-01 --to 2026-11-20 --model-map gpt-4o=gpt-4o-mini --tier batch
     """
-    start = _day(from_text, "--from") or _this_month()
-    end = _day(to_text, "--to") or datetime.now(UTC).date()
+    _one_output(as_json, as_csv)
+    store = _open_store(db)
+    start, end = _day(from_text, "--from"), _day(to_text, "--to")
+    if start is None and end is None:
+        start = _default_month(store, quiet=as_json or as_csv)
+        end = min(reports.month_end(start), reports.default_range(store, start, None)[1])
+    else:
+        start, end = reports.default_range(store, start, end)
     share = None if cached_share is None else Decimal(str(cached_share))
     result = reports.what_if(
-        _open_store(db), start, end, model_map=reports.parse_model_map(model_map), tier=tier,
-        cached_share=share, project=project,
+        store, start, end, model_map=reports.parse_model_map(model_map), tier=tier,
+        cached_share=share, project=project, book=_book(store),
     )  # fmt: skip
+    if as_csv:
+        _echo_csv(["project", "actual_usd", "scenario_usd", "saving_usd"],
+                  [[r.project, r.actual_usd, r.scenario_usd, r.saving_usd] for r in result.projects.itertuples()]
+                  + [["total", result.actual_usd, result.scenario_usd, result.saving_usd]])  # fmt: skip
+        return
     if as_json:
         _echo_json(
             {
@@ -896,12 +1104,9 @@ def whatif(
         )
         return
     _echo_unpriced(result.unpriced)
-    rows = [
-        [r.project, format_usd(r.actual_usd), format_usd(r.scenario_usd), format_usd(r.saving_usd)]
-        for r in result.projects.itertuples()
-    ]
-    rows.append(["total", format_usd(result.actual_usd), format_usd(result.scenario_usd),
-                 format_usd(result.saving_usd)])  # fmt: skip
+    columns = [[*result.projects[c], getattr(result, c)] for c in ("actual_usd", "scenario_usd", "saving_usd")]
+    rows = [[name, *cells] for name, *cells in
+            zip([*result.projects["project"], "total"], *map(format_usd_column, columns), strict=True)]  # fmt: skip
     click.echo(f"{start.isoformat()} .. {end.isoformat()} (UTC), token estimates at the dated prices")
     click.echo(_table(["project", "as run", "what if", "saving"], rows, right=(1, 2, 3)))
 
@@ -916,6 +1121,7 @@ def whatif(
 @chart_option
 @db_option
 @json_option
+@csv_option
 @_bad_input_is_exit_2
 def reconcile(
     from_text: str | None,
@@ -926,6 +1132,7 @@ def reconcile(
     chart: Path | None,
     db: Path | None,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Compare the bill with the token-estimated cost per day and model.
 
@@ -938,6 +1145,11 @@ def reconcile(
     )  # fmt: skip
     if chart is not None:
         _save_chart(_charts().reconciliation(frame), chart)
+    if as_csv:
+        _echo_csv(["date", "provider", "model", "billed_usd", "estimated_usd", "diff_usd", "diff_pct", "flagged"],
+                  [[r.date.isoformat(), r.provider, r.model, r.billed_usd, r.estimated_usd, r.diff_usd,
+                    "" if r.diff_pct is None else r.diff_pct, bool(r.flagged)] for r in frame.itertuples()])  # fmt: skip
+        return
     if as_json:
         _echo_json(
             [
@@ -967,10 +1179,11 @@ def reconcile(
         f"{tolerance:g}%"
     )
     if len(shown):
+        money = [format_usd_column(shown[c]) for c in ("billed_usd", "estimated_usd", "diff_usd")]
         rows = [
-            [r.date.isoformat(), r.model or "(all)", format_usd(r.billed_usd), format_usd(r.estimated_usd),
-             format_usd(r.diff_usd), "" if r.diff_pct is None else f"{r.diff_pct}%", "!" if r.flagged else ""]
-            for r in shown.itertuples()
+            [r.date.isoformat(), r.model or "(all)", b, e, d,
+             "" if r.diff_pct is None else f"{r.diff_pct}%", "!" if r.flagged else ""]
+            for r, b, e, d in zip(shown.itertuples(), *money, strict=True)
         ]  # fmt: skip
         click.echo(
             _table(["date", "model", "billed", "estimated", "diff", "diff %", ""], rows, right=(2, 3, 4, 5))
@@ -985,17 +1198,26 @@ def reconcile(
 @project_option
 @db_option
 @json_option
+@csv_option
 @_bad_input_is_exit_2
 def anomalies(
     from_text: str | None, to_text: str | None, threshold: float, project: str | None, db: Path | None,
-    as_json: bool,
+    as_json: bool, as_csv: bool,
 ) -> None:  # fmt: skip
     """List days far above their trailing 28-day norm, with the model, project and key that drove them."""
     store = _open_store(db)
     span = reports.data_range(store)
     end = _day(to_text, "--to") or (span[1] if span else datetime.now(UTC).date())
     start = _day(from_text, "--from") or end - timedelta(days=60)
+    _one_output(as_json, as_csv)
+    if not (as_json or as_csv):
+        _warn_unknown_project(store, project)
     found = reports.anomalies(store, start, end, threshold=threshold, project=project)
+    if as_csv:
+        _echo_csv(["date", "cost_usd", "expected_usd", "score", "basis", "drivers"],
+                  [[a.date.isoformat(), a.cost_usd, a.expected_usd, f"{a.score:.1f}", a.basis,
+                    "; ".join(f"{k} {n} (+{x})" for k, (n, x) in a.drivers.items())] for a in found])  # fmt: skip
+        return
     if as_json:
         _echo_json(
             [
@@ -1003,7 +1225,7 @@ def anomalies(
                     "date": a.date.isoformat(),
                     "cost_usd": str(a.cost_usd),
                     "expected_usd": str(a.expected_usd),
-                    "score": a.score,
+                    "score": round(a.score, 1),
                     "basis": a.basis,
                     "drivers": {k: {"name": n, "excess_usd": str(x)} for k, (n, x) in a.drivers.items()},
                 }
@@ -1014,10 +1236,12 @@ def anomalies(
     if not found:
         click.echo(f"No anomalies {start.isoformat()} .. {end.isoformat()}.")
         return
+    costs = format_usd_column(a.cost_usd for a in found)
+    usual = format_usd_column(a.expected_usd for a in found)
     rows = [
-        [a.date.isoformat(), format_usd(a.cost_usd), format_usd(a.expected_usd), f"{a.score:g}",
-         "; ".join(f"{k} {n} (+{format_usd(x)})" for k, (n, x) in a.drivers.items())]
-        for a in found
+        [a.date.isoformat(), c, u, f"{a.score:.1f}",
+         "; ".join(f"{k.replace('_', ' ')} {n} (+{format_usd(x)})" for k, (n, x) in a.drivers.items())]
+        for a, c, u in zip(found, costs, usual, strict=True)
     ]  # fmt: skip
     click.echo(_table(["date", "cost", "usual", "score", "drivers"], rows, right=(1, 2, 3)))
 
@@ -1028,19 +1252,21 @@ def budget_group() -> None:
 
 
 @budget_group.command("set")
-@click.argument("amount", type=Decimal, metavar="USD")
+@click.argument("amount", type=USD, metavar="USD")
 @project_option
 @click.option("--alert-at", default="50,80,100", show_default=True, metavar="PCTS",
               help="Comma-separated percents of the budget to alert at.")  # fmt: skip
-@click.option("--hard-limit", type=Decimal, metavar="USD", help="A second, hard line (e.g. 600 for 500).")
+@click.option("--hard-limit", type=USD, metavar="USD", help="A second, hard line (e.g. 600 for 500).")
 @db_option
+@json_option
 @_bad_input_is_exit_2
 def budget_set(amount: Decimal, project: str | None, alert_at: str, hard_limit: Decimal | None,
-               db: Path | None) -> None:  # fmt: skip
+               db: Path | None, as_json: bool) -> None:  # fmt: skip
     """Set the monthly budget of the organisation or of one project.
 
     \b
     llm-cost budget set 500 --alert-at 50,80,100 --hard-limit 600
+    llm-cost budget set '$1,000' --hard-limit 1,200
     llm-cost budget set 120 --project "Research agents"
     """
     try:
@@ -1049,13 +1275,33 @@ def budget_set(amount: Decimal, project: str | None, alert_at: str, hard_limit: 
         raise click.BadParameter(f"expected percents like 50,80,100, got {alert_at!r}",
                                  param_hint="--alert-at") from None  # fmt: skip
     store = _open_store(db)
+    _warn_unknown_project(store, project)
     scope = reports.resolve_project(store, project) or budgets.ORG
     saved = budgets.set_budget(store, amount, scope=scope, alert_percents=percents, hard_limit_usd=hard_limit)
+    if as_json:
+        _echo_json({"scope": saved.scope, "monthly_usd": str(saved.monthly_usd),
+                    "alert_percents": list(saved.alert_percents),
+                    "hard_limit_usd": _money(saved.hard_limit_usd)})  # fmt: skip
+        return
     limit = f", hard limit {format_usd(saved.hard_limit_usd)}" if saved.hard_limit_usd is not None else ""
     click.echo(
-        f"Budget for {scope}: {format_usd(saved.monthly_usd)} a month, alerts at "
+        f"Budget for {_scope_name(store, scope)}: {format_usd(saved.monthly_usd)} a month, alerts at "
         f"{', '.join(f'{p}%' for p in saved.alert_percents)}{limit}."
     )
+
+
+def _scope_name(store: Store, scope: str) -> str:
+    """Returns "the organisation" or "project NAME (id)" for a budget scope."""
+    if scope == budgets.ORG:
+        return "the organisation"
+    name = store.labels().get(("project", scope))
+    return f"project {name} ({scope})" if name else f"project {scope}"
+
+
+def _warn_unknown_project(store: Store, project: str | None) -> None:
+    warning = reports.unknown_project(store, project)
+    if warning:
+        click.echo(f"Warning: {warning}.", err=True)
 
 
 @budget_group.command("show")
@@ -1063,14 +1309,17 @@ def budget_set(amount: Decimal, project: str | None, alert_at: str, hard_limit: 
 @json_option
 @_bad_input_is_exit_2
 def budget_show(db: Path | None, as_json: bool) -> None:
-    """Show budgets with this month's use, and prepaid credit balances."""
+    """Show budgets with this month's use (or the newest month with data), and prepaid credit balances."""
     store = _open_store(db)
-    month = _this_month()
+    month = _default_month(store, quiet=as_json)
     statuses = [
-        reports.month_status(store, month, project=None if b.scope == budgets.ORG else b.scope, budget=b)
+        reports.month_status(
+            store, month, project=None if b.scope == budgets.ORG else b.scope, budget=b, book=_book(store)
+        )
         for b in budgets.list_budgets(store)
     ]
     credits = reports.credit_status(store)
+    vendor_limits = _vendor_limits(store)  # only vendors with an admin key set; [] otherwise
     if as_json:
         _echo_json(
             {
@@ -1088,15 +1337,17 @@ def budget_show(db: Path | None, as_json: bool) -> None:
                     for s in statuses
                 ],
                 "credits": [_credit_json(c) for c in credits],
+                "vendor_limits": vendor_limits,
             }
         )
         return
     if not statuses and not credits:
         click.echo("No budget or credit set. Try `llm-cost budget set 500`.")
+        _echo_vendor_limits(store, vendor_limits)
         return
     if statuses:
         rows = [
-            [s.scope, format_usd(s.budget_usd), ",".join(map(str, s.budget.alert_percents)),
+            [_scope_name(store, s.scope), format_usd(s.budget_usd), ",".join(map(str, s.budget.alert_percents)),
              format_usd(s.budget.hard_limit_usd) if s.budget.hard_limit_usd is not None else "",
              format_usd(s.spent_usd), f"{s.percent_used}%", format_usd(s.forecast.expected_usd)]
             for s in statuses
@@ -1106,6 +1357,7 @@ def budget_show(db: Path | None, as_json: bool) -> None:
                           right=(1, 3, 4, 5, 6)))  # fmt: skip
     for c in credits:
         click.echo(_credit_line(c))
+    _echo_vendor_limits(store, vendor_limits)
 
 
 def _credit_json(c: Any) -> dict[str, Any]:
@@ -1160,6 +1412,166 @@ def budget_credit(amount: Decimal, expires_text: str | None, starts_text: str | 
     click.echo(_credit_line(status))
 
 
+# --- sync from the vendors' Admin APIs (network code lives in analytics/sync, imported only here) ------
+
+_VENDOR_NAMES = ("openai", "anthropic")
+
+
+def _sync_progress(as_json: bool) -> Callable[[str], None]:
+    """Progress lines (pages fetched, days covered) on a terminal's stderr; nothing when piped or --json."""
+    if as_json or not sys.stderr.isatty():
+        return lambda _message: None
+    return lambda message: click.echo(message, err=True)
+
+
+@main.command("sync")
+@click.argument("vendor_name", required=False, metavar="[openai|anthropic]", type=click.Choice(_VENDOR_NAMES))
+@_day_option("--from", "First UTC day (default: the last synced day minus 3 days; first sync: 90 days).")
+@_day_option("--to", "Last UTC day, included (default: today).")
+@db_option
+@json_option
+@_bad_input_is_exit_2
+def sync_command(
+    vendor_name: str | None, from_text: str | None, to_text: str | None, db: Path | None, as_json: bool
+) -> None:
+    """Fetch usage and billed cost from the vendors' Admin APIs into the store (no export, no proxy).
+
+    \b
+    llm-cost sync                 # every vendor with a key: $OPENAI_ADMIN_KEY, $ANTHROPIC_ADMIN_KEY
+    llm-cost sync openai --from 2026-11-01 --to 2026-11-30 --json
+
+    One transaction per vendor: a failed or interrupted sync leaves the store as it was; syncing again
+    adds nothing, and days the vendor revised replace the stored ones.
+    """
+    from analytics import sync as vendor_sync
+    from analytics.formats import BadExportError
+
+    names = [vendor_name] if vendor_name else [v.name for v in vendor_sync.configured()]
+    if not names:
+        raise ValueError(
+            "no vendor key set: set OPENAI_ADMIN_KEY and/or ANTHROPIC_ADMIN_KEY to an admin key "
+            "(see `llm-cost sync --help`)"
+        )
+    first, last = _day(from_text, "--from"), _day(to_text, "--to")
+    store = _open_store(db, create=True)
+    progress = _sync_progress(as_json)
+    landed: list[dict[str, Any]] = []
+    failed = False
+    for name in names:
+        try:
+            result = vendor_sync.sync(store, name, first_day=first, last_day=last, on_progress=progress)
+        except (vendor_sync.SyncError, BadExportError) as error:
+            # One line, no traceback; the message never holds the key (see analytics/sync/http.py).
+            failed = True
+            landed.append({"vendor": name, "error": str(error)})
+            click.echo(f"Error: {error}", err=True)
+            continue
+        landed.append(result.as_dict())
+    provisional = vendor_sync.provisional_days(store)
+    if as_json:
+        for entry in landed:
+            days = provisional.get(entry["vendor"], [])
+            entry["provisional_days"] = [d.isoformat() for d in days]
+        _echo_json({"vendors": landed, "store": str(store.path)})
+    else:
+        rows = [
+            [e["vendor"], f"{e['first_day']} .. {e['last_day']}", f"{e['pages']:,}",
+             f"{e['rows_inserted']:,}", f"{e['rows_replaced']:,}", f"{e['rows_unchanged']:,}",
+             format_usd(Decimal(e["cost_usd"]))]
+            for e in landed if "error" not in e
+        ]  # fmt: skip
+        if rows:
+            headers = ["vendor", "days (UTC)", "pages", "inserted", "replaced", "unchanged", "billed"]
+            click.echo(_table(headers, rows, right=(2, 3, 4, 5, 6)))
+            for e in landed:
+                days = provisional.get(e["vendor"]) if "error" not in e else None
+                if days:
+                    click.echo(f"{e['vendor']}: {days[0]} .. {days[-1]} provisional (may still be revised)")
+            click.echo(f"store: {store.path}")
+    if failed:
+        sys.exit(1)
+
+
+def _vendor_limits(store: Store) -> list[dict[str, Any]]:
+    """Spend alerts/limits of every vendor with a key, beside our budget for the same scope."""
+    from analytics import sync as vendor_sync
+    from analytics.sync import limits
+
+    out: list[dict[str, Any]] = []
+    for spec in vendor_sync.configured():
+        try:
+            settings = limits.fetch(spec.name)
+        except vendor_sync.SyncError as error:
+            out.append({"vendor": spec.name, "error": str(error)})
+            continue
+        for theirs in settings:
+            ours = budgets.get_budget(store, theirs.scope)
+            out.append({
+                "vendor": spec.name, "scope": theirs.scope,
+                "alerts_usd": [str(a) for a in theirs.alerts_usd],
+                "hard_limit_usd": _money(theirs.hard_limit_usd), "enforcing": theirs.enforcing,
+                "differences": limits.differences(ours, theirs),
+            })  # fmt: skip
+    return out
+
+
+def _echo_vendor_limits(store: Store, found: list[dict[str, Any]]) -> None:
+    if not found:
+        return
+    click.echo("Vendor spend alerts and limits:")
+    for entry in found:
+        if "error" in entry:
+            click.echo(f"  {entry['vendor']}: not available ({entry['error']})")
+            continue
+        alerts = ", ".join(format_usd(Decimal(a)) for a in entry["alerts_usd"]) or "none"
+        limit = format_usd(Decimal(entry["hard_limit_usd"])) if entry["hard_limit_usd"] else "none"
+        verdict = "; ".join(entry["differences"]) or "same as ours"
+        click.echo(f"  {entry['vendor']} {_scope_name(store, entry['scope'])}: alerts {alerts}, "
+                   f"hard limit {limit} — {verdict}")  # fmt: skip
+
+
+@budget_group.command("pull")
+@click.argument("vendor_name", metavar="openai|anthropic", type=click.Choice(_VENDOR_NAMES))
+@db_option
+@json_option
+@_bad_input_is_exit_2
+def budget_pull(vendor_name: str, db: Path | None, as_json: bool) -> None:
+    """Import the vendor's spend alerts and hard limits into our budgets (org and per project).
+
+    \b
+    llm-cost budget pull openai
+
+    The vendor's hard limit becomes ours; our monthly amount stays (else it is the vendor's hard limit);
+    each vendor alert becomes the percent of the monthly amount it stands for.
+    """
+    from analytics import sync as vendor_sync
+    from analytics.sync import limits
+
+    store = _open_store(db, create=True)
+    try:
+        settings = limits.fetch(vendor_name)
+    except vendor_sync.SyncError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    usable = [s for s in settings if vendor_name == "openai" or s.scope == budgets.ORG]
+    saved = limits.pull(store, vendor_name, usable)
+    if as_json:
+        _echo_json([{"scope": b.scope, "monthly_usd": str(b.monthly_usd),
+                     "alert_percents": list(b.alert_percents), "hard_limit_usd": _money(b.hard_limit_usd)}
+                    for b in saved])  # fmt: skip
+        return
+    if not saved:
+        click.echo(f"{vendor_name} holds no spend alerts or limits to import.")
+    for b in saved:
+        limit = f", hard limit {format_usd(b.hard_limit_usd)}" if b.hard_limit_usd is not None else ""
+        alerts = ", ".join(f"{p}%" for p in b.alert_percents)
+        click.echo(f"Budget for {_scope_name(store, b.scope)}: {format_usd(b.monthly_usd)} a month, "
+                   f"alerts at {alerts}{limit} (from {vendor_name}).")  # fmt: skip
+    skipped = len(settings) - len(usable)
+    if skipped:
+        click.echo(f"Skipped {skipped} workspace limit(s): budgets are per organisation or OpenAI project.")
+
+
 @main.command()
 @click.option("--month", "month_text", metavar="YYYY-MM", help="Budget month (default: this UTC month).")
 @project_option
@@ -1198,7 +1610,7 @@ def check(
         if target.lower().startswith("smtp") and not recipients:
             raise click.BadParameter("an smtp:// target needs --to ADDR", param_hint="--notify")
     store = _open_store(db)
-    month = reports.parse_month(month_text) if month_text else _this_month()
+    month = reports.parse_month(month_text) if month_text else _default_month(store, quiet=as_json)
     chosen = budgets.list_budgets(store)
     if project:
         scope = reports.resolve_project(store, project)
@@ -1207,7 +1619,9 @@ def check(
         raise ValueError("no budget set" + (f" for project {project}" if project else "")
                          + "; set one with `llm-cost budget set AMOUNT`")  # fmt: skip
     statuses = [
-        reports.month_status(store, month, project=None if b.scope == budgets.ORG else b.scope, budget=b)
+        reports.month_status(
+            store, month, project=None if b.scope == budgets.ORG else b.scope, budget=b, book=_book(store)
+        )
         for b in chosen
     ]
     crossed = [s for s in statuses if s.crossed]

@@ -12,12 +12,16 @@ import difflib
 import functools
 import gzip
 import hashlib
+import itertools
 import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import tiktoken
+
+from analytics import bpe_cache
 
 ENCODING_NAMES: tuple[str, ...] = ("o200k_base", "cl100k_base", "o200k_harmony")
 
@@ -139,7 +143,11 @@ def get_encoding(name: str) -> tiktoken.Encoding:
 
 @functools.cache
 def _ranks(name: str) -> dict[bytes, int]:
-    return _verified_ranks(name)
+    # Checking and parsing the packaged file is most of a short `llm-cost count`: done once per install, the
+    # verified ranks then load from the user cache (`analytics.bpe_cache`), keyed by the file and its pin.
+    packaged = resources.files("analytics").joinpath(f"bpe/{name}.tiktoken.gz")
+    source = packaged if isinstance(packaged, Path) else None  # a zipped install has no file to key on
+    return bpe_cache.load(name, source, RANK_FILE_SHA256[name], lambda: _verified_ranks(name))
 
 
 # --- models ---------------------------------------------------------------------------------------------
@@ -231,22 +239,74 @@ def encoding_name_for_model(model: str) -> str:
 
 @dataclass(frozen=True)
 class TokenCount:
-    """A token count, and whether it is exact or an estimate (and why, in `notes`)."""
+    """A token count, and whether it is exact or an estimate (and why, in `notes`).
+
+    `low`..`high` is the range the true count lies in: equal to `tokens` when exact; for an estimate, the
+    range its request shape's cross-validated error gives (see `analytics.token_shapes`). Left out (or
+    negative) they default to `tokens`.
+    """
 
     model: str
     encoding: str
     tokens: int
     exact: bool
     notes: tuple[str, ...] = ()
+    low: int = -1
+    high: int = -1
+
+    def __post_init__(self) -> None:
+        if self.low < 0:
+            object.__setattr__(self, "low", self.tokens)
+        if self.high < 0:
+            object.__setattr__(self, "high", self.tokens)
 
 
-@functools.lru_cache(maxsize=65_536)
-def text_tokens(encoding: str, text: str) -> int:
-    """Returns the number of tokens of `text` in `encoding`; special-token text counts as plain text.
+class _TextTokens:
+    """`text_tokens(encoding, text)`: the number of tokens of `text` in `encoding`; special-token text counts
+    as plain text.
 
-    Memoised because batch files repeat the same system prompt and tool definitions in every request.
+    Memoised because batch files repeat the same system prompt and tool definitions in every request. The
+    memo keeps at most `maxsize` entries, least recently used dropped first, and keys a long text by its
+    128-bit BLAKE2 digest rather than the text itself: a batch file of unique 2 kB messages would otherwise
+    keep 130 MB of them alive, so memory would grow with the file instead of staying flat. Same interface
+    as `functools.lru_cache` (`cache_info()`, `cache_clear()`); safe to call from threads.
     """
-    return len(get_encoding(encoding).encode_ordinary(text))
+
+    _KEEP_TEXT_UP_TO = 128  # characters; a digest is no smaller than a short text
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._memo: dict[tuple[str, str | bytes], int] = {}
+        self._hits = self._misses = 0
+        self._evicting = threading.Lock()
+
+    def __call__(self, encoding: str, text: str) -> int:
+        key: str | bytes = text
+        if len(text) > self._KEEP_TEXT_UP_TO:
+            key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        memo = self._memo
+        count = memo.pop((encoding, key), None)
+        if count is None:
+            self._misses += 1
+            count = len(get_encoding(encoding).encode_ordinary(text))
+            if len(memo) >= self.maxsize:
+                with self._evicting:
+                    for old in list(itertools.islice(memo, max(len(memo) - self.maxsize + 1, 0))):
+                        memo.pop(old, None)
+        else:
+            self._hits += 1
+        memo[(encoding, key)] = count  # (re)inserted last: the dict's order is the recency order
+        return count
+
+    def cache_info(self) -> functools._CacheInfo:
+        return functools._CacheInfo(self._hits, self._misses, self.maxsize, len(self._memo))
+
+    def cache_clear(self) -> None:
+        self._memo.clear()
+        self._hits = self._misses = 0
+
+
+text_tokens = _TextTokens(maxsize=65_536)
 
 
 def count_text(text: str, model: str) -> TokenCount:
@@ -255,8 +315,18 @@ def count_text(text: str, model: str) -> TokenCount:
     return TokenCount(model, encoding, text_tokens(encoding, text), True)
 
 
-# The request counter builds on the definitions above, so it is imported last (it imports this module).
-from analytics.request_tokens import count_message_tokens, count_request  # noqa: E402
+# The request counter builds on the definitions above (it imports this module), so its functions are
+# re-exported lazily: either module can then be imported first.
+_REQUEST_FUNCTIONS = frozenset({"count_request", "count_message_tokens", "analyse_request"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _REQUEST_FUNCTIONS:
+        from analytics import request_tokens
+
+        return getattr(request_tokens, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ENCODING_NAMES",

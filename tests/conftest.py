@@ -32,16 +32,21 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sandboxed_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keeps the verified-BPE cache (`analytics.bpe_cache`) of this run in a temp folder, not the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LLM_COST_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def sandboxed_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """Points the default store and price overrides at a temp folder, never the user's own."""
     db = tmp_path / "store" / "llm-cost.duckdb"
     monkeypatch.setenv("LLM_COST_DB", str(db))
     monkeypatch.delenv("LLM_COST_PRICE_OVERRIDES", raising=False)
-    yield db
-    from analytics import prices
-
-    prices.set_override_file(None)  # a CLI test's --price-overrides must not leak into the next test
+    yield db  # prices are a value (`PriceBook`) passed explicitly: no process-wide override to reset
 
 
 @pytest.fixture
@@ -63,8 +68,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_streamlit(db: Path, log: Path) -> Iterator[str]:
-    """Runs `streamlit run app.py` on a free port against the store file `db`; yields its URL."""
+def running_streamlit(db: Path, log: Path, *, secrets: str = "") -> Iterator[str]:
+    """Runs `streamlit run app.py` on a free port against the store file `db`; yields its URL.
+
+    `secrets` is the secrets.toml the server reads (its login settings), in place of any the developer has in
+    ~/.streamlit or .streamlit/, so their own password never gets in the way of a test.
+    """
     import os
     import subprocess
     import sys
@@ -73,11 +82,14 @@ def running_streamlit(db: Path, log: Path) -> Iterator[str]:
 
     port = _free_port()
     env = os.environ | {"LLM_COST_DB": str(db)}
+    secrets_file = log.with_name("secrets.toml")
+    secrets_file.write_text(secrets)
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+        "--secrets.files", str(secrets_file),
     ]  # fmt: skip
     with log.open("w") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -111,8 +123,11 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory):
 def browser():
     """Debian's Chromium driven by Playwright (Playwright's own browser download does not work offline)."""
     if not CHROMIUM.exists():
-        pytest.fail("browser tests need /usr/bin/chromium (apt-get install chromium; .ci/run does it)")
-    from playwright.sync_api import sync_playwright
+        pytest.fail("browser tests need /usr/bin/chromium: `make test` installs it (Debian package chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    # expect(...) retries until the page shows what it asserts; a busy machine gets the same 30 s as actions.
+    expect.set_options(timeout=30_000)
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
