@@ -66,7 +66,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DB_ENV = "LLM_COST_DB"
-SCHEMA_VERSION = 2
 BUSY_MESSAGE = "store is busy (locked by another process), waiting…"
 EXPORT_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl", ".zip"}
 
@@ -85,7 +84,10 @@ def _fact_table_ddl(columns: dict[str, str]) -> str:
     )
 
 
-_USAGE_DDL = _fact_table_ddl(USAGE_COLUMNS)
+# Migration 1 created the tables with the columns of its day; later columns arrive by ALTER TABLE in their
+# own step, so a new store and a migrated one end up with the same table.
+_ADDED_LATER = {"cache_write_1h_tokens"}
+_USAGE_DDL = _fact_table_ddl({c: t for c, t in USAGE_COLUMNS.items() if c not in _ADDED_LATER})
 _COSTS_DDL = _fact_table_ddl(COST_COLUMNS)
 
 
@@ -143,11 +145,97 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             _effective_view("costs"),
         ],
     ),
+    (
+        3,
+        "usage.cache_write_1h_tokens: the 1-hour-TTL part of cache_write_tokens",
+        [
+            "ALTER TABLE usage ADD COLUMN cache_write_1h_tokens BIGINT DEFAULT 0",
+            # Rows imported before the column: Anthropic formats kept the split in details.
+            "UPDATE usage SET cache_write_1h_tokens = coalesce(TRY_CAST(details->>'cache_write_1h_tokens' AS "
+            "BIGINT), 0) WHERE details->>'cache_write_1h_tokens' IS NOT NULL",
+            # The views are `SELECT *`: recreated so they carry the new column.
+            _effective_view("usage"),
+            _effective_view("costs"),
+        ],
+    ),
+    (
+        5,
+        "sync_runs: each Admin API sync (vendor, days covered, result), for incremental syncs and freshness",
+        [
+            """CREATE TABLE IF NOT EXISTS sync_runs (
+                run_id BIGINT PRIMARY KEY, provider VARCHAR NOT NULL, started_at TIMESTAMPTZ NOT NULL,
+                finished_at TIMESTAMPTZ NOT NULL, first_day DATE NOT NULL, last_day DATE NOT NULL,
+                status VARCHAR NOT NULL, pages BIGINT NOT NULL DEFAULT 0, rows_inserted BIGINT NOT NULL DEFAULT 0,
+                rows_replaced BIGINT NOT NULL DEFAULT 0, rows_unchanged BIGINT NOT NULL DEFAULT 0,
+                cost_usd DECIMAL(38,12), import_ids BIGINT[], message VARCHAR)""",
+        ],
+    ),
 ]
+
+
+# The schema version this code writes: the highest migration's (steps are numbered by owner, so one may be
+# appended after a higher number).
+SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
 
 
 class StoreBusyError(RuntimeError):
     """Another process kept the store locked for longer than the lock timeout."""
+
+
+class NotAStoreError(ValueError):
+    """The path holds no store, or a file that is not one (empty, foreign, another DuckDB database)."""
+
+
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
+
+
+def _check_is_store_file(path: Path) -> None:
+    """Raises NotAStoreError for an empty or foreign file (DuckDB would say 'not a valid database file')."""
+    if path.is_dir():
+        raise NotAStoreError(
+            f"{path} is a folder, not a store file; pass a file name such as {path}/llm-cost.duckdb"
+        )
+    with path.open("rb") as f:
+        head = f.read(12)
+    if not head:
+        raise NotAStoreError(f"{path} is an empty file, not a store; delete it or choose another --db")
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise NotAStoreError(
+            f"{path} is not an llm-cost store (not a DuckDB database file); choose another --db"
+        )
+
+
+def _create_atomically(path: Path, target: int = 0) -> None:
+    """Creates an empty, migrated store at `path` unless one appears there first (another process).
+
+    Built under a temporary name in the same folder, then hard-linked into place: link() refuses an existing
+    target, so of two processes racing, one places its file and the other finds a complete store there.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".creating", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # DuckDB refuses to open an empty file: let it create its own
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            migrate(con, target=target or SCHEMA_VERSION)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process won the race: its store is complete, use it
+        except OSError:
+            # A file system without hard links: rename does not refuse an existing target, so check first.
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
 
 
 def default_db_path() -> Path:
@@ -202,7 +290,10 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int = SCHEMA_VERSION) -> 
         raise RuntimeError(
             f"the store is at schema version {current}, newer than this llm-cost ({SCHEMA_VERSION}); upgrade"
         )
-    pending = [m for m in MIGRATIONS if current < m[0] <= target]
+    # Every step not yet recorded, in number order: steps are numbered by owner, so a lower number may be
+    # released after a higher one, and a store at 5 still needs a 4 that arrived later.
+    applied = {r[0] for r in con.execute("SELECT version FROM schema_version").fetchall()}
+    pending = sorted((m for m in MIGRATIONS if m[0] not in applied and m[0] <= target), key=lambda m: m[0])
     if not pending:
         return current
     con.execute("BEGIN TRANSACTION")
@@ -215,7 +306,7 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int = SCHEMA_VERSION) -> 
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return pending[-1][0]
+    return max(current, pending[-1][0])
 
 
 @dataclass(frozen=True)
@@ -242,6 +333,20 @@ class ImportResult:
         return out
 
 
+class ImportBatch(list):
+    """The ImportResults of one `import_files` call (a list), plus `errors`: the files refused."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.errors: list[BadExportError] = []
+
+    def summary(self) -> str:
+        """Returns e.g. "3 files imported, 1 refused"."""
+        n = len(self)
+        text = f"{n} file{'' if n == 1 else 's'} imported"
+        return text + (f", {len(self.errors)} refused" if self.errors else "")
+
+
 @dataclass(frozen=True)
 class Store:
     """A DuckDB usage store file. Methods open a short connection each; nothing is held between calls."""
@@ -255,14 +360,34 @@ class Store:
         cls,
         path: str | Path | None = None,
         *,
+        create: bool = True,
         lock_timeout: float = 60.0,
         on_wait: Callable[[str], None] | None = None,
         schema_version: int = SCHEMA_VERSION,
     ) -> Store:
-        """Returns the store at `path` (default: `default_db_path()`), created and migrated as needed."""
+        """Returns the store at `path` (default: `default_db_path()`), migrated as needed.
+
+        `create=True` (importing, the demo) makes a missing store, atomically: it is built in a temporary
+        file beside `path` and linked into place, so two processes creating it at once both succeed and
+        neither sees a half-made file. `create=False` (read commands) refuses a missing store. Either way a
+        file that is not a store (empty, another program's file, another DuckDB database) is a NotAStoreError
+        naming it, never a DuckDB traceback.
+        """
         store = cls(Path(path) if path else default_db_path(), lock_timeout, on_wait)
-        store.path.parent.mkdir(parents=True, exist_ok=True)
+        if not store.path.exists():
+            if not create:
+                raise NotAStoreError(
+                    f"no store at {store.path}: import an export first (llm-cost import FILE) or pass --db"
+                )
+            _create_atomically(store.path, schema_version)
+        _check_is_store_file(store.path)
         with store.writer() as con:
+            tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            if tables and "schema_version" not in tables:
+                raise NotAStoreError(
+                    f"{store.path} is a DuckDB database but not an llm-cost store (tables: "
+                    f"{', '.join(sorted(tables)[:5])}); choose another --db"
+                )
             migrate(con, target=schema_version)
         return store
 
@@ -303,27 +428,55 @@ class Store:
         self,
         paths: Iterable[str | Path],
         *,
+        atomic: bool = False,
+        errors: str = "raise",
         mapping: GenericMapping | None = None,
         on_progress: Callable[[ImportResult], None] | None = None,
-    ) -> list[ImportResult]:
+    ) -> ImportBatch:
         """Imports files, folders and .zip archives; returns one ImportResult per export file.
 
-        Each file is its own transaction. A bad file raises BadExportError (its `imported` attribute lists
-        the files that landed before it); the bad file itself changes nothing. `mapping`
-        (`analytics.formats.generic_csv.GenericMapping`) reads every file as a generic CSV.
+        `atomic=False`: each file is its own transaction; every good file lands and each bad one is refused
+        with its own BadExportError (a bad file changes nothing). With `errors="collect"` the refusals are
+        returned in the batch's `errors`; with `errors="raise"` (default) the first refusal is raised after
+        the good files landed, carrying `imported` (the results) and `errors` (every refusal).
+        `atomic=True`: all files in one transaction; the first bad file rolls every file back and is raised
+        (its `imported` is empty). `mapping` (`analytics.formats.generic_csv.GenericMapping`) reads every file
+        as a generic CSV.
         """
-        results: list[ImportResult] = []
+        if errors not in ("raise", "collect"):
+            raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
+        batch = ImportBatch()
         with tempfile.TemporaryDirectory(prefix="llm-cost-") as scratch, self.writer() as con:
-            for source in expand_sources(paths, Path(scratch)):
-                try:
-                    result = _import_one(con, source, mapping)
-                except BadExportError as e:
-                    e.imported = list(results)
-                    raise
-                results.append(result)
-                if on_progress:
-                    on_progress(result)
-        return results
+            if atomic:
+                con.execute("BEGIN TRANSACTION")
+            try:
+                for source in expand_sources(paths, Path(scratch)):
+                    try:
+                        if isinstance(source, BadExportError):
+                            raise source
+                        result = _import_one(con, source, mapping, own_transaction=not atomic)
+                    except BadExportError as e:
+                        if atomic:
+                            raise
+                        batch.errors.append(e)
+                        continue
+                    batch.append(result)
+                    if on_progress:
+                        on_progress(result)
+                if atomic:
+                    con.execute("COMMIT")
+            except BaseException as e:
+                if atomic:
+                    with contextlib.suppress(duckdb.Error):
+                        con.execute("ROLLBACK")
+                    if isinstance(e, BadExportError):
+                        e.imported, e.errors = [], [e]
+                raise
+        if batch.errors and errors == "raise":
+            first = batch.errors[0]
+            first.imported, first.errors = list(batch), list(batch.errors)
+            raise first
+        return batch
 
     def list_imports(self) -> list[dict[str, Any]]:
         """Returns the recorded imports, newest first, as dicts (the columns of `imports`)."""
@@ -365,11 +518,13 @@ class Store:
         from_env = os.environ.get(prices.OVERRIDES_ENV, "").strip()
         return Path(from_env) if from_env else self.path.parent / self.OVERRIDES_FILE_NAME
 
-    def use_price_overrides(self) -> Path | None:
-        """Puts the store's override file in force when it exists; returns it (None: catalog prices only)."""
+    def price_book(self) -> prices.PriceBook:
+        """The prices for this store: catalog + corrections + `overrides_path()` when that file exists.
+
+        An immutable value (re-read only when the file changes); pass it on as `book=` to whatever prices.
+        """
         path = self.overrides_path()
-        prices.set_override_file(path if path.exists() else None)
-        return path if path.exists() else None
+        return prices.PriceBook.load(path if path.exists() else None)
 
     # --- labels and state ---------------------------------------------------------------------------
 
@@ -402,8 +557,18 @@ class Store:
 # --- sources --------------------------------------------------------------------------------------
 
 
-def expand_sources(paths: Iterable[str | Path], scratch: Path) -> Iterator[Source]:
-    """Yields one Source per export file: files as given, folders walked, zip members extracted."""
+# A zip member may expand to at most this much, and an archive may hold at most this many members: a
+# 3 MB "zip bomb" would otherwise fill the disk before the import could refuse it. Real exports are far
+# below (a year of hourly usage rows for a big organisation is ~1 GB of CSV).
+ZIP_MEMBER_MAX_BYTES = 4 << 30
+ZIP_MAX_MEMBERS = 10_000
+ZIP_MAX_RATIO = 1000  # expanded / compressed; text exports compress ~10-50x
+
+
+def expand_sources(paths: Iterable[str | Path], scratch: Path) -> Iterator[Source | BadExportError]:
+    """Yields one Source per export file (files as given, folders walked, zip members extracted), or a
+    BadExportError in its place for a path or archive that cannot be read, so one bad file never stops
+    the others."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -411,28 +576,84 @@ def expand_sources(paths: Iterable[str | Path], scratch: Path) -> Iterator[Sourc
                 hidden = any(part.startswith((".", "__MACOSX")) for part in child.relative_to(path).parts)
                 if not hidden and child.suffix.lower() in EXPORT_SUFFIXES:
                     yield from expand_sources([child], scratch)
-        elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
+        elif path.suffix.lower() == ".zip" and path.is_file():
             yield from _zip_members(path, scratch)
         elif path.is_file():
             yield Source(path, str(path))
+        elif path.exists():
+            yield BadExportError(path, "a regular file, folder or .zip archive", got="a device or pipe")
         else:
-            raise BadExportError(path, "an existing file, folder or .zip archive", got=str(path))
+            yield BadExportError(path, "an existing file, folder or .zip archive", got=str(path))
 
 
-def _zip_members(path: Path, scratch: Path) -> Iterator[Source]:
-    with zipfile.ZipFile(path) as archive:
-        for i, info in enumerate(sorted(archive.infolist(), key=lambda m: m.filename)):
+def _zip_members(path: Path, scratch: Path) -> Iterator[Source | BadExportError]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        yield BadExportError(path, "a readable .zip archive", line=1, column_number=1, got=str(e))
+        return
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > ZIP_MAX_MEMBERS:
+            yield BadExportError(
+                path, f"a zip of at most {ZIP_MAX_MEMBERS:,} files (is it a zip bomb?)", got=f"{len(infos):,}"
+            )
+            return
+        found = 0
+        skipped: list[str] = []
+        for i, info in enumerate(sorted(infos, key=lambda m: m.filename)):
             member = Path(info.filename)
             if info.is_dir() or any(p.startswith((".", "__MACOSX")) for p in member.parts):
                 continue
             if member.suffix.lower() not in EXPORT_SUFFIXES - {".zip"}:
+                skipped.append(info.filename)
+                continue
+            found += 1
+            name = f"{path}!{info.filename}"
+            # Refused before extracting when the directory says so, and while extracting when the
+            # member turns out bigger than its directory entry claims.
+            if info.file_size > ZIP_MEMBER_MAX_BYTES or (
+                info.compress_size
+                and info.file_size > 1 << 20
+                and info.file_size / info.compress_size > ZIP_MAX_RATIO
+            ):
+                yield _zip_too_big(name, info.file_size)
                 continue
             # Extracted so DuckDB can read_csv it; the temp name keeps the suffix, the shown name the member.
             target = scratch / f"{i}-{member.name}"
-            with archive.open(info) as src, target.open("wb") as dst:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
-            yield Source(target, f"{path}!{info.filename}")
+            try:
+                written = 0
+                with archive.open(info) as src, target.open("wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > ZIP_MEMBER_MAX_BYTES:
+                            raise OverflowError
+                        dst.write(chunk)
+            except OverflowError:
+                target.unlink(missing_ok=True)
+                yield _zip_too_big(name, written)
+                continue
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as e:
+                target.unlink(missing_ok=True)
+                yield BadExportError(name, "a zip member that can be extracted", got=str(e))
+                continue
+            yield Source(target, name)
+        if not found:
+            listed = ", ".join(skipped[:5]) + (" …" if len(skipped) > 5 else "")
+            yield BadExportError(
+                path,
+                "a zip holding usage or cost exports (.csv, .tsv, .json, .jsonl)",
+                got=f"no export in it ({listed or 'empty'})",
+            )
+
+
+def _zip_too_big(name: str, size: int) -> BadExportError:
+    return BadExportError(
+        name,
+        f"a zip member that expands to at most {ZIP_MEMBER_MAX_BYTES >> 30} GiB and "
+        f"{ZIP_MAX_RATIO}x its compressed size (is it a zip bomb? unzip it yourself if it is genuine)",
+        got=f"{size:,} bytes",
+    )
 
 
 # --- one import -----------------------------------------------------------------------------------
@@ -442,8 +663,13 @@ _FILE_ERRORS = (duckdb.ConversionException, duckdb.InvalidInputException)
 
 
 def _import_one(
-    con: duckdb.DuckDBPyConnection, source: Source, mapping: GenericMapping | None
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    mapping: GenericMapping | None,
+    *,
+    own_transaction: bool = True,
 ) -> ImportResult:
+    """Imports one file; with `own_transaction=False` the caller's transaction holds it (atomic batches)."""
     if mapping is not None:
         from analytics.formats import generic_csv
 
@@ -469,28 +695,37 @@ def _import_one(
         )  # fmt: skip
 
     staged: Staged | None = None
-    con.execute("BEGIN TRANSACTION")
+    if own_transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
         for table in STAGE_TABLES.values():
             con.execute(f"DROP TABLE IF EXISTS {table}")
         staged = stage(con, source)
         result = _merge_staged(con, source, module_name, digest, staged)
-        con.execute("COMMIT" if result.import_id is not None else "ROLLBACK")
+        if own_transaction:
+            con.execute("COMMIT" if result.import_id is not None else "ROLLBACK")
     except _FILE_ERRORS as e:
-        con.execute("ROLLBACK")
-        con.execute("RESET preserve_insertion_order")
+        _abandon(con)
         # The file's content is at fault: find the line and column (a second, slower pass).
         if staged is None or staged.explain is None:
             raise BadExportError(source.name, "a well-formed export", got=str(e).splitlines()[0]) from None
         raise staged.explain(e) from None
     except BaseException:
-        con.execute("ROLLBACK")
-        con.execute("RESET preserve_insertion_order")
+        _abandon(con)
         raise
     finally:
+        # Cleaning up must never hide the error that got us here.
         for table in STAGE_TABLES.values():
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"DROP TABLE IF EXISTS {table}")
     return result
+
+
+def _abandon(con: duckdb.DuckDBPyConnection) -> None:
+    """Rolls back the open transaction (the file's, or an atomic batch's) and resets per-insert settings."""
+    for statement in ("ROLLBACK", "RESET preserve_insertion_order"):
+        with contextlib.suppress(duckdb.Error):
+            con.execute(statement)
 
 
 def _merge_staged(

@@ -56,6 +56,7 @@ from analytics.money import format_usd
 from analytics.store import Store
 
 store = Store.open(STORE or None)
+book = store.price_book()  # the store's prices: catalog + corrections + the override file beside it
 first_day, last_day = reports.data_range(store)
 if MONTH:
     month = reports.parse_month(MONTH)
@@ -71,12 +72,12 @@ print(f"Re-pricing the usage of {start} .. {end} (UTC) from {store.path}")
 # ## Last month's usage on each candidate
 
 # %%
-models_used = sorted(reports.daily_spend(store, start, end, by="model")["model"].unique())
+models_used = sorted(reports.daily_spend(store, start, end, by="model", book=book)["model"].unique())
 rows = []
 for candidate, quality in CANDIDATES.items():
     for tier in TIERS:
         scenario = reports.what_if(
-            store, start, end, model_map=dict.fromkeys(models_used, candidate), tier=tier
+            store, start, end, model_map=dict.fromkeys(models_used, candidate), tier=tier, book=book
         )
         rows.append(
             {

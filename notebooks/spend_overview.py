@@ -35,6 +35,7 @@ from analytics.money import format_usd
 from analytics.store import Store
 
 store = Store.open(STORE or None)
+book = store.price_book()  # the store's prices: catalog + corrections + the override file beside it
 first_day, last_day = reports.data_range(store)
 month = reports.parse_month(MONTH) if MONTH else last_day.replace(day=1)
 print(f"Store: {store.path}\nData from {first_day} to {last_day} (UTC); looking at {month:%B %Y}")
@@ -43,7 +44,7 @@ print(f"Store: {store.path}\nData from {first_day} to {last_day} (UTC); looking 
 # ## The month against its budget
 
 # %%
-status = reports.month_status(store, month, by="model")
+status = reports.month_status(store, month, by="model", book=book)
 print(f"Spent to {status.as_of} (UTC): {format_usd(status.spent_usd)} ({status.basis})")
 if status.budget_usd is not None:
     print(f"Budget: {format_usd(status.budget_usd)}, {status.percent_used:.1f}% used")
@@ -75,7 +76,7 @@ charts.month_spend(
 month_end = min(reports.month_end(month), last_day)
 breakdowns = {}
 for dimension in ("project", "model", "api_key"):
-    frame = reports.daily_spend(store, month, month_end, by=dimension)
+    frame = reports.daily_spend(store, month, month_end, by=dimension, book=book)
     totals = (
         frame.groupby(dimension, as_index=False)["cost_usd"].sum().sort_values("cost_usd", ascending=False)
     )

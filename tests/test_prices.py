@@ -14,7 +14,7 @@ import pytest
 
 from analytics import prices
 from analytics.price_corrections import CORRECTIONS, TIER_RULES
-from analytics.prices import Price, TierNotPricedError, TokenUsage, UnknownModelError
+from analytics.prices import Price, PriceBook, TierNotPricedError, TokenUsage, UnknownModelError
 
 D = Decimal
 EXAMPLE_OVERRIDES = Path(__file__).parent.parent / "data" / "price_overrides.example.csv"
@@ -22,13 +22,6 @@ HEADER = (
     "provider,model,tier,valid_from,input_per_mtok,output_per_mtok,cached_input_per_mtok,"
     "cache_write_5m_per_mtok,cache_write_1h_per_mtok,note\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def no_override_file():
-    prices.set_override_file(None)
-    yield
-    prices.set_override_file(None)
 
 
 def write_overrides(tmp_path: Path, body: str, *, name: str = "overrides.csv") -> Path:
@@ -367,63 +360,71 @@ def test_override_wins_over_catalog_and_correction(tmp_path):
         "openai,gpt-4o,standard,2025-01-01,2.25,9.00,1.125,,,negotiated\n"
         "openai,o3,standard,2025-05-01,8,32,2,,,negotiated o3\n",
     )
-    prices.set_override_file(path)
-    gpt4o = prices.price_for("gpt-4o-2024-08-06", at=date(2025, 1, 1))
+    book = PriceBook.load(path)
+    gpt4o = book.price_for("gpt-4o-2024-08-06", at=date(2025, 1, 1))
     assert (gpt4o.input, gpt4o.output, gpt4o.cached_input) == (D("2.25"), D("9.00"), D("1.125"))
     assert gpt4o.source == "override: overrides.csv line 2 (negotiated)"
     # Over the o3 cached-input correction too.
-    assert prices.price_for("o3", at=date(2025, 6, 9)).cached_input == D("2")
+    assert book.price_for("o3", at=date(2025, 6, 9)).cached_input == D("2")
     # Before valid_from the catalog price applies.
-    assert prices.price_for("gpt-4o", at=date(2024, 12, 31)).input == D("2.5")
+    assert book.price_for("gpt-4o", at=date(2024, 12, 31)).input == D("2.5")
+    # The book is a value: the default book (and the module functions) never see the file.
+    assert prices.price_for("gpt-4o", at=date(2025, 1, 1)).input == D("2.5")
+    assert prices.price_for("gpt-4o", at=date(2025, 1, 1), book=book).input == D("2.25")
 
 
 def test_override_applies_only_to_the_tier_it_names(tmp_path):
-    prices.set_override_file(write_overrides(tmp_path, "openai,gpt-4o,standard,2025-01-01,2,8,1,,,\n"))
-    batch = prices.price_for("gpt-4o", at=date(2025, 3, 1), tier="batch")
+    book = PriceBook.load(write_overrides(tmp_path, "openai,gpt-4o,standard,2025-01-01,2,8,1,,,\n"))
+    batch = book.price_for("gpt-4o", at=date(2025, 3, 1), tier="batch")
     assert batch.input == D("1.25")  # 50% of the list price, not of the negotiated one
     assert batch.fallback is not None
 
 
 def test_later_override_rows_replace_earlier_ones(tmp_path):
-    prices.set_override_file(
+    book = PriceBook.load(
         write_overrides(
             tmp_path,
             "custom,acme-70b,standard,2025-01-01,1,2,,,,\ncustom,acme-70b,standard,2025-07-01,0.5,1,,,,\n",
         )
     )
-    assert prices.price_for("acme-70b", at=date(2025, 6, 30)).input == D("1")
-    assert prices.price_for("acme-70b", at=date(2025, 7, 1)).input == D("0.5")
+    assert book.price_for("acme-70b", at=date(2025, 6, 30)).input == D("1")
+    assert book.price_for("acme-70b", at=date(2025, 7, 1)).input == D("0.5")
     with pytest.raises(TierNotPricedError):
-        prices.price_for("acme-70b", at=date(2024, 12, 31))
+        book.price_for("acme-70b", at=date(2024, 12, 31))
 
 
 def test_private_model_from_overrides_resolves_and_lists(tmp_path):
-    prices.set_override_file(
+    book = PriceBook.load(
         write_overrides(tmp_path, "custom,acme-llama-70b,standard,2025-03-01,0.60,0.80,,,,\n")
     )
-    assert prices.resolve_model("acme-llama-70b") == ("custom", "acme-llama-70b")
-    result = prices.cost("acme-llama-70b", TokenUsage(input_tokens=1_000_000, output_tokens=1_000_000))
+    assert book.resolve_model("acme-llama-70b") == ("custom", "acme-llama-70b")
+    result = book.cost("acme-llama-70b", TokenUsage(input_tokens=1_000_000, output_tokens=1_000_000))
     assert result.total_usd == D("1.40")
-    listed = prices.list_prices(search="acme")
+    with pytest.raises(UnknownModelError):
+        prices.resolve_model("acme-llama-70b")
+    listed = book.list_prices(search="acme")
     assert [(p.provider, p.model) for p in listed] == [("custom", "acme-llama-70b")]
 
 
 def test_override_for_a_fine_tune_beats_the_base_model_fallback(tmp_path):
     name = "ft:gpt-4.1-2025-04-14:acme::bot"
-    prices.set_override_file(write_overrides(tmp_path, f"openai,{name},standard,2025-05-01,3,12,0.75,,,\n"))
-    price = prices.price_for(name, at=date(2025, 6, 1))
+    book = PriceBook.load(write_overrides(tmp_path, f"openai,{name},standard,2025-05-01,3,12,0.75,,,\n"))
+    price = book.price_for(name, at=date(2025, 6, 1))
     assert (price.input, price.output, price.fallback) == (D("3"), D("12"), None)
 
 
 def test_override_file_from_the_environment_and_reread_after_edit(tmp_path, monkeypatch):
     path = write_overrides(tmp_path, "openai,gpt-4o,standard,2025-01-01,2,8,,,,\n")
     monkeypatch.setenv(prices.OVERRIDES_ENV, str(path))
-    assert prices.price_for("gpt-4o", at=date(2025, 2, 1)).input == D("2")
+    first = prices.env_book()
+    assert first.price_for("gpt-4o", at=date(2025, 2, 1)).input == D("2")
+    assert PriceBook.load(path) is first  # an unchanged file is not read again
     path.write_text(HEADER + "openai,gpt-4o,standard,2025-01-01,1.75,7,,,,\n", encoding="utf-8")
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000_000))
-    assert prices.price_for("gpt-4o", at=date(2025, 2, 1)).input == D("1.75")
+    assert prices.env_book().price_for("gpt-4o", at=date(2025, 2, 1)).input == D("1.75")
+    assert first.price_for("gpt-4o", at=date(2025, 2, 1)).input == D("2")  # a book never changes
     monkeypatch.delenv(prices.OVERRIDES_ENV)
-    assert prices.price_for("gpt-4o", at=date(2025, 2, 1)).input == D("2.5")
+    assert prices.env_book().price_for("gpt-4o", at=date(2025, 2, 1)).input == D("2.5")
 
 
 def test_the_documented_example_override_file_parses():
@@ -487,9 +488,8 @@ def test_malformed_override_header(tmp_path, header, expected):
 
 
 def test_a_missing_override_file_is_an_error_when_configured(tmp_path):
-    prices.set_override_file(tmp_path / "nope.csv")
     with pytest.raises(ValueError, match=r"nope\.csv: price override file not found"):
-        prices.price_for("gpt-4o")
+        PriceBook.load(tmp_path / "nope.csv")
 
 
 # ---------------------------------------------------------------- tables

@@ -14,7 +14,15 @@ import duckdb
 import pytest
 
 from analytics.formats import BadExportError
-from analytics.store import BUSY_MESSAGE, MIGRATIONS, SCHEMA_VERSION, Store, StoreBusyError, default_db_path
+from analytics.store import (
+    BUSY_MESSAGE,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    NotAStoreError,
+    Store,
+    StoreBusyError,
+    default_db_path,
+)
 
 GOOD = Path(__file__).parent / "fixtures" / "exports" / "good"
 USAGE_CSV = GOOD / "completions_usage_2025-01-01_2025-01-04.csv"
@@ -272,7 +280,14 @@ def test_migrating_from_an_older_schema_keeps_the_data(tmp_path):
     path = tmp_path / "old.duckdb"
     old = Store.open(path, schema_version=1)
     assert old.schema_version() == 1
-    old.import_files([USAGE_CSV])
+    with old.writer() as con:  # rows as a version-1 store holds them (today's import writes newer columns)
+        for n in range(3):
+            con.execute(
+                "INSERT INTO usage (provider, source_format, import_id, record_key, period_start, "
+                "period_end, model, input_tokens, output_tokens) VALUES ('openai', 'openai_usage_csv', 1, ?, "
+                "'2025-01-01', '2025-01-02', 'gpt-4o', 10, 1)",
+                [n],
+            )
     with old.reader() as con:
         assert con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'credits'"
@@ -282,7 +297,96 @@ def test_migrating_from_an_older_schema_keeps_the_data(tmp_path):
     with migrated.reader() as con:
         assert con.execute("SELECT count(*) FROM usage_effective").fetchone() == (3,)
         assert con.execute("SELECT count(*) FROM credits").fetchone() == (0,)
-    assert [r[0] for r in snapshot(migrated)["schema_version"]] == [1, 2]
+    assert [r[0] for r in snapshot(migrated)["schema_version"]] == [m[0] for m in MIGRATIONS]
+
+
+def test_a_version_2_store_gains_the_1h_cache_write_column_in_its_views(tmp_path):
+    path = tmp_path / "v2.duckdb"
+    old = Store.open(path, schema_version=2)
+    with old.writer() as con:
+        # A row as the version-2 Anthropic reader stored it: the 1-hour part only in details.
+        con.execute(
+            """INSERT INTO usage (provider, source_format, import_id, record_key, period_start, period_end,
+                   model, input_tokens, cache_write_tokens, output_tokens, details)
+               VALUES ('anthropic', 'anthropic_admin_json', 1, 7, '2025-08-01', '2025-08-02',
+                   'claude-sonnet-4-5', 500, 300, 10, '{"cache_write_1h_tokens": 200}'),
+                  ('openai', 'openai_usage_csv', 1, 8, '2025-08-01', '2025-08-02', 'gpt-5', 9, 0, 1, NULL)"""
+        )
+    migrated = Store.open(path)
+    with migrated.reader() as con:
+        columns = [d[0] for d in con.execute("SELECT * FROM usage_effective LIMIT 0").description]
+        assert "cache_write_1h_tokens" in columns
+        assert con.execute(
+            "SELECT provider, cache_write_1h_tokens FROM usage_effective ORDER BY 1"
+        ).fetchall() == [("anthropic", 200), ("openai", 0)]
+    fresh = Store.open(tmp_path / "new.duckdb")
+    with fresh.reader() as con, migrated.reader() as con2:
+        # A new store and a migrated one have the same tables, column for column.
+        shape = "SELECT table_name, column_name, data_type FROM duckdb_columns() ORDER BY ALL"
+        assert con.execute(shape).fetchall() == con2.execute(shape).fetchall()
+
+
+def test_open_without_create_refuses_a_missing_store_and_creates_nothing(tmp_path):
+    path = tmp_path / "nowhere" / "s.duckdb"
+    with pytest.raises(NotAStoreError, match=r"no store at .*s\.duckdb"):
+        Store.open(path, create=False)
+    assert not path.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "is an empty file"), (b"day,model\n2025-01-01,gpt-4o\n", "not a DuckDB database file")],
+    ids=["empty", "foreign"],
+)
+@pytest.mark.parametrize("create", [True, False])
+def test_an_empty_or_foreign_file_at_the_store_path_is_a_clear_error(tmp_path, content, message, create):
+    path = tmp_path / "s.duckdb"
+    path.write_bytes(content)
+    with pytest.raises(NotAStoreError, match=message):
+        Store.open(path, create=create)
+    assert path.read_bytes() == content  # left as it was
+
+
+def test_another_duckdb_database_is_not_taken_over(tmp_path):
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE orders (id INTEGER)")
+    con.close()
+    with pytest.raises(NotAStoreError, match=r"not an llm-cost store.*orders"):
+        Store.open(path)
+
+
+CREATE_STORE = textwrap.dedent(
+    """
+    import sys, time
+    from analytics.store import Store
+    start = float(sys.argv[2])
+    while time.time() < start:
+        pass
+    store = Store.open(sys.argv[1])
+    print(store.schema_version())
+    """
+)
+
+
+def test_two_processes_creating_a_new_store_at_once_both_succeed(tmp_path):
+    # Both start at the same instant (a shared start time), several rounds, each on a fresh path.
+    for round_no in range(4):
+        path = tmp_path / f"race{round_no}" / "s.duckdb"
+        start = time.time() + 1.5
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", CREATE_STORE, str(path), str(start)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outs = [p.communicate(timeout=60) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], [o[1][-500:] for o in outs]
+        assert [o[0].strip() for o in outs] == [str(SCHEMA_VERSION)] * 2
+        assert [p.name for p in path.parent.iterdir()] == ["s.duckdb"]  # no temporary file left behind
 
 
 HOLD_LOCK = textwrap.dedent(
@@ -393,12 +497,10 @@ def test_the_price_override_file_beside_the_store_is_put_in_force(tmp_path):
     from analytics import prices
 
     s = Store.open(tmp_path / "team.duckdb")
-    assert s.use_price_overrides() is None
+    assert s.price_book() == prices.default_book()
     (tmp_path / "price_overrides.csv").write_text(
         "provider,model,tier,valid_from,input_per_mtok,output_per_mtok\nopenai,gpt-4o,standard,2025-01-01,2.00,8.00\n"
     )
-    try:
-        assert s.use_price_overrides() == tmp_path / "price_overrides.csv"
-        assert prices.price_for("gpt-4o", at=date(2025, 6, 1)).input == Decimal("2.00")
-    finally:
-        prices.set_override_file(None)
+    assert s.price_book().overrides_file == "price_overrides.csv"
+    assert s.price_book().price_for("gpt-4o", at=date(2025, 6, 1)).input == Decimal("2.00")
+    assert prices.price_for("gpt-4o", at=date(2025, 6, 1)).input == Decimal("2.5")  # no process-wide state

@@ -136,12 +136,12 @@ def test_a_good_override_file_is_used_and_can_be_reset(demo_store: Store):
     assert stored.read_bytes() == EXAMPLE.read_bytes()
     shown = next(t.value for t in at.dataframe if "Input / 1M" in t.value.columns)
     assert shown["Model"].iloc[0] == "gpt-4o"
-    assert prices.price_for("acme-llama-70b", at=date(2025, 6, 1)).input == Decimal("0.60")
+    assert demo_store.price_book().price_for("acme-llama-70b", at=date(2025, 6, 1)).input == Decimal("0.60")
     button(at, "Reset to catalog prices").click().run()
     assert not stored.exists()
     assert stored.with_name("price_overrides.csv.bak").exists()
     with pytest.raises(prices.UnknownModelError):
-        prices.price_for("acme-llama-70b", at=date(2025, 6, 1))
+        demo_store.price_book().price_for("acme-llama-70b", at=date(2025, 6, 1))
 
 
 def test_a_bad_override_file_names_line_and_column_and_keeps_the_old_one(demo_store: Store):

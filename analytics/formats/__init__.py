@@ -25,7 +25,9 @@ from types import ModuleType
 HEAD_BYTES = 64 * 1024
 
 # Canonical columns of the store's `usage` and `costs` tables, in the order a format stages them.
-# `input_tokens` includes cached and cache-write tokens; `output_tokens` includes reasoning tokens.
+# `input_tokens` includes cached and cache-write tokens; `output_tokens` includes reasoning tokens;
+# `cache_write_1h_tokens` is the part of `cache_write_tokens` written with the 1-hour TTL (5-minute writes =
+# cache_write_tokens - cache_write_1h_tokens; 0 where a format does not carry the split).
 USAGE_COLUMNS: dict[str, str] = {
     "provider": "VARCHAR",
     "period_start": "TIMESTAMPTZ",
@@ -43,6 +45,7 @@ USAGE_COLUMNS: dict[str, str] = {
     "input_tokens": "BIGINT",
     "cached_input_tokens": "BIGINT",
     "cache_write_tokens": "BIGINT",
+    "cache_write_1h_tokens": "BIGINT",
     "output_tokens": "BIGINT",
     "reasoning_tokens": "BIGINT",
     "details": "JSON",
@@ -91,7 +94,8 @@ class BadExportError(ValueError):
         self.column_number = column_number
         self.expected = expected
         self.got = got
-        self.imported: list = []  # ImportResults that landed before this file, filled in by the store
+        self.imported: list = []  # ImportResults that landed in the same import_files call (store fills it)
+        self.errors: list = []  # every file refused in that call, this one included (the store fills it)
         super().__init__(self._message())
 
     def _message(self) -> str:

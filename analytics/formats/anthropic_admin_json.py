@@ -88,6 +88,7 @@ def _usage_row(at: Locator, where: str, r: dict, start, end) -> dict[str, Any]:
         "input_tokens": uncached + write_5m + write_1h + read,
         "cached_input_tokens": read,
         "cache_write_tokens": write_5m + write_1h,
+        "cache_write_1h_tokens": write_1h,
         "output_tokens": at.count(where, r, "output_tokens") or 0,
         "reasoning_tokens": None,
         "details": details(

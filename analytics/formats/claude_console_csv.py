@@ -58,6 +58,7 @@ SPEC = CsvSpec(
         "+ coalesce(usage_input_tokens_cache_read, 0) AS BIGINT)",
         "cached_input_tokens": "CAST(coalesce(usage_input_tokens_cache_read, 0) AS BIGINT)",
         "cache_write_tokens": f"CAST({_WRITES} AS BIGINT)",
+        "cache_write_1h_tokens": "CAST(coalesce(usage_input_tokens_cache_write_1h, 0) AS BIGINT)",
         "output_tokens": "CAST(coalesce(usage_output_tokens, 0) AS BIGINT)",
         "reasoning_tokens": "NULL",
     },

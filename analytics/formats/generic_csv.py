@@ -141,6 +141,7 @@ def specs(m: GenericMapping) -> list[CsvSpec]:
                     "input_tokens": count(m.input_tokens),
                     "cached_input_tokens": count(m.cached_input_tokens),
                     "cache_write_tokens": "0",
+                    "cache_write_1h_tokens": "0",
                     "output_tokens": count(m.output_tokens),
                     "reasoning_tokens": "NULL",
                 },

@@ -96,7 +96,9 @@ def _usage_row(at: Locator, where: str, kind: str, r: dict, start, end) -> dict[
         "requests": at.count(where, r, "num_model_requests"),
         "input_tokens": at.count(where, r, "input_tokens") or 0,
         "cached_input_tokens": at.count(where, r, "input_cached_tokens") or 0,
-        "cache_write_tokens": 0,
+        # The Usage API reports prompt-cache writes (`input_cache_write_tokens`, part of input_tokens).
+        "cache_write_tokens": at.count(where, r, "input_cache_write_tokens") or 0,
+        "cache_write_1h_tokens": 0,
         "output_tokens": at.count(where, r, "output_tokens") or 0,
         "reasoning_tokens": None,
         "details": details(kind=kind, source=r.get("source"), size=r.get("size"), **counts),

@@ -64,6 +64,7 @@ SPEC = CsvSpec(
         "input_tokens": "CAST(coalesce(n_context_tokens_total, 0) AS BIGINT)",
         "cached_input_tokens": "CAST(coalesce(n_cached_context_tokens_total, 0) AS BIGINT)",
         "cache_write_tokens": "0",
+        "cache_write_1h_tokens": "0",
         "output_tokens": "CAST(coalesce(n_generated_tokens_total, 0) AS BIGINT)",
         "reasoning_tokens": "NULL",
     },
@@ -130,6 +131,7 @@ def _stage_json(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
             "input_tokens": at.count(where, r, "n_context_tokens_total") or 0,
             "cached_input_tokens": at.count(where, r, "n_cached_context_tokens_total") or 0,
             "cache_write_tokens": 0,
+            "cache_write_1h_tokens": 0,
             "output_tokens": at.count(where, r, "n_generated_tokens_total") or 0,
             "details": details(operation=r.get("operation"), request_type=r.get("request_type")),
         })  # fmt: skip

@@ -132,6 +132,7 @@ SPEC = CsvSpec(
         "input_tokens": "CAST(coalesce(input_tokens, 0) AS BIGINT)",
         "cached_input_tokens": "CAST(coalesce(input_cached_tokens, 0) AS BIGINT)",
         "cache_write_tokens": "0",
+        "cache_write_1h_tokens": "0",
         "output_tokens": "CAST(coalesce(output_tokens, 0) AS BIGINT)",
         "reasoning_tokens": count_expr("output_reasoning_tokens"),
     },

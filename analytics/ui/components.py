@@ -31,10 +31,8 @@ _pages: dict[str, object] = {}
 
 
 def store() -> Store:
-    """Returns the app's store, with the price override file that belongs to it in force."""
-    current = state.store()
-    current.use_price_overrides()
-    return current
+    """Returns the app's store; its prices (with the override file beside it) are `store().price_book()`."""
+    return state.store()
 
 
 def data_version(current: Store) -> tuple:

@@ -27,10 +27,10 @@ INPUT_KINDS = ("Text", "Request body (JSON)", "Batch file")
 
 
 @st.cache_data(show_spinner=False)
-def _model_choices(at_iso: str) -> list[str]:
+def _model_choices(at_iso: str, book_id: str, _book: prices.PriceBook) -> list[str]:
     """Returns the priced model ids whose tokenizer we know (so a prompt can be counted for them)."""
     known = []
-    for price in prices.list_prices(at=datetime.fromisoformat(at_iso).date()):
+    for price in _book.list_prices(at=datetime.fromisoformat(at_iso).date()):
         try:
             tokens.encoding_name_for_model(price.model)
         except tokens.UnknownModelError:
@@ -42,12 +42,12 @@ def _model_choices(at_iso: str) -> list[str]:
 def show() -> None:
     """Renders the Estimator page."""
     st.title("Estimator")
-    components.store()  # puts the price overrides saved in Settings in force for these estimates
+    book = components.store().price_book()  # with the price overrides saved in Settings
     st.caption("What will a request cost before you send it? Token counts are tiktoken's, offline.")
     today = datetime.now(UTC).date()
     kind = st.radio("Input", INPUT_KINDS, horizontal=True, key="est_kind")
 
-    choices = _model_choices(today.isoformat())
+    choices = _model_choices(today.isoformat(), book.describe() + str(book.overrides.sha256), book)
     models = st.multiselect(
         "Models",
         options=choices,
@@ -87,6 +87,7 @@ def show() -> None:
             cache_ttl=ttl,
             tier=tier,
             at=at,
+            book=book,
         )
     except (tokens.UnknownModelError, prices.UnknownModelError, prices.TierNotPricedError, ValueError) as e:
         st.error(str(e))
@@ -177,6 +178,7 @@ def _show_batch(models: list[str], at: date) -> None:
                     path,
                     model=model,
                     on_progress=lambda done, total: progress.progress(done / total, f"{done:,} / {total:,}"),
+                    book=components.store().price_book(),
                     **options,
                 )
                 for model in candidates

@@ -281,8 +281,7 @@ def _price_overrides(current: Store) -> None:
         )
         if st.button("Reset to catalog prices", key="settings_reset_overrides"):
             backup = path.with_name(path.name + ".bak")
-            os.replace(path, backup)
-            prices.set_override_file(None)
+            os.replace(path, backup)  # the store's price book is re-read when its file changes
             st.success(f"Removed the overrides; the old file is kept as {backup.name}.")
             st.rerun()
     else:
@@ -309,8 +308,7 @@ def _replace_overrides(path: Path, name: str, content: bytes) -> None:
         staged.unlink(missing_ok=True)
         st.error(f"{str(error).replace(str(staged), name)} — the current prices are unchanged.")
         return
-    os.replace(staged, path)
-    prices.set_override_file(path)
+    os.replace(staged, path)  # `Store.price_book()` reads it from now on
     st.session_state["settings_overrides_done"] = fingerprint
     st.success(f"Using {name}: {len(rows)} override row(s).")
 

@@ -45,18 +45,27 @@ def _first_start() -> None:
 
 def _import(uploads: list) -> None:
     results: list[ImportResult] = []
+    refused: list[BadExportError] = []
     with tempfile.TemporaryDirectory() as folder:
         for upload in uploads:
             path = Path(folder) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
             try:
-                results.extend(store().import_files([path]))
-            except BadExportError as error:
-                st.error(f"{upload.name} was not imported, nothing changed: {error}")
+                # Every good file (or zip member) lands; each bad one is refused on its own, changing nothing.
+                batch = store().import_files([path], errors="collect")
             except StoreBusyError as error:
                 st.error(f"The store is busy, try again in a moment: {error}")
-    if results:
+                continue
+            results.extend(batch)
+            refused.extend(batch.errors)
+    for error in refused:
+        shown = error.path.rsplit("/", 1)[-1]
+        st.error(f"{shown} was not imported, nothing changed: {error}")
+    if results and not refused:
         st.success(f"Imported {len(results)} file(s).")
+    elif refused:
+        st.warning(f"Imported {len(results)} file(s), {len(refused)} refused.")
+    if results:
         st.dataframe(_results_table(results), hide_index=True, width="stretch")
 
 
