@@ -76,7 +76,9 @@ class Estimate:
 APPROXIMATING_MODEL = "gpt-4o"
 
 
-def count_tokens(prompt: Prompt, model: str, **request_options: Any) -> tokens.TokenCount:
+def count_tokens(
+    prompt: Prompt, model: str, *, book: prices.PriceBook | None = None, **request_options: Any
+) -> tokens.TokenCount:
     """Returns the prompt tokens of a text or of a Chat Completions / Responses request body.
 
     A priced model without a public tokenizer (Claude) gets an approximate count, marked not exact.
@@ -87,7 +89,8 @@ def count_tokens(prompt: Prompt, model: str, **request_options: Any) -> tokens.T
     try:
         tokens.encoding_name_for_model(model)
     except tokens.UnknownModelError:
-        provider, _ = prices.resolve_model(model)  # an unpriced, unknown model fails here, naming close ones
+        # An unpriced, unknown model fails here, naming close ones.
+        provider, _ = prices.resolve_model(model, book=book)
         counting_model = APPROXIMATING_MODEL
         note = (
             f"{provider} publishes no offline tokenizer for {model}: counted with o200k_base as an "
@@ -113,6 +116,7 @@ def estimate(
     cache_ttl: str = "5m",
     tier: str = "standard",
     at: date | datetime | None = None,
+    book: prices.PriceBook | None = None,
     **request_options: Any,
 ) -> Estimate:
     """Returns the estimated cost of sending `prompt` (or `input_tokens` already counted) to `model`.
@@ -122,7 +126,7 @@ def estimate(
     notes: tuple[str, ...] = ()
     exact = True
     if input_tokens is None:
-        counted = count_tokens(prompt, model, **request_options)
+        counted = count_tokens(prompt, model, book=book, **request_options)
         input_tokens, exact, notes = counted.tokens, counted.exact, counted.notes
     _check_parts(input_tokens, cached_tokens, cache_write_tokens, output_tokens)
     usage = prices.TokenUsage(
@@ -132,7 +136,7 @@ def estimate(
         cache_write_tokens=cache_write_tokens,
         cache_write_ttl=cache_ttl,
     )
-    cost = prices.cost(model, usage, at=at, tier=tier)
+    cost = prices.cost(model, usage, at=at, tier=tier, book=book)
     if cost.price.fallback:
         notes = (*notes, cost.price.fallback)
     if cost.long_context:
@@ -424,6 +428,7 @@ def estimate_requests(
     prompt_column: str = "prompt",
     workers: int | None = None,
     on_progress: ProgressCallback | None = None,
+    book: prices.PriceBook | None = None,
 ) -> FileEstimate:
     """Returns per-model totals at standard and batch prices for every request in a file.
 
@@ -443,7 +448,7 @@ def estimate_requests(
     ):
         total = totals.setdefault(model_name, ModelTotal(model_name))
         out = output_tokens if output_tokens is not None else (max_output or 0)
-        _add_request(total, prompt_tokens, out, exact, notes, at)
+        _add_request(total, prompt_tokens, out, exact, notes, at, book)
         if output_tokens is None and max_output is None:
             total.notes.add("some requests set no max output tokens: counted as 0 output tokens")
     for total in totals.values():
@@ -462,6 +467,7 @@ def _add_request(
     exact: bool,
     notes: tuple[str, ...],
     at: date | datetime | None,
+    book: prices.PriceBook | None = None,
 ) -> None:
     # Priced per request, because long-context prices depend on each request's own input size.
     usage = prices.TokenUsage(input_tokens=prompt_tokens, output_tokens=out)
@@ -470,10 +476,10 @@ def _add_request(
     total.output_tokens += out
     total.exact_requests += exact
     total.notes.update(notes)
-    total.standard_usd += prices.cost(total.model, usage, at=at, tier="standard").total_usd
+    total.standard_usd += prices.cost(total.model, usage, at=at, tier="standard", book=book).total_usd
     if total.batch_usd is not None:
         try:
-            batch = prices.cost(total.model, usage, at=at, tier="batch")
+            batch = prices.cost(total.model, usage, at=at, tier="batch", book=book)
         except prices.TierNotPricedError as error:
             total.batch_usd = None
             total.notes.add(str(error))

@@ -36,6 +36,9 @@ import pandas as pd
 
 from analytics import prices
 from analytics.budgets import ORG, Budget, Credit, get_budget, list_credits
+from analytics.prices import PriceBook
+from analytics.prices import rule as price_rule
+from analytics.prices import sql as price_sql
 from analytics.store import Store
 
 BASES = ("billed", "estimated", "mixed")
@@ -59,17 +62,9 @@ _TIER_SQL = """CASE WHEN batch OR service_tier = 'batch' THEN 'batch'
     WHEN service_tier = 'flex' THEN 'flex' WHEN service_tier = 'priority' THEN 'priority'
     ELSE 'standard' END"""
 
-_PRICES_CTE = """_prices AS (
-    SELECT model, tier, CAST(valid_from AS DATE) AS valid_from, CAST(valid_to AS DATE) AS valid_to,
-           CAST(input_per_mtok AS DECIMAL(38,12)) AS input,
-           CAST(output_per_mtok AS DECIMAL(38,12)) AS output,
-           CAST(cached_input_per_mtok AS DECIMAL(38,12)) AS cached_input,
-           CAST(cache_write_5m_per_mtok AS DECIMAL(38,12)) AS cache_write,
-           CAST(long_context_threshold AS BIGINT) AS long_threshold,
-           CAST(long_input_per_mtok AS DECIMAL(38,12)) AS long_input,
-           CAST(long_output_per_mtok AS DECIMAL(38,12)) AS long_output,
-           CAST(long_cached_input_per_mtok AS DECIMAL(38,12)) AS long_cached_input
-    FROM _price_frame)"""
+# The typed price relation `_prices` over the registered `_price_frame`; its rate columns are the ones the
+# pricing rule (`prices.rule`) reads, so every report prices with the one rule the estimates use.
+_PRICES_CTE = price_sql.PRICES_CTE
 
 
 # ---------------------------------------------------------------- SQL building blocks
@@ -110,30 +105,32 @@ def _usage_cte(
     SELECT provider, CAST(period_start AS DATE) AS day, model, {model} AS price_model,
            project_id, api_key_id, user_id, {tier} AS tier, coalesce(requests, 0) AS requests,
            coalesce(input_tokens, 0) AS input_tokens, coalesce(cached_input_tokens, 0) AS cached,
-           coalesce(cache_write_tokens, 0) AS cache_write, coalesce(output_tokens, 0) AS output_tokens,
-           details, {keep} AS keep
+           coalesce(cache_write_tokens, 0) AS cache_write,
+           least(coalesce(cache_write_1h_tokens, 0), coalesce(cache_write_tokens, 0)) AS cache_write_1h,
+           coalesce(output_tokens, 0) AS output_tokens, details, {keep} AS keep
     FROM usage_effective WHERE period_start >= $start AND period_start < $stop{where})"""
 
 
 def _priced_cte(
     name: str = "_priced", *, source: str = "_usage", cached: str = "u.cached", prices_alias: str = "p"
 ) -> str:
-    """Usage rows with `micro_cost`: USD x 1,000,000 (summed first, scaled once; exact DECIMAL)."""
+    """Usage rows with `micro_cost`: USD x 1,000,000 (summed first, scaled once; exact DECIMAL), and
+    `micro_uncached`: the same tokens with cache reads and writes billed as plain input."""
     p = prices_alias
-    long = (
-        f"(CASE WHEN u.details->>'context_window' IS NOT NULL AND u.price_model = u.model"
-        f" THEN starts_with(u.details->>'context_window', '>')"
-        f" ELSE {p}.long_threshold IS NOT NULL AND u.requests > 0"
-        f" AND u.input_tokens > {p}.long_threshold * u.requests END)"
-    )
-    input_rate = f"CASE WHEN {long} THEN coalesce({p}.long_input, {p}.input) ELSE {p}.input END"
-    output_rate = f"CASE WHEN {long} THEN coalesce({p}.long_output, {p}.output) ELSE {p}.output END"
-    cached_rate = f"coalesce(CASE WHEN {long} THEN {p}.long_cached_input END, {p}.cached_input, {input_rate})"
-    write_rate = f"coalesce({p}.cache_write, {input_rate})"
+    # A swapped model (what-if) has its own threshold: the export's context window only speaks for its own.
+    window = "CASE WHEN u.price_model = u.model THEN u.details->>'context_window' END"
+    long = price_rule.long_sql(f"{p}.long_threshold", "u.input_tokens", "u.requests", window)
+    tokens = {
+        "uncached_input": f"u.input_tokens - ({cached}) - u.cache_write",
+        "cached_input": f"({cached})",
+        "cache_write_5m": "u.cache_write - u.cache_write_1h",
+        "cache_write_1h": "u.cache_write_1h",
+        "output": "u.output_tokens",
+    }
     return f"""{name} AS (
     SELECT u.*, {p}.model IS NOT NULL AS priced,
-           (u.input_tokens - ({cached}) - u.cache_write) * {input_rate} + ({cached}) * {cached_rate}
-             + u.cache_write * {write_rate} + u.output_tokens * {output_rate} AS micro_cost
+           {price_rule.micro_cost_sql(tokens, p, long)} AS micro_cost,
+           {price_rule.micro_cost_sql(tokens, p, long, without_cache=True)} AS micro_uncached
     FROM {source} u LEFT JOIN _prices {p} ON {p}.model = u.price_model AND {p}.tier = u.tier
          AND {p}.valid_from <= u.day AND u.day < {p}.valid_to)"""
 
@@ -146,21 +143,24 @@ def _summed_priced_cte(keys: tuple[str, ...], long_flag: str) -> str:
     """
     base = ("provider", "day", "model", "price_model", "tier")
     columns = ", ".join(dict.fromkeys([*base, *keys]))
-    long = "u.is_long"
-    input_rate = f"CASE WHEN {long} THEN coalesce(p.long_input, p.input) ELSE p.input END"
-    output_rate = f"CASE WHEN {long} THEN coalesce(p.long_output, p.output) ELSE p.output END"
-    cached_rate = f"coalesce(CASE WHEN {long} THEN p.long_cached_input END, p.cached_input, {input_rate})"
-    write_rate = f"coalesce(p.cache_write, {input_rate})"
+    tokens = {
+        "uncached_input": "u.uncached",
+        "cached_input": "u.cached",
+        "cache_write_5m": "u.cache_write - u.cache_write_1h",
+        "cache_write_1h": "u.cache_write_1h",
+        "output": "u.output_tokens",
+    }
     return f"""_sums AS (
     SELECT {columns}, {long_flag} AS is_long,
            CAST(sum(input_tokens - cached - cache_write) AS BIGINT) AS uncached,
            CAST(sum(cached) AS BIGINT) AS cached, CAST(sum(cache_write) AS BIGINT) AS cache_write,
+           CAST(sum(cache_write_1h) AS BIGINT) AS cache_write_1h,
            CAST(sum(output_tokens) AS BIGINT) AS output_tokens
     FROM _usage GROUP BY ALL),
 _priced AS (
     SELECT u.*, p.model IS NOT NULL AS priced,
-           u.uncached * {input_rate} + u.cached * {cached_rate} + u.cache_write * {write_rate}
-             + u.output_tokens * {output_rate} AS micro_cost
+           {price_rule.micro_cost_sql(tokens, "p", "u.is_long")} AS micro_cost,
+           {price_rule.micro_cost_sql(tokens, "p", "u.is_long", without_cache=True)} AS micro_uncached
     FROM _sums u LEFT JOIN _prices p ON p.model = u.price_model AND p.tier = u.tier
          AND p.valid_from <= u.day AND u.day < p.valid_to)"""
 
@@ -181,13 +181,13 @@ def _long_flag(frame: pd.DataFrame) -> str:
     cases = " ".join(
         f"WHEN price_model = {quoted(r.model)} AND tier = {quoted(r.tier)}"
         f" AND day >= DATE {quoted(r.valid_from)} AND day < DATE {quoted(r.valid_to)}"
-        f" THEN input_tokens > {int(r.long_context_threshold)} * requests"
+        f" THEN {int(r.long_context_threshold)}"
         for r in rows.itertuples()
     )
-    # Claude exports say which side of the threshold a row is on; otherwise judge the average request.
-    return f"""(CASE WHEN details->>'context_window' IS NOT NULL
-            THEN starts_with(details->>'context_window', '>')
-        WHEN requests > 0 THEN (CASE {cases} ELSE false END) ELSE false END)"""
+    # The rule's own long-context test (`prices.rule.long_sql`), with the threshold of the row's price.
+    return price_rule.long_sql(
+        f"(CASE {cases} END)", "input_tokens", "requests", "details->>'context_window'"
+    )
 
 
 _COVERED_CTE = """_covered AS (
@@ -215,12 +215,14 @@ def _register_prices(
     extra_models: tuple[str, ...] = (),
     tiers_sql: str = _TIER_SQL,
     filt: _Filter | None = None,
+    book: PriceBook | None = None,
 ) -> tuple[list[str], str]:
-    """Registers `_price_frame` for the models used in start..end.
+    """Registers `_price_frame` (prices from `book`) for the models used in start..end.
 
     Returns the 'model (tier)' pairs left unpriced (of the rows `filt` keeps), and the SQL of the
     long-context flag (`_long_flag`).
     """
+    book = book or prices.default_book()
     # The raw table (a superset of the view's models) spares the view's anti-join on this small query.
     where = " AND project_id = $project" if project else ""
     params = _params(start, end, project)
@@ -239,10 +241,10 @@ def _register_prices(
     unknown: set[str] = set()
     for model in dict.fromkeys([*(m for m, _ in used if m), *extra_models]):
         try:
-            frames.append(prices.price_table([model], start, end))
+            frames.append(book.price_table([model], start, end))
         except prices.UnknownModelError:
             unknown.add(model)
-    frame = pd.concat(frames, ignore_index=True) if frames else prices.price_table([], start, end)
+    frame = pd.concat(frames, ignore_index=True) if frames else book.price_table([], start, end)
     con.register("_price_frame", frame)
     priced = set(zip(frame["model"], frame["tier"], strict=True))
     unpriced = sorted(f"{m} ({t})" for m, t in kept if m is None or m in unknown or (m, t) not in priced)
@@ -260,6 +262,7 @@ def daily_spend(
     by: str | None = None,
     project: str | None = None,
     where: Mapping[str, Sequence[str]] | None = None,
+    book: PriceBook | None = None,
 ) -> pd.DataFrame:
     """Returns the cost of each UTC day start..end: columns `date`, [`by`], `cost_usd` (Decimal), `basis`.
 
@@ -286,7 +289,7 @@ def daily_spend(
         if where.get("project"):
             raise ValueError("give the project filter once: as project= or in where=")
         where["project"] = [project]
-    totals, breakdown = _daily(store, start, end, by, _resolve_where(store, start, end, where))
+    totals, breakdown = _daily(store, start, end, by, _resolve_where(store, start, end, where), book=book)
     return totals if breakdown is None else breakdown
 
 
@@ -365,7 +368,7 @@ def _matching_models(store: Store, start: date, end: date, values: list[str]) ->
 
 
 def _daily(
-    store: Store, start: date, end: date, by: str | None, filt: _Filter
+    store: Store, start: date, end: date, by: str | None, filt: _Filter, *, book: PriceBook | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Returns (every day's total, the breakdown by `by` or None), both with `attrs["unpriced"]`.
 
@@ -373,7 +376,9 @@ def _daily(
     totals are summed from it (one pass over the usage); split bills are totalled by their own pass.
     """
     with store.reader() as con:
-        unpriced, long_flag = _register_prices(con, start, end, None, filt=filt)
+        unpriced, long_flag = _register_prices(
+            con, start, end, None, filt=filt, book=book or store.price_book()
+        )
         parts = _spend(con, start, end, by, filt, long_flag)
         if by is not None and (by not in _COST_KEY or filt.split):
             totals = _spend(con, start, end, None, filt, long_flag)
@@ -518,6 +523,26 @@ def resolve_project(store: Store, project: str | None) -> str | None:
     return project
 
 
+def unknown_project(store: Store, project: str | None) -> str | None:
+    """Returns a warning when `project` (an id or a label name) matches no project in the store, else None
+    (a budget or report for a typo would otherwise read as a quiet $0)."""
+    project_id = resolve_project(store, project)
+    if project_id is None:
+        return None
+    with store.reader() as con:
+        known = [r[0] for r in con.execute(
+            """SELECT project_id FROM usage WHERE project_id IS NOT NULL
+               UNION SELECT project_id FROM costs WHERE project_id IS NOT NULL
+               UNION SELECT id FROM labels WHERE kind = 'project' ORDER BY 1"""
+        ).fetchall()]  # fmt: skip
+    if project_id in known:
+        return None
+    names = {i: n for (k, i), n in store.labels().items() if k == "project"}
+    shown = ", ".join(f"{names[i]} ({i})" if i in names else i for i in known[:8])
+    return f"no project {project!r} in the store" + (f" (known: {shown}{', …' if len(known) > 8 else ''})"
+                                                      if known else "")  # fmt: skip
+
+
 def data_range(store: Store) -> tuple[date, date] | None:
     """Returns the first and last UTC day with usage or cost rows, or None for an empty store."""
     with store.reader() as con:
@@ -531,6 +556,36 @@ def data_range(store: Store) -> tuple[date, date] | None:
                 UNION ALL SELECT CAST(max(period_start) AS DATE) FROM costs)"""
         ).fetchone()
     return None if first is None else (first, last)
+
+
+@dataclass(frozen=True)
+class DefaultMonth:
+    """The month a report opens on when none is asked for, and why (None: it is simply this month)."""
+
+    month: date  # first day
+    note: str | None
+
+
+def default_month(store: Store, *, today: date | None = None) -> DefaultMonth:
+    """The one rule for every front end: this UTC month if it has data, else the newest month with data
+    (saying so), else this month (an empty store)."""
+    this_month = (today or datetime.now(UTC).date()).replace(day=1)
+    span = data_range(store)
+    if span is None or span[1] >= this_month:
+        return DefaultMonth(this_month, None)
+    newest = span[1].replace(day=1)
+    return DefaultMonth(
+        newest, f"No data in {this_month:%B %Y} yet: showing {newest:%B %Y}, the newest month with data."
+    )
+
+
+def default_range(store: Store, start: date | None, end: date | None) -> tuple[date, date]:
+    """Completes a half-open day range: no end = the last day with data, no start = the first
+    (today for an empty store)."""
+    span = data_range(store)
+    today = datetime.now(UTC).date()
+    first, last = span if span else (today, today)
+    return start or min(first, end or first), end or max(last, start or last)
 
 
 # ---------------------------------------------------------------- month status and forecast
@@ -608,6 +663,7 @@ def month_status(
     project: str | None = None,
     budget: Budget | None = None,
     by: str | None = None,
+    book: PriceBook | None = None,
 ) -> MonthStatus:
     """Returns spend to date, budget use, forecast, run-out day and alerts for the month containing `month`.
 
@@ -629,7 +685,7 @@ def month_status(
     if by is not None and by not in DIMENSIONS:
         raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(DIMENSIONS)}")
     series, breakdown = _daily(
-        store, history_start, max(as_of, history_start), by, _project_filter(project_id)
+        store, history_start, max(as_of, history_start), by, _project_filter(project_id), book=book
     )
     if breakdown is not None:
         breakdown = breakdown[(breakdown["date"] >= first) & (breakdown["date"] <= as_of)].reset_index(
@@ -826,10 +882,36 @@ class Anomaly:
 
     date: date
     cost_usd: Decimal
-    expected_usd: Decimal  # the trailing median
-    score: float  # robust z-score: (cost - median) / (1.4826 x MAD)
+    expected_usd: Decimal  # the usual day: the trailing median (of the spending days when most had none)
+    score: float  # robust z-score, one decimal: (cost - median) / max(1.4826 x MAD, floors)
     basis: str
     drivers: dict[str, tuple[str, Decimal]]
+
+
+ANOMALY_MIN_SPREAD_USD = Decimal("0.25")
+
+
+def anomaly_score(trailing: Sequence[Decimal], cost: Decimal, *, min_history: int = 7,
+                  min_spread_usd: Decimal = ANOMALY_MIN_SPREAD_USD) -> tuple[Decimal, float] | None:  # fmt: skip
+    """Returns (usual cost, robust z-score) of `cost` against the `trailing` days' costs, or None when
+    fewer than `min_history` of them had any spend (no norm to compare with yet).
+
+    The spread (1.4826 x MAD) is floored at `min_spread_usd` and at 5% of the median: a flat or mostly
+    quiet history has a MAD of zero, which would make every cent above it look like billions of
+    deviations. When most trailing days had no spend (median 0), a day is compared with the days that
+    had some, so a usual spending day after quiet days is not flagged.
+    """
+    spending = [c for c in trailing if c > 0]
+    if len(spending) < min_history:
+        return None
+    history = list(trailing)
+    median = statistics.median(history)
+    if median == 0:
+        history = spending
+        median = statistics.median(history)
+    mad = statistics.median(abs(c - median) for c in history)
+    scale = max(mad * Decimal("1.4826"), median * Decimal("0.05"), min_spread_usd)
+    return median, round(float((cost - median) / scale), 1)
 
 
 def anomalies(
@@ -839,13 +921,13 @@ def anomalies(
     *,
     window: int = FORECAST_WINDOW_DAYS,
     min_history: int = 7,
+    min_spread_usd: Decimal = ANOMALY_MIN_SPREAD_USD,
     threshold: float = 3.5,
     project: str | None = None,
 ) -> list[Anomaly]:
     """Returns the days start..end whose cost has a robust z-score of `threshold` or more over the
-    previous `window` days (median and MAD; days before the first data are not counted).
-
-    The MAD is floored at 5% of the median, so a perfectly flat history does not flag every cent.
+    previous `window` days (days before the first data are not counted); see `anomaly_score` for the
+    floors on the spread and the minimum history (`min_history` days with spend).
     """
     project_id = resolve_project(store, project)
     span = data_range(store)
@@ -862,14 +944,9 @@ def anomalies(
             continue
         trailing = [c for d, c in zip(series["date"][:i], series["cost_usd"][:i], strict=True)
                     if d >= day - timedelta(days=window)]  # fmt: skip
-        if len(trailing) < min_history:
-            continue
-        median = statistics.median(trailing)
-        mad = statistics.median(abs(c - median) for c in trailing)
-        scale = max(mad * Decimal("1.4826"), median * Decimal("0.05"), Decimal("1e-9"))
-        score = float((cost - median) / scale)
-        if score >= threshold:
-            flagged.append((day, cost, median, score, basis))
+        scored = anomaly_score(trailing, cost, min_history=min_history, min_spread_usd=min_spread_usd)
+        if scored is not None and scored[1] >= threshold:
+            flagged.append((day, cost, scored[0], scored[1], basis))
     if not flagged:
         return []
     drivers = {
@@ -879,7 +956,7 @@ def anomalies(
     out = []
     for day, cost, median, score, basis in flagged:
         found = {dim: _driver(frame, dim, day, window) for dim, frame in drivers.items()}
-        out.append(Anomaly(day, cost, median, round(score, 2), basis, {k: v for k, v in found.items() if v}))
+        out.append(Anomaly(day, cost, median, score, basis, {k: v for k, v in found.items() if v}))
     return out
 
 
@@ -938,6 +1015,7 @@ def what_if(
     tier: str | None = None,
     cached_share: Decimal | None = None,
     project: str | None = None,
+    book: PriceBook | None = None,
 ) -> WhatIf:
     """Returns the usage of start..end re-priced with models swapped (`model_map`, matched by resolved
     model, so `gpt-4o` covers `gpt-4o-2024-08-06`), every request in `tier`, and at least `cached_share`
@@ -950,9 +1028,10 @@ def what_if(
         raise ValueError(f"unknown tier {tier!r}; expected one of {', '.join(prices.TIERS)}")
     if cached_share is not None and not Decimal(0) <= Decimal(cached_share) <= 1:
         raise ValueError(f"the cached-input share is between 0 and 1, got {cached_share}")
-    wanted = {prices.resolve_model(k)[1]: v for k, v in model_map.items()}
+    book = book or store.price_book()
+    wanted = {book.resolve_model(k)[1]: v for k, v in model_map.items()}
     for target in model_map.values():
-        prices.resolve_model(target)  # an unknown target is the user's error: say so now
+        book.resolve_model(target)  # an unknown target is the user's error: say so now
     project_id = resolve_project(store, project)
     params = _params(start, end, project_id)
     with store.reader() as con:
@@ -962,7 +1041,7 @@ def what_if(
         mapping = {}
         for model in models:
             try:
-                canonical = prices.resolve_model(model)[1]
+                canonical = book.resolve_model(model)[1]
             except prices.UnknownModelError:
                 continue
             if canonical in wanted:
@@ -972,7 +1051,9 @@ def what_if(
             pd.DataFrame({"model": list(mapping), "new_model": list(mapping.values())}, dtype=object),
         )
         scenario_tier = f"'{tier}'" if tier else "u.tier"
-        unpriced, _ = _register_prices(con, start, end, project_id, extra_models=tuple(mapping.values()))
+        unpriced, _ = _register_prices(
+            con, start, end, project_id, extra_models=tuple(mapping.values()), book=book
+        )
         share = Decimal(cached_share) if cached_share is not None else None
         cached = (
             "u.cached" if share is None
