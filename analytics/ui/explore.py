@@ -13,7 +13,7 @@ from analytics import charts, prices, reports
 from analytics.csv_out import frame_to_csv
 from analytics.money import format_usd
 from analytics.store import Store
-from analytics.ui import components
+from analytics.ui import components, state
 
 DEFAULT_DAYS = 30
 # The filters offered, each a multiselect of the ids in the chosen days (shown by label name).
@@ -64,6 +64,11 @@ def _filters(current: Store, span: tuple[date, date], version: tuple) -> tuple[d
     """Renders the filters; returns (start, end, breakdown dimension, the `where` of the chosen filters)."""
     first, last = span
     cols = st.columns([2, 1])
+    # The URL carries every choice (?from=2025-06-01&to=2025-06-30&by=project&model=gpt-4o): a bookmark.
+    state.from_url("explore_days", lambda url: _days_from_url(url, first, last), "from", "to")
+    state.from_url(
+        "explore_by", lambda url: next((b for b in url["by"] if b in reports.DIMENSIONS), None), "by"
+    )
     picked = cols[0].date_input(
         "Days (UTC)",
         value=(max(first, last - timedelta(days=DEFAULT_DAYS - 1)), last),
@@ -86,6 +91,7 @@ def _filters(current: Store, span: tuple[date, date], version: tuple) -> tuple[d
         kind = _LABEL_KIND.get(name)
         title = components.DIMENSION_TITLES[name]
         # Keep what was chosen on the options when the days change, so a choice is never silently lost.
+        state.from_url(key, lambda url, name=name: list(dict.fromkeys(url[name])), name)
         chosen_before = [v for v in st.session_state.get(key, []) if v not in options[name]]
         values = column.multiselect(
             title,
@@ -96,7 +102,14 @@ def _filters(current: Store, span: tuple[date, date], version: tuple) -> tuple[d
         )
         if values:
             where.append((name, tuple(values)))
+    state.to_url({"from": str(start), "to": str(end), "by": by} | {n: dict(where).get(n) for n in FILTERS})
     return start, end, by, tuple(where)
+
+
+def _days_from_url(url: dict[str, list[str]], first: date, last: date) -> tuple[date, date] | None:
+    start = state.url_day(url["from"][-1], first, last) if url["from"] else first
+    end = state.url_day(url["to"][-1], first, last) if url["to"] else last
+    return (start, end) if start is not None and end is not None and start <= end else None
 
 
 def _summary(shown: pd.DataFrame, by: str, start: date, end: date) -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 from analytics import charts, demo, reports
 from analytics.money import format_usd
 from analytics.store import Store
-from analytics.ui import components
+from analytics.ui import components, state
 
 TOP = 5
 
@@ -52,7 +52,10 @@ def show() -> None:
         return
     top = st.columns([1, 3])
     with top[0]:
+        # ?month=2025-06 opens that month; the URL follows the picker, so it is always a bookmark.
+        state.from_url("overview_month", lambda url: state.url_month(url["month"][-1], *span), "month")
         month = components.month_picker(span[0], span[1], key="overview_month")
+        state.to_url({"month": f"{month:%Y-%m}"})
     figures = _figures(current, str(current.path), month, components.data_version(current))
     status = figures.status
     with top[1]:
