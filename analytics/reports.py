@@ -42,7 +42,7 @@ from analytics.prices import sql as price_sql
 from analytics.store import Store
 
 BASES = ("billed", "estimated", "mixed")
-DIMENSIONS = ("model", "project", "api_key", "user", "service_tier")
+DIMENSIONS = ("model", "project", "api_key", "user", "service_tier", "workspace", "provider")
 _LABEL_KIND = {"project": "project", "api_key": "api_key", "user": "user"}
 _USAGE_KEY = {
     "model": "model",
@@ -50,9 +50,13 @@ _USAGE_KEY = {
     "api_key": "api_key_id",
     "user": "user_id",
     "service_tier": "tier",
+    "workspace": "workspace",
+    "provider": "provider",
 }
 # Dimensions the bill itself carries; the others are split from the bill by estimated shares.
-_COST_KEY = {"model": "model", "project": "project_id"}
+_COST_KEY = {"model": "model", "project": "project_id", "workspace": "workspace", "provider": "provider"}
+# Exports that name keys but give no id (Claude Console) are broken down by the name.
+_USAGE_ROWS = "(SELECT * REPLACE (coalesce(api_key_id, api_key_name) AS api_key_id) FROM usage_effective)"
 FILTER_FIELDS = DIMENSIONS  # the keys of `daily_spend(where=...)`
 NONE_LABEL = "(none)"
 CENT_12 = Decimal("1e-12")
@@ -103,12 +107,12 @@ def _usage_cte(
     keep = "true" if filt is None else filt.keep_sql
     return f"""_usage AS (
     SELECT provider, CAST(period_start AS DATE) AS day, model, {model} AS price_model,
-           project_id, api_key_id, user_id, {tier} AS tier, coalesce(requests, 0) AS requests,
+           project_id, api_key_id, user_id, workspace, {tier} AS tier, coalesce(requests, 0) AS requests,
            coalesce(input_tokens, 0) AS input_tokens, coalesce(cached_input_tokens, 0) AS cached,
            coalesce(cache_write_tokens, 0) AS cache_write,
            least(coalesce(cache_write_1h_tokens, 0), coalesce(cache_write_tokens, 0)) AS cache_write_1h,
            coalesce(output_tokens, 0) AS output_tokens, details, {keep} AS keep
-    FROM usage_effective WHERE period_start >= $start AND period_start < $stop{where})"""
+    FROM {_USAGE_ROWS} WHERE period_start >= $start AND period_start < $stop{where})"""
 
 
 def _priced_cte(
@@ -318,6 +322,8 @@ def _resolve_where(store: Store, start: date, end: date, where: Mapping[str, Seq
             sql = clause(_USAGE_KEY[key], name, list(dict.fromkeys([*values, *ids])))
         elif key == "model":
             sql = clause("model", name, _matching_models(store, start, end, values))
+        elif key in ("workspace", "provider"):
+            sql = clause(key, name, values)
         else:
             bad = [v for v in values if v not in prices.TIERS]
             if bad:
@@ -335,6 +341,7 @@ def _resolve_where(store: Store, start: date, end: date, where: Mapping[str, Seq
 def filter_options(store: Store, start: date, end: date) -> dict[str, list[str]]:
     """Returns, for each of `FILTER_FIELDS`, the ids (models as reported, tiers) in start..end's usage."""
     columns = {**_USAGE_KEY, "service_tier": f"({_TIER_SQL})"}
+    columns["api_key"] = "coalesce(api_key_id, api_key_name)"  # names-only keys (Claude Console) too
     out: dict[str, list[str]] = {}
     with store.reader() as con:
         for name in FILTER_FIELDS:
@@ -891,8 +898,13 @@ class Anomaly:
 ANOMALY_MIN_SPREAD_USD = Decimal("0.25")
 
 
-def anomaly_score(trailing: Sequence[Decimal], cost: Decimal, *, min_history: int = 7,
-                  min_spread_usd: Decimal = ANOMALY_MIN_SPREAD_USD) -> tuple[Decimal, float] | None:  # fmt: skip
+def anomaly_score(
+    trailing: Sequence[Decimal],
+    cost: Decimal,
+    *,
+    min_history: int = 7,
+    min_spread_usd: Decimal = ANOMALY_MIN_SPREAD_USD,
+) -> tuple[Decimal, float] | None:
     """Returns (usual cost, robust z-score) of `cost` against the `trailing` days' costs, or None when
     fewer than `min_history` of them had any spend (no norm to compare with yet).
 

@@ -246,3 +246,24 @@ def test_the_same_cost_from_the_dashboard_csv_and_the_costs_api_is_one_row(tmp_p
     store.import_files([csv_path])
     (result,) = store.import_files([GOOD / "openai_admin_pages.json"])
     assert (result.rows_inserted, result.rows_replaced, result.rows_unchanged) == (5, 0, 1)
+
+
+def test_claude_console_key_and_workspace_names_show_in_breakdowns(tmp_path):
+    from datetime import date
+
+    from analytics import reports
+
+    store = Store.open(tmp_path / "s.duckdb")
+    store.import_files([GOOD / "claude_usage_2025-10.csv"])
+    by_key = reports.daily_spend(store, date(2025, 10, 1), date(2025, 10, 31), by="api_key")
+    assert set(by_key["api_key"]) == {"support-bot", "research"}
+    by_workspace = reports.daily_spend(store, date(2025, 10, 1), date(2025, 10, 31), by="workspace")
+    assert set(by_workspace["workspace"]) == {"Default", "Research"}
+    assert sum(by_key["cost_usd"]) == sum(by_workspace["cost_usd"]) > 0
+    by_provider = reports.daily_spend(store, date(2025, 10, 1), date(2025, 10, 31), by="provider")
+    assert set(by_provider["provider"]) == {"anthropic"}
+    kept = reports.daily_spend(
+        store, date(2025, 10, 1), date(2025, 10, 31), by="api_key", where={"api_key": ["research"]}
+    )
+    assert set(kept["api_key"]) == {"research"}
+    assert "research" in reports.filter_options(store, date(2025, 10, 1), date(2025, 10, 31))["api_key"]
