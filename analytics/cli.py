@@ -164,7 +164,9 @@ def _read_request_body(path_text: str) -> dict[str, Any]:
     return body
 
 
-def _prompt_from(source: str | None, messages: str | None, *, literal: bool = False) -> str | dict[str, Any] | None:
+def _prompt_from(
+    source: str | None, messages: str | None, *, literal: bool = False
+) -> str | dict[str, Any] | None:
     if source is not None and messages is not None:
         raise click.UsageError("give either TEXT/FILE or --messages, not both")
     if messages is not None:
@@ -211,7 +213,9 @@ messages_option = click.option(
     help="A Chat Completions or Responses API request body (JSON file, or - for stdin).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-text_option = click.option("--text", "literal", is_flag=True, help="Take TEXT as the prompt even if it looks like a path.")
+text_option = click.option(
+    "--text", "literal", is_flag=True, help="Take TEXT as the prompt even if it looks like a path."
+)
 csv_option = click.option(
     "--csv", "as_csv", is_flag=True, help="Print CSV for spreadsheets (exact amounts, text cells made safe)."
 )
@@ -229,7 +233,7 @@ def _one_output(as_json: bool, as_csv: bool) -> None:
 
 
 class _UsdType(click.ParamType):
-    """A money option as a person types it: 1000, 1,000.50, $250 (never 1e3); a bad one is one line, exit 2."""
+    """A money option as a person types it: 1000, 1,000.50, $250 (never 1e3); a bad one: one line, exit 2."""
 
     name = "USD"
 
@@ -252,10 +256,18 @@ USD = _UsdType()
 @source_argument
 @messages_option
 @click.option("--model", "-m", help="Model name, e.g. gpt-4o (default: the request body's model).")
+@click.option("--at", "at_text", metavar="DATE", help="Count with the rules in force on this UTC date.")
 @text_option
 @json_option
 @_bad_input_is_exit_2
-def count(source: str | None, messages: str | None, model: str | None, literal: bool, as_json: bool) -> None:
+def count(
+    source: str | None,
+    messages: str | None,
+    model: str | None,
+    at_text: str | None,
+    literal: bool,
+    as_json: bool,
+) -> None:
     """Count the tokens of a prompt or a request body.
 
     \b
@@ -270,18 +282,21 @@ def count(source: str | None, messages: str | None, model: str | None, literal: 
             raise click.UsageError("--model is required for plain text")
         result = tokens.count_text(prompt, model)
     else:
-        result = tokens.count_request(prompt, model)
+        result = tokens.count_request(prompt, model, at=_day(at_text, "--at"))
     if as_json:
         _echo_json(
             {
                 "model": result.model,
                 "encoding": result.encoding,
                 "tokens": result.tokens,
+                "low": result.low,
+                "high": result.high,
                 "exact": result.exact,
+                "notes": list(result.notes),
             }
         )
         return
-    kind = "exact" if result.exact else "estimate"
+    kind = "exact" if result.exact else f"estimate, {result.low:,}..{result.high:,}"
     click.echo(f"{result.tokens:,} tokens ({result.model}, {result.encoding}, {kind})")
     for note in result.notes:
         click.echo(f"  note: {note}")
@@ -354,7 +369,8 @@ def estimate(
     if as_json:
         _echo_json([r.to_json() for r in results])
         return
-    money = [format_usd_column(getattr(r, c) for r in results) for c in ("input_usd", "output_usd", "total_usd")]
+    money = [format_usd_column(getattr(r, c) for r in results) for c in ("input_usd", "output_usd")]
+    money.append(format_usd_column(r.total_usd for r in results))
     per_thousand = format_usd_column(r.total_usd * 1000 for r in results)
     rows = [
         [r.model, r.tier, f"{r.input_tokens:,}" + ("" if r.exact else "~"), f"{r.output_tokens:,}", *cells]
@@ -999,7 +1015,10 @@ def report(
         return
     running = reports.running_total(days["cost_usd"])
     costs, totals = format_usd_column(days["cost_usd"]), format_usd_column(running)
-    rows = [[d.isoformat(), c, b, t] for d, c, b, t in zip(days["date"], costs, days["basis"], totals, strict=True)]
+    rows = [
+        [d.isoformat(), c, b, t]
+        for d, c, b, t in zip(days["date"], costs, days["basis"], totals, strict=True)
+    ]
     click.echo(_table(["date", "cost", "basis", "to date"], rows, right=(1, 3)))
 
 
@@ -1026,9 +1045,9 @@ def _echo_breakdown(breakdown: Any, by: str) -> None:
         totals[str(r[by])] = totals.get(str(r[by]), Decimal(0)) + r["cost_usd"]
     ordered = sorted(totals.items(), key=lambda kv: -kv[1])
     click.echo("")
-    click.echo(_table([title, "total"], [[k, v] for (k, _), v in
-                                          zip(ordered, format_usd_column(v for _, v in ordered), strict=True)],
-                      right=(1,)))  # fmt: skip
+    shown = format_usd_column(v for _, v in ordered)
+    rows = [[k, v] for (k, _), v in zip(ordered, shown, strict=True)]
+    click.echo(_table([title, "total"], rows, right=(1,)))
 
 
 @main.command()
@@ -1075,7 +1094,8 @@ def whatif(
     )  # fmt: skip
     if as_csv:
         _echo_csv(["project", "actual_usd", "scenario_usd", "saving_usd"],
-                  [[r.project, r.actual_usd, r.scenario_usd, r.saving_usd] for r in result.projects.itertuples()]
+                  [[r.project, r.actual_usd, r.scenario_usd, r.saving_usd]
+                   for r in result.projects.itertuples()]
                   + [["total", result.actual_usd, result.scenario_usd, result.saving_usd]])  # fmt: skip
         return
     if as_json:
@@ -1104,9 +1124,12 @@ def whatif(
         )
         return
     _echo_unpriced(result.unpriced)
-    columns = [[*result.projects[c], getattr(result, c)] for c in ("actual_usd", "scenario_usd", "saving_usd")]
-    rows = [[name, *cells] for name, *cells in
-            zip([*result.projects["project"], "total"], *map(format_usd_column, columns), strict=True)]  # fmt: skip
+    columns = [
+        format_usd_column([*result.projects[c], getattr(result, c)])
+        for c in ("actual_usd", "scenario_usd", "saving_usd")
+    ]
+    names = [*result.projects["project"], "total"]
+    rows = [[name, *cells] for name, *cells in zip(names, *columns, strict=True)]
     click.echo(f"{start.isoformat()} .. {end.isoformat()} (UTC), token estimates at the dated prices")
     click.echo(_table(["project", "as run", "what if", "saving"], rows, right=(1, 2, 3)))
 
@@ -1146,9 +1169,11 @@ def reconcile(
     if chart is not None:
         _save_chart(_charts().reconciliation(frame), chart)
     if as_csv:
-        _echo_csv(["date", "provider", "model", "billed_usd", "estimated_usd", "diff_usd", "diff_pct", "flagged"],
+        header = ["date", "provider", "model", "billed_usd", "estimated_usd", "diff_usd", "diff_pct"]
+        _echo_csv([*header, "flagged"],
                   [[r.date.isoformat(), r.provider, r.model, r.billed_usd, r.estimated_usd, r.diff_usd,
-                    "" if r.diff_pct is None else r.diff_pct, bool(r.flagged)] for r in frame.itertuples()])  # fmt: skip
+                    "" if r.diff_pct is None else r.diff_pct, bool(r.flagged)]
+                   for r in frame.itertuples()])  # fmt: skip
         return
     if as_json:
         _echo_json(
@@ -1216,7 +1241,8 @@ def anomalies(
     if as_csv:
         _echo_csv(["date", "cost_usd", "expected_usd", "score", "basis", "drivers"],
                   [[a.date.isoformat(), a.cost_usd, a.expected_usd, f"{a.score:.1f}", a.basis,
-                    "; ".join(f"{k} {n} (+{x})" for k, (n, x) in a.drivers.items())] for a in found])  # fmt: skip
+                    "; ".join(f"{k} {n} (+{x})" for k, (n, x) in a.drivers.items())]
+                   for a in found])  # fmt: skip
         return
     if as_json:
         _echo_json(
@@ -1347,7 +1373,8 @@ def budget_show(db: Path | None, as_json: bool) -> None:
         return
     if statuses:
         rows = [
-            [_scope_name(store, s.scope), format_usd(s.budget_usd), ",".join(map(str, s.budget.alert_percents)),
+            [_scope_name(store, s.scope), format_usd(s.budget_usd),
+             ",".join(map(str, s.budget.alert_percents)),
              format_usd(s.budget.hard_limit_usd) if s.budget.hard_limit_usd is not None else "",
              format_usd(s.spent_usd), f"{s.percent_used}%", format_usd(s.forecast.expected_usd)]
             for s in statuses
@@ -1388,7 +1415,7 @@ def _credit_line(c: Any) -> str:
 
 
 @budget_group.command("credit")
-@click.argument("amount", type=Decimal, metavar="USD")
+@click.argument("amount", type=USD, metavar="USD")
 @_day_option("--expires", "UTC day the credit expires (exclusive).")
 @_day_option("--starts", "UTC day the credit starts (default: today).")
 @click.option("--note", help="A note, e.g. the invoice number.")
