@@ -61,6 +61,11 @@ def set_budget(
         hard_limit_usd = Decimal(hard_limit_usd)
         if hard_limit_usd <= 0:
             raise ValueError(f"a hard limit must be more than 0 USD, got {hard_limit_usd}")
+        if hard_limit_usd < monthly_usd:
+            raise ValueError(
+                f"a hard limit is a second line above the budget: {hard_limit_usd} USD is below the "
+                f"monthly budget of {monthly_usd} USD"
+            )
     with store.writer() as con:
         con.execute(
             "INSERT OR REPLACE INTO budgets VALUES (?, ?, ?, ?, now())",

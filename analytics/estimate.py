@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from analytics import prices, tokens
+from analytics import claude_tokens, prices, tokens
 
 Prompt = str | Mapping[str, Any] | None
 ProgressCallback = Callable[[int, int], None]
@@ -52,6 +52,8 @@ class Estimate:
     exact: bool
     notes: tuple[str, ...] = ()
     price_source: str = ""
+    input_tokens_low: int = -1  # the range of an estimated count (TokenCount.low/high); -1: input_tokens
+    input_tokens_high: int = -1
 
     def to_json(self) -> dict[str, Any]:
         """Returns a JSON-ready dict; money as decimal strings so no precision is lost."""
@@ -59,6 +61,8 @@ class Estimate:
             "model": self.model,
             "tier": self.tier,
             "input_tokens": self.input_tokens,
+            "input_tokens_low": self.input_tokens if self.input_tokens_low < 0 else self.input_tokens_low,
+            "input_tokens_high": self.input_tokens if self.input_tokens_high < 0 else self.input_tokens_high,
             "output_tokens": self.output_tokens,
             "cached_input_tokens": self.cached_input_tokens,
             "cache_write_tokens": self.cache_write_tokens,
@@ -87,7 +91,8 @@ def count_tokens(
         raise ValueError("give a prompt, a request body or input_tokens")
     counting_model = model
     try:
-        tokens.encoding_name_for_model(model)
+        if not claude_tokens.is_claude(model):  # the tokens layer approximates Claude, with a range
+            tokens.encoding_name_for_model(model)
     except tokens.UnknownModelError:
         # An unpriced, unknown model fails here, naming close ones.
         provider, _ = prices.resolve_model(model, book=book)
@@ -125,9 +130,11 @@ def estimate(
     """
     notes: tuple[str, ...] = ()
     exact = True
+    token_range = (-1, -1)
     if input_tokens is None:
         counted = count_tokens(prompt, model, book=book, **request_options)
         input_tokens, exact, notes = counted.tokens, counted.exact, counted.notes
+        token_range = (counted.low, counted.high)
     _check_parts(input_tokens, cached_tokens, cache_write_tokens, output_tokens)
     usage = prices.TokenUsage(
         input_tokens=input_tokens,
@@ -157,6 +164,8 @@ def estimate(
         exact=exact,
         notes=notes,
         price_source=cost.price.source,
+        input_tokens_low=token_range[0],
+        input_tokens_high=token_range[1],
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from decimal import Decimal
 
 SIGNIFICANT_DIGITS = 3
@@ -24,3 +26,36 @@ def format_usd(amount: Decimal | None, *, places: int = 2) -> str:
         shown = max(places, min(MAX_PLACES, leading_zeros + SIGNIFICANT_DIGITS))
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount).quantize(Decimal(1).scaleb(-shown)):,f}"
+
+
+def format_usd_column(amounts: Iterable[Decimal | None], *, places: int = 2) -> list[str]:
+    """Returns `amounts` formatted with one number of decimals for all, so a column lines up and reads
+    alike: the places `format_usd` would need for the smallest non-zero amount (at least `places`).
+
+    >>> format_usd_column([Decimal("0.984"), Decimal("0.0178"), Decimal("1")])
+    ['$0.9840', '$0.0178', '$1.0000']
+    """
+    values = list(amounts)
+    shown = places
+    for amount in values:
+        if amount and abs(amount) < 1:
+            shown = max(shown, min(MAX_PLACES, -abs(amount).adjusted() - 1 + SIGNIFICANT_DIGITS))
+    return ["n/a" if a is None else _fixed(a, shown) for a in values]
+
+
+def _fixed(amount: Decimal, places: int) -> str:
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount).quantize(Decimal(1).scaleb(-places)):,f}"
+
+
+# `$1,000.50`, `1000`, `1,000` (thousands grouped by three), `.5`; never `1e3`, `1,00` or `abc`.
+_USD_TEXT = re.compile(r"\$?\s*(?P<whole>\d{1,3}(?:,\d{3})+|\d*)(?P<fraction>\.\d+)?")
+
+
+def parse_usd(text: str) -> Decimal:
+    """Returns the amount of a money option as typed by a person; ValueError (one line) otherwise."""
+    cleaned = text.strip()
+    match = _USD_TEXT.fullmatch(cleaned)
+    if not cleaned or match is None or not (match["whole"] or match["fraction"]):
+        raise ValueError(f"expected an amount in USD like 1000, 1,000.50 or $250, got {text!r}")
+    return Decimal(match["whole"].replace(",", "") + (match["fraction"] or "") or "0")

@@ -386,13 +386,13 @@ def _daily(
         unpriced, long_flag = _register_prices(
             con, start, end, None, filt=filt, book=book or store.price_book()
         )
-        parts = _spend(con, start, end, by, filt, long_flag)
-        if by is not None and (by not in _COST_KEY or filt.split):
-            totals = _spend(con, start, end, None, filt, long_flag)
-        elif by is not None:
-            totals = parts.groupby("date", as_index=False, sort=True).agg(
-                cost_usd=("cost_usd", "sum"), basis=("basis", combine_bases)
-            )
+        parts = _spend(con, start, end, by, filt, long_flag, book or store.price_book())
+        if by is not None:
+            # Allocated parts add up exactly to their bill (`allocate`), so the day's total is the sum of
+            # its parts; the total of a billed day is the bill, whatever the parts' split.
+            totals = parts.assign(basis=parts["basis"].replace("allocated", "billed")).groupby(
+                "date", as_index=False, sort=True
+            ).agg(cost_usd=("cost_usd", "sum"), basis=("basis", combine_bases))
         else:
             totals = parts
     days = pd.DataFrame({"date": [start + timedelta(days=i) for i in range((end - start).days + 1)]})
@@ -418,71 +418,82 @@ def _spend(
     by: str | None,
     filt: _Filter,
     long_flag: str,
+    book: PriceBook | None = None,
 ) -> pd.DataFrame:
-    """Returns rows (date, key, cost_usd, basis); key is NULL without a breakdown."""
+    """Returns rows (date, key, cost_usd, basis); key is NULL without a breakdown.
+
+    Days a cost export covers are the bill's; the others are token estimates. A bill line that lacks the
+    field broken down by (an organisation bill has no project, model or key) is split by `allocate` in
+    proportion to each key's token-priced cost that day and provider (that project, when the line has
+    one), basis `allocated`. With a filter on fields the bill lacks (key, user, tier), a line keeps the
+    share of its scope's token cost that passes the filter, also `allocated`. Models are keyed by their
+    canonical id (`canonical_model`), so a dated id and a display name of one model meet.
+    """
+    book = book or prices.default_book()
     usage_key = "NULL" if by is None else _USAGE_KEY[by]
-    split = filt.split or (by is not None and by not in _COST_KEY)
-    keys = ("keep", *(("project_id",) if split else ()), *(() if by is None else (_USAGE_KEY[by],)))
+    keys = ("keep", "project_id", *(() if by is None else (_USAGE_KEY[by],)))
     params = {**_params(start, end, None), **filt.params}
     head = f"""WITH {_usage_cte(None, filt=filt)}, {_PRICES_CTE}, {_summed_priced_cte(keys, long_flag)},
         {_COVERED_CTE}"""
-    estimated = f"""SELECT day, {usage_key} AS key, 'estimated' AS src, sum(micro_cost) * 0.000001 AS cost
-        FROM _priced u ANTI JOIN _covered c ON u.provider = c.provider AND u.day = c.day
-        WHERE u.keep GROUP BY ALL"""
-    bills = f"""FROM costs_effective WHERE period_start >= $start AND period_start < $stop{filt.cost_sql}"""
-    if not split:
-        cost_key = "NULL" if by is None else _COST_KEY[by]
-        billed = f"""SELECT CAST(period_start AS DATE) AS day, {cost_key} AS key, 'billed' AS src,
-                sum(amount_usd) AS cost
-            {bills} GROUP BY ALL"""
-        return _arrow(
-            con,
-            f"""{head} SELECT day AS date, key, CAST(sum(cost) AS DECIMAL(38,12)) AS cost_usd,
-                    {_BASIS_SQL} AS basis
-                FROM ({estimated} UNION ALL {billed}) GROUP BY day, key ORDER BY day, key""",
-            params,
-        )
-    # Split each billed (day, provider, project) by the estimated share of each key that day; with a filter
-    # on fields the bill lacks, only the share of the rows the filter keeps (`keep`) counts.
+    cost_key = _COST_KEY.get(by, "NULL") if by else "NULL"
     frames = _arrow(
         con,
-        f"""{head}, _est AS ({estimated}),
+        f"""{head},
+            _est AS (SELECT day, {usage_key} AS key, sum(micro_cost) * 0.000001 AS cost
+                FROM _priced u ANTI JOIN _covered c ON u.provider = c.provider AND u.day = c.day
+                WHERE u.keep GROUP BY ALL),
             _shares AS (SELECT u.day, u.provider, u.project_id, {usage_key} AS key, u.keep,
                     coalesce(sum(micro_cost), 0) AS weight
                 FROM _priced u SEMI JOIN _covered c ON u.provider = c.provider AND u.day = c.day
                 GROUP BY ALL),
-            _bills AS (SELECT CAST(period_start AS DATE) AS day, provider, project_id, sum(amount_usd) AS cost
-                {bills} GROUP BY ALL)
+            _bills AS (SELECT CAST(period_start AS DATE) AS day, provider, project_id, {cost_key} AS key,
+                    line_item IS NOT NULL AND model IS NULL AS other_line, sum(amount_usd) AS cost
+                FROM costs_effective WHERE period_start >= $start AND period_start < $stop{filt.cost_sql}
+                GROUP BY ALL)
             SELECT 'estimated' AS part, day, NULL AS provider, NULL AS project_id, key, true AS keep,
-                   CAST(cost AS DECIMAL(38,18)) AS amount
+                   false AS other_line, CAST(cost AS DECIMAL(38,18)) AS amount
             FROM _est
             UNION ALL
-            SELECT 'share', day, provider, project_id, key, keep, CAST(weight AS DECIMAL(38,18)) FROM _shares
+            SELECT 'share', day, provider, project_id, key, keep, false, CAST(weight AS DECIMAL(38,18))
+            FROM _shares
             UNION ALL
-            SELECT 'bill', day, provider, project_id, NULL, true, CAST(cost AS DECIMAL(38,18)) FROM _bills""",
+            SELECT 'bill', day, provider, project_id, key, true, other_line, CAST(cost AS DECIMAL(38,18))
+            FROM _bills""",
         params,
     )
+    canon = _canonical_key if by == "model" else (lambda key, _book: key)
     rows: list[tuple[date, Any, Decimal, str]] = []
     for r in frames[frames["part"] == "estimated"].itertuples():
-        rows.append((r.day, r.key, r.amount, "estimated"))
-    shares = frames[frames["part"] == "share"]
-    weights: dict[tuple, dict[Any, Decimal]] = {}
-    wholes: dict[tuple, Decimal] = {}
-    for r in shares.itertuples():
-        group = (r.day, r.provider, r.project_id)
-        wholes[group] = wholes.get(group, Decimal(0)) + r.amount
-        if r.keep:
-            kept = weights.setdefault(group, {})
-            kept[r.key] = kept.get(r.key, Decimal(0)) + r.amount
+        rows.append((r.day, canon(_none(r.key), book), r.amount, "estimated"))
+    # Token-priced weights per scope: (day, provider, project) and (day, provider) for bills without one.
+    weights: dict[tuple, dict[Any, list[Decimal]]] = {}
+    for r in frames[frames["part"] == "share"].itertuples():
+        key = canon(_none(r.key), book)
+        for scope in ((r.day, r.provider, _none(r.project_id)), (r.day, r.provider, _ANY)):
+            whole_kept = weights.setdefault(scope, {}).setdefault(key, [Decimal(0), Decimal(0)])
+            whole_kept[0] += r.amount
+            if r.keep:
+                whole_kept[1] += r.amount
     for r in frames[frames["part"] == "bill"].itertuples():
-        group = (r.day, r.provider, r.project_id)
-        total = wholes.get(group, Decimal(0))
-        if not total:
+        project = _none(r.project_id)
+        scope = weights.get((r.day, r.provider, project if project is not None else _ANY), {})
+        whole = sum((w[0] for w in scope.values()), Decimal(0))
+        kept = {k: w[1] for k, w in scope.items() if w[1]}
+        key = canon(_none(r.key), book) if by in _COST_KEY else None
+        if by is None or key is not None or (by == "model" and r.other_line):
+            # The bill names the key itself (or has none to name: a tool line has no model).
+            if not filt.split:
+                rows.append((r.day, key, r.amount, "billed"))
+            elif whole:
+                share = r.amount * sum(kept.values(), Decimal(0)) / whole
+                rows.append((r.day, key, share, "allocated"))
+            continue
+        if not whole:
             if not filt.split:  # nothing to split by: the bill stays whole, under no key
                 rows.append((r.day, None, r.amount, "billed"))
             continue
-        for key, weight in weights.get(group, {}).items():
-            rows.append((r.day, key, r.amount * weight / total, "billed"))
+        for part_key, amount in allocate(r.amount, kept, total=whole).items():
+            rows.append((r.day, part_key, amount, "allocated"))
     out = pd.DataFrame(rows, columns=["date", "key", "cost_usd", "basis"])
     if out.empty:
         return out
@@ -492,6 +503,46 @@ def _spend(
     )
     out["cost_usd"] = [c.quantize(CENT_12) for c in out["cost_usd"]]
     return out
+
+
+_ANY = object()  # a scope key: every project of the day and provider
+
+
+def _none(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+def allocate(amount: Decimal, weights: Mapping[Any, Decimal], *, total: Decimal | None = None) -> dict:
+    """Splits `amount` in proportion to `weights` (of `total`, default their sum), at 12 decimals.
+
+    The one allocation rule of every report, the app and the notebooks (basis `allocated`). The parts add
+    up exactly to `amount` x sum(weights) / total: the rounding remainder goes to the largest part, so an
+    organisation bill split by model sums back to the bill.
+    """
+    weights = {k: w for k, w in weights.items() if w}
+    whole = sum(weights.values(), Decimal(0))
+    total = whole if total is None else total
+    if not weights or not total:
+        return {}
+    target = (amount * whole / total).quantize(CENT_12)
+    parts = {k: (amount * w / total).quantize(CENT_12) for k, w in weights.items()}
+    largest = max(parts, key=lambda k: (parts[k], str(k)))
+    parts[largest] += target - sum(parts.values(), Decimal(0))
+    return parts
+
+
+def _canonical_key(model: Any, book: PriceBook) -> Any:
+    """The canonical model id breakdowns and reconciliation key on (an unknown name: as written)."""
+    if model is None:
+        return None
+    return _canonical_model(str(model), book)
+
+
+def _canonical_model(model: str, book: PriceBook) -> str:
+    try:
+        return book.resolve_model(model)[1]
+    except prices.UnknownModelError:
+        return model.strip().lower()
 
 
 _BASIS_SQL = """CASE WHEN bool_and(src = 'billed') THEN 'billed'

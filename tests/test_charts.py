@@ -48,45 +48,101 @@ def mark(view: dict) -> str:
     return view["mark"] if isinstance(view["mark"], str) else view["mark"]["type"]
 
 
-def test_month_chart_has_bars_cumulative_budget_alerts_and_forecast_band():
-    chart = charts.month_spend(
+def model_breakdown() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "date": [DAYS[0], DAYS[0], DAYS[1], DAYS[2]],
+            "model": ["gpt-4o", "gpt-4o-mini", "gpt-4o", "gpt-4o"],
+            "cost_usd": [D("1.00"), D("0.50"), D("3.00"), D("0.30")],
+            "basis": ["billed", "billed", "billed", "estimated"],
+        }
+    )
+
+
+def month_chart(**kwargs) -> dict:
+    return charts.month_spend(
         month_days(),
+        breakdown=model_breakdown(),
         budget_usd=D("30"),
         alert_thresholds=[("50%", D("15")), ("80%", D("24"))],
         forecast=forecast_days(),
-    )
-    spec = chart.to_dict()
-    assert spec["resolve"]["scale"]["y"] == "independent"
-    views = layers(spec)
-    assert [mark(v) for v in views] == ["bar", "line", "area", "line", "rule", "rule", "rule"]
-    rules = [v["encoding"]["y"]["datum"] for v in views if mark(v) == "rule"]
-    assert rules == [30.0, 15.0, 24.0]  # the budget, then the alert lines
-    datasets = spec["datasets"]
+        **kwargs,
+    ).to_dict()
+
+
+def test_month_chart_is_daily_bars_by_model_over_a_separate_month_to_date_panel():
+    spec = month_chart()
+    daily, to_date = spec["vconcat"]
+    assert spec["resolve"]["scale"]["x"] == "shared"
+    assert "resolve" not in to_date  # one money axis per panel: nothing reads against the wrong one
+    assert mark(daily) == "bar"
+    assert daily["encoding"]["color"]["field"] == "key" and daily["encoding"]["y"]["stack"] == "zero"
+    tooltip = {t["field"]: t["title"] for t in daily["encoding"]["tooltip"]}
+    assert tooltip["basis"] == "Basis" and tooltip["key"] == "Model"
+    rows = spec["datasets"][daily["data"]["name"]]
+    assert [(r["key"], r["cost_usd"], r["basis"]) for r in rows][:2] == [
+        ("gpt-4o", 1.0, "billed"),
+        ("gpt-4o-mini", 0.5, "billed"),
+    ]
+    # Estimated days are lighter: opacity follows the basis.
+    opacity = daily["encoding"]["opacity"]
+    assert opacity["field"] == "basis"
+    assert dict(zip(opacity["scale"]["domain"], opacity["scale"]["range"], strict=True)) == {
+        "billed": 1.0, "mixed": 0.7, "estimated": 0.4,
+    }  # fmt: skip
+
+
+def test_month_to_date_panel_has_line_band_forecast_budget_and_alerts():
+    spec = month_chart()
+    views = layers(spec["vconcat"][1])
+    assert [mark(v) for v in views] == ["line", "area", "line", "rule", "text"]
+    rule = next(v for v in views if mark(v) == "rule")
+    lines = spec["datasets"][rule["data"]["name"]]
+    assert [(r["label"], r["usd"]) for r in lines] == [
+        ("budget", 30.0),
+        ("alert 50%", 15.0),
+        ("alert 80%", 24.0),
+    ]
+    assert rule["encoding"]["color"]["scale"]["range"] == ["#d62728", "#ff7f0e", "#ff7f0e"]
     band = next(v for v in views if mark(v) == "area")
     assert band["encoding"]["y"]["field"] == "low_usd" and band["encoding"]["y2"]["field"] == "high_usd"
     # The band starts from the spend to date (4.80) and accumulates the days ahead.
-    (band_rows,) = [rows for rows in datasets.values() if rows and "low_usd" in rows[0]]
+    band_rows = spec["datasets"][band["data"]["name"]]
     assert [(r["low_usd"], r["expected_usd"], r["high_usd"]) for r in band_rows] == [
         (5.3, 5.8, 6.8),
         (6.3, 7.8, 10.8),
     ]
-    (bar_rows,) = [rows for rows in datasets.values() if rows and "basis" in rows[0]]
-    assert [r["cost_usd"] for r in bar_rows] == [1.5, 3.0, 0.3]
+
+
+def test_small_amounts_keep_cents_on_the_axis_and_days_are_not_repeated():
+    spec = charts.month_spend(month_days()).to_dict()
+    daily, to_date = spec["vconcat"]
+    assert daily["encoding"]["y"]["axis"]["format"] == "$,.2f"  # not "$0 $1 $1 $2"
+    (line,) = layers(to_date)
+    assert line["encoding"]["y"]["axis"]["format"] == "$,.2f"
+    assert daily["encoding"]["x"]["axis"]["tickCount"] == {"interval": "day", "step": 1}
+    month = [date(2026, 10, 1) + timedelta(days=i) for i in range(31)]
+    assert charts.day_axis(month).to_dict()["axis"]["tickCount"]["step"] == 3
+    assert charts.money_format(1200.0) == "$,.0f"
 
 
 def test_month_chart_without_budget_or_forecast_is_bars_and_line():
-    views = layers(charts.month_spend(month_days()).to_dict())
-    assert [mark(v) for v in views] == ["bar", "line"]
+    spec = charts.month_spend(month_days()).to_dict()
+    assert [mark(v) for v in layers(spec["vconcat"][0])] == ["bar"]
+    assert [mark(v) for v in layers(spec["vconcat"][1])] == ["line"]
 
 
 def test_breakdown_is_stacked_by_the_dimension():
     frame = pd.DataFrame(
-        {"date": [DAYS[0], DAYS[0], DAYS[1]], "project": ["A", "B", "A"], "cost_usd": [D(1), D(2), D(3)]}
-    )
+        {"date": [DAYS[0], DAYS[0], DAYS[1]], "project": ["A", "B", "A"], "cost_usd": [D(1), D(2), D(3)],
+         "basis": ["billed", "estimated", "billed"]}
+    )  # fmt: skip
     spec = charts.spend_breakdown(frame, "project").to_dict()
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["color"]["field"] == "project"
     assert spec["encoding"]["y"]["stack"] == "zero"
+    assert spec["encoding"]["opacity"]["field"] == "basis"
+    assert spec["encoding"]["x"]["axis"]["tickCount"] == {"interval": "day", "step": 1}
 
 
 def test_reconciliation_shows_billed_and_estimated_per_day():

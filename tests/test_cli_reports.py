@@ -100,7 +100,6 @@ def test_report_saves_a_chart(demo_db, tmp_path, suffix):
     "args",
     [
         ("--month", "2026-13"),
-        ("--from", "2026-10-01"),
         ("--from", "2026-10-01", "--to", "2026-10-02", "--month", "2026-10"),
         ("--from", "yesterday", "--to", "2026-10-02"),
         ("--from", "2026-10-03", "--to", "2026-10-01"),
