@@ -15,73 +15,87 @@ import io
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from analytics.tokens import TokenCount, base_model, encoding_name_for_model, text_tokens
 
-# Messages (cookbook): <|im_start|>, <|im_sep|>, <|im_end|> per message, the role counted as text; +1 for a
-# name; the reply is primed with <|im_start|>assistant<|im_sep|>.
+# Messages (cookbook "How to count tokens with tiktoken"): <|im_start|>, <|im_sep|>, <|im_end|> per message,
+# the role counted as text; the reply is primed with <|im_start|>assistant<|im_sep|>. These are published
+# rules, confirmed by the plain-text rows of every repository in the truth set; they are never fitted.
 TOKENS_PER_MESSAGE = 3
-TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
-# Reasoning models (o1, o3, o4-mini, gpt-5) prime the reply with one token less.
-REASONING_REPLY_PRIMING = 2
-# gpt-5 renders turns like harmony: assistant turns carry a channel, tools sit in a developer message after a
-# fixed preamble, and every tool call and result carries channel and content-type markers.
-HARMONY_ASSISTANT_EXTRA = 2
-HARMONY_TOOLS_PREAMBLE = 80
-HARMONY_TOOL_ROUND_EXTRA = 7  # per call and its result, on top of both messages
-HARMONY_RESPONSES_ROUND_EXTRA = 1  # the Responses API adds one more per round
-
-# Tool definitions: `# Tools` section added to the first system message (or a system message of its own;
-# always its own on the Responses API). Nested objects are rendered inline without indentation.
-TOOLS_SECTION_ADJUST = -1  # the section costs one token less than its text
-TOOL_CHOICE_FORCED = 7  # a forced function costs this plus its name
-TOOL_CHOICE_NONE = 1
-# Tool calls: on Chat Completions a call is addressed `assistant to=functions` + `.` (one token) + the name
-# tokenized on its own; o-series models cost one more than the text `assistant to=functions.name`. A result
-# message costs one more than its text.
+# Chat Completions addresses a call `to=functions` + `.` + the name, each tokenized on its own: the dot is
+# one token (`.get_weather` and `get_weather` cost the same, `.calculator` one more than `calculator`:
+# pydantic-ai's durability_ vs plain tool names, crewAI's tools).
 CALL_ADDRESS_DOT = 1
-TOOL_CALL_EXTRA = 1
-TOOL_RESULT_EXTRA = 1
-# The Responses API (non-reasoning models) renders a function_call and its function_call_output without
-# that extra token.
-RESPONSES_TOOL_CALL_EXTRA = 0
-RESPONSES_TOOL_RESULT_EXTRA = 0
-# A function_call item that carries its item id (`fc_...`, as an earlier response returned it) costs three
-# tokens more than one sent with only its call_id (fitted: 15 rows of openai-agents / activeagent).
-RESPONSES_STORED_CALL_EXTRA = 3
 
-# json_schema response formats: `# Response Formats` section with the schema as compact JSON, non-ASCII
-# characters escaped (`\u2014`: crewAI's StepObservation rows, whose descriptions carry em dashes).
-RESPONSE_FORMAT_EXTRA = 4  # Chat Completions, a format without function tools (with them it costs its text)
-# ... and on Chat Completions the format's name costs its tokens once more, less two (fitted: crewAI's
-# ExtractedMemories / TaskEvaluationPydanticOutput / TrainingTaskEvaluation / LLMGuardrailResult rows and the
-# one-token Person / Invoice names; a two-token name costs nothing more, as all the other rows show).
-RESPONSE_FORMAT_NAME_ADJUST = -2
-# ... and four more once the conversation holds an assistant reply with text, with or without tools (fitted:
-# crewAI's *_to_another_task, lite_agent and structured_output_with_tools rows, chatlas' data_extraction).
-RESPONSE_FORMAT_AFTER_REPLY = 4
-ANY_OF_EXTRA = 3  # Responses API: each anyOf costs three tokens more than its JSON (pydantic-ai's rows)
+# Everything else that costs a fixed number of tokens is a fitted constant: its value is data
+# (`analytics/data/token_constants.json`, written by `scripts/token_truth_report.py --write`), derived by
+# `analytics.token_truth.fit` from recorded counts, so that leave-one-repository-out cross-validation can
+# refit it without the held-out repository. Each entry: the value assumed before any data (the published figure
+# where there is one, else 0 = "no such cost") and what it stands for. A constant the training rows never use
+# keeps its prior.
+CONSTANTS: dict[str, tuple[int, str]] = {
+    "name": (1, "a `name` on a message (cookbook: +1 per name, beside the name's own tokens)"),
+    "reply_priming_reasoning": (3, "reply priming of reasoning models (o1, o3, o4-mini, gpt-5)"),
+    "harmony_assistant": (0, "gpt-5: an assistant turn's channel markers"),
+    "harmony_tools_preamble": (0, "gpt-5 on Chat Completions: the developer message's preamble before tools"),
+    "harmony_bare_first_property": (0, "gpt-5 on Chat Completions: per bare-first-property function but one"),
+    "harmony_tool_round": (0, "gpt-5: per tool call and its result, on top of both messages"),
+    "harmony_responses_round": (0, "gpt-5 on the Responses API: one more per tool round"),
+    "tools_section": (0, "the `# Tools` section against its text (non-reasoning models, or Responses)"),
+    "tools_section_o_series_chat": (0, "the `# Tools` section against its text (o-series, Chat Completions)"),
+    "bare_first_property": (0, "a function whose first parameter has no comment (description/title)"),
+    "responses_tools": (0, "Responses API, non-reasoning: the tools section against Chat Completions'"),
+    "parameters_title_responses": (0, "Responses API: a parameters `title` comment against its text"),
+    "parameters_title_strict_chat": (0, "Chat Completions, strict function: a `title` comment vs its text"),
+    "responses_reasoning_undescribed": (0, "Responses API, reasoning: a function without a description"),
+    "tool_choice_forced": (0, "a forced function in tool_choice, beside its name"),
+    "tool_choice_none": (0, 'tool_choice "none" (Chat Completions)'),
+    "tool_choice_required": (0, 'tool_choice "required" (Chat Completions)'),
+    "tool_call_o_series": (0, "o-series on Chat Completions: a tool call against its text"),
+    "responses_tool_call": (0, "Responses API, non-reasoning: a function_call and its output vs their text"),
+    "responses_stored_call": (0, "Responses API: a function_call sent with its item id (fc_...)"),
+    "tool_result": (0, "a tool result message against its text (not gpt-5: in harmony_tool_round)"),
+    # On Chat Completions a format's name costs its tokens once more (crewAI's ExtractedMemories,
+    # LLMGuardrailResult... rows); the two constants below are the rest of a format's cost against its text.
+    "response_format": (0, "Chat Completions: a json_schema format without function tools"),
+    "response_format_with_tools": (0, "Chat Completions: a json_schema format beside function tools"),
+    "response_format_after_reply": (0, "Chat Completions: a format once the conversation holds a reply"),
+    "responses_format": (0, "Responses API, non-reasoning: a json_schema format against its text"),
+    "responses_any_of": (0, "Responses API: each anyOf in a format's schema"),
+    "responses_reasoning_format": (0, "Responses API, reasoning: a format without tools"),
+    "responses_reasoning_format_with_tools": (0, "Responses API, reasoning: a format beside tools"),
+    "patch_image": (0, "an image counted with the 32px patch scheme, beside its patches"),
+    "early_responses": (0, "Responses API before 2025-04-01: per request, against today's rendering"),
+}
+# The Responses API counted input differently before this date (the rows recorded earlier show it).
+EARLY_RESPONSES_API_BEFORE = date(2025, 4, 1)
+
+
+def _load_fitted() -> dict[str, int]:
+    """Returns the fitted values shipped with the package, the prior for any constant the file lacks."""
+    try:
+        shipped = json.loads(resources.files("analytics").joinpath("data/token_constants.json").read_text())
+    except FileNotFoundError:
+        shipped = {}
+    return {
+        name: int(shipped.get("constants", {}).get(name, prior)) for name, (prior, _) in CONSTANTS.items()
+    }
+
+
+FITTED: dict[str, int] = _load_fitted()
+
 # Strict mode implies `required` / `additionalProperties` and does not support bounds and defaults: the
 # recorded counts show all of them left out of the rendered schema.
 STRICT_DROPPED_KEYS = frozenset(
     {"required", "additionalProperties", "default", "minimum", "maximum", "minItems", "maxItems"}
 )
-
-# The Responses API renders the same sections a few tokens shorter than Chat Completions does.
-RESPONSES_TOOLS_ADJUST = -6  # non-reasoning models: exactly the `# Tools\n\n## functions\n\n` header
-# A parameters schema with a `title` is rendered with it as a comment (`// get_weather_args`); on the
-# Responses API, and for strict functions on Chat Completions, that comment costs one token more than its
-# text (fitted: the Responses rows of openai-agents / agent-framework, magentic's strict rows; DataDog's
-# non-strict Chat Completions rows cost the text).
-PARAMETERS_TITLE_EXTRA = 1
-RESPONSES_REASONING_UNDESCRIBED = -1  # reasoning models: a function without a description costs one less
-RESPONSES_FORMAT_EXTRA = -3
-RESPONSES_REASONING_FORMAT_ADJUST = -1  # reasoning models, a format without tools
-RESPONSES_REASONING_FORMAT_WITH_TOOLS = 2  # reasoning models, a format next to function tools
 
 
 # Model families whose chat formatting the recorded counts confirm; others are counted with the nearest rules
@@ -102,16 +116,30 @@ VERIFIED_MODELS = frozenset({"gpt-4"})
 
 
 class _Counter:
-    """Accumulates the prompt tokens of one request, and the reasons the total is not exact."""
+    """Accumulates the prompt tokens of one request, the request's shape, and the reasons it is not exact.
 
-    def __init__(self, model: str, images: ImageResolver, *, responses_api: bool = False) -> None:
+    Fitted constants are added through `add`, which also records how often each was used: the truth harness
+    (`analytics.token_truth`) refits them from those uses without counting the text again.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        images: ImageResolver,
+        *,
+        responses_api: bool = False,
+        constants: Mapping[str, int] | None = None,
+    ) -> None:
         self.model = model
         self.encoding = encoding_name_for_model(model)
         self.images = images
         self.responses_api = responses_api
+        self.constants = FITTED if constants is None else constants
         self.reasoning = is_reasoning_model(model)
         self.harmony = self.reasoning and base_model(model).startswith("gpt-5")
         self.tokens = 0
+        self.uses: dict[str, int] = {}
+        self.features: set[str] = set()
         self.notes: list[str] = []
         name = base_model(model)
         if name not in VERIFIED_MODELS and not name.startswith(VERIFIED_MODEL_PREFIXES):
@@ -122,12 +150,33 @@ class _Counter:
     def text(self, text: str) -> None:
         self.tokens += text_tokens(self.encoding, text)
 
+    def add(self, constant: str, times: int = 1) -> None:
+        if times:
+            self.tokens += self.constants[constant] * times
+            self.uses[constant] = self.uses.get(constant, 0) + times
+
     def note(self, note: str) -> None:
         if note not in self.notes:
             self.notes.append(note)
 
-    def result(self) -> TokenCount:
-        return TokenCount(self.model, self.encoding, self.tokens, not self.notes, tuple(self.notes))
+    @property
+    def shape(self) -> str:
+        """The request's shape, the key of its calibration: api, model kind and the features it uses."""
+        api = "responses" if self.responses_api else "chat"
+        kind = "reasoning" if self.reasoning else "chat"
+        return f"{api}/{kind}/{'+'.join(sorted(self.features)) or 'plain'}"
+
+
+@dataclass(frozen=True)
+class RequestAnalysis:
+    """How a request was counted: the total, the uses of each fitted constant, its shape and notes."""
+
+    model: str
+    encoding: str
+    tokens: int
+    uses: Mapping[str, int]
+    shape: str
+    notes: tuple[str, ...]
 
 
 def is_reasoning_model(model: str) -> bool:
@@ -138,31 +187,84 @@ def is_reasoning_model(model: str) -> bool:
     return name.startswith(("o1", "o3", "o4", "gpt-5"))
 
 
+def analyse_request(
+    body: Mapping[str, Any],
+    model: str | None = None,
+    *,
+    image_sizes: Mapping[str, tuple[int, int]] | None = None,
+    base_dir: Path | None = None,
+    at: date | datetime | None = None,
+    constants: Mapping[str, int] | None = None,
+) -> RequestAnalysis:
+    """Counts a request with `constants` (default: the shipped fit) and says how (see `count_request`)."""
+    model = model or body.get("model")
+    if not model:
+        raise ValueError('no model: pass model= or put "model" in the request body')
+    images = ImageResolver(image_sizes or {}, base_dir)
+    if "messages" in body:
+        counter = _Counter(model, images, constants=constants)
+        _count_chat(counter, body)
+    elif "input" in body or "instructions" in body:
+        counter = _Counter(model, images, responses_api=True, constants=constants)
+        if at is not None and _day(at) < EARLY_RESPONSES_API_BEFORE:
+            counter.add("early_responses")
+            counter.features.add("before_2025_04")
+        if body.get("instructions"):
+            counter.features.add("instructions")
+        _count_chat(counter, _responses_as_chat(body))
+    else:
+        raise ValueError('not a chat request: the body has neither "messages" nor "input"/"instructions"')
+    return RequestAnalysis(
+        model, counter.encoding, counter.tokens, counter.uses, counter.shape, tuple(counter.notes)
+    )
+
+
+def _day(at: date | datetime) -> date:
+    return at.date() if isinstance(at, datetime) else at
+
+
 def count_request(
     body: Mapping[str, Any],
     model: str | None = None,
     *,
     image_sizes: Mapping[str, tuple[int, int]] | None = None,
     base_dir: Path | None = None,
+    at: date | datetime | None = None,
 ) -> TokenCount:
     """Returns the prompt tokens of a Chat Completions (`messages`) or Responses API (`input`) body.
 
+    Exact only when the request's shape counts exactly in at least 99% of cross-validated recorded requests
+    (`analytics/data/token_shapes.json`); otherwise an estimate with a `low`..`high` range from that shape's
+    cross-validated error. `at` (a date) counts with the rules in force then (the Responses API changed its
+    input count on 2025-04-01); today's rules when omitted.
     Images are sized from `data:` URLs or local files (relative to `base_dir`); a remote URL needs its
     (width, height) in `image_sizes`. Image counts are estimates, and the result says so in `notes`.
     """
+    from analytics import claude_tokens
+    from analytics.tokens import approximate_claude
+
     model = model or body.get("model")
-    if not model:
-        raise ValueError('no model: pass model= or put "model" in the request body')
-    images = ImageResolver(image_sizes or {}, base_dir)
-    if "messages" in body:
-        counter = _Counter(model, images)
-        _count_chat(counter, body)
-    elif "input" in body or "instructions" in body:
-        counter = _Counter(model, images, responses_api=True)
-        _count_chat(counter, _responses_as_chat(body))
-    else:
-        raise ValueError('not a chat request: the body has neither "messages" nor "input"/"instructions"')
-    return counter.result()
+    if model and claude_tokens.is_claude(model):
+        counting = claude_tokens.APPROXIMATING_MODEL
+        as_gpt = {**body, "model": counting}
+        counted = count_request(as_gpt, counting, image_sizes=image_sizes, base_dir=base_dir, at=at)
+        return approximate_claude(counted, model)
+    analysis = analyse_request(body, model, image_sizes=image_sizes, base_dir=base_dir, at=at)
+    return calibrated(analysis)
+
+
+def calibrated(analysis: RequestAnalysis) -> TokenCount:
+    """Returns the TokenCount of an analysed request: exact or an estimate with its range, per its shape."""
+    from analytics import token_shapes  # the calibration table, loaded once
+
+    exact, low, high, reason = token_shapes.calibration(analysis.shape, analysis.tokens)
+    notes = analysis.notes
+    if not exact and reason:
+        notes = (*notes, reason)
+    exact = exact and not analysis.notes
+    if not exact and low == high == analysis.tokens and analysis.notes:
+        low, high = token_shapes.fallback_range(analysis.tokens)
+    return TokenCount(analysis.model, analysis.encoding, analysis.tokens, exact, notes, low, high)
 
 
 def count_message_tokens(
@@ -175,7 +277,7 @@ def count_message_tokens(
     """Returns the tokens one Chat Completions message adds to a prompt (without the reply priming)."""
     counter = _Counter(model, ImageResolver(image_sizes or {}, base_dir))
     _count_message(counter, message, {})
-    return counter.result()
+    return TokenCount(model, counter.encoding, counter.tokens, not counter.notes, tuple(counter.notes))
 
 
 # --- Chat Completions -----------------------------------------------------------------------------------
@@ -186,53 +288,61 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
     functions = _chat_functions(body)
     sections = []
     for kind in body.get("builtin_tools") or ():
+        counter.features.add("builtin_tools")
         counter.note(f"built-in tool {kind}: its hidden instructions are not counted")
+    if any(_is_custom_tool(tool) for tool in body.get("tools") or ()):
+        counter.features.add("custom_tools")
+    if functions:
+        counter.features.add("tools")
     if any(_nested_type_list(function.get("parameters") or {}) for function in functions):
         counter.note("tool parameters with a type list inside a nested object: rendering not verified")
+    bare = _bare_first_properties(functions)
     if functions and counter.harmony and not counter.responses_api:
-        counter.tokens += TOKENS_PER_MESSAGE + HARMONY_TOOLS_PREAMBLE
+        counter.tokens += TOKENS_PER_MESSAGE
+        counter.add("harmony_tools_preamble")
         counter.text("developer")
         counter.text(render_functions(functions))
         # The bare-first-property correction holds here too, except for the first such function (fitted:
         # pydantic-ai's gpt-5 tool_choice_matrix / tool_search_eval rows with one to four bare functions).
-        counter.tokens += min(0, _bare_first_property_adjustment(functions) + 1)
+        counter.add("harmony_bare_first_property", max(0, bare - 1))
     elif functions:
         sections.append(render_functions(functions))
-        counter.tokens += _bare_first_property_adjustment(functions)
-        # o-series models on Chat Completions see the section at its full cost (fitted: crewAI's o3-mini
-        # test_agent_powered_by_new_o_model_family_that_uses_tool rows, the only ones with tools).
+        counter.add("bare_first_property", bare)
+        # o-series models on Chat Completions see the section at another cost (crewAI's o3-mini rows).
         if counter.responses_api or not counter.reasoning:
-            counter.tokens += TOOLS_SECTION_ADJUST
+            counter.add("tools_section")
+        else:
+            counter.add("tools_section_o_series_chat")
         titled = [function for function in functions if (function.get("parameters") or {}).get("title")]
         if counter.responses_api and not counter.reasoning:
-            counter.tokens += RESPONSES_TOOLS_ADJUST
-            counter.tokens += PARAMETERS_TITLE_EXTRA * len(titled)
+            counter.add("responses_tools")
+            counter.add("parameters_title_responses", len(titled))
         elif not counter.reasoning:  # Chat Completions: strict functions only (magentic's *_strict rows)
             strict_titled = sum(bool(function.get("strict")) for function in titled)
-            counter.tokens += PARAMETERS_TITLE_EXTRA * strict_titled
+            counter.add("parameters_title_strict_chat", strict_titled)
         if counter.responses_api and counter.reasoning:
-            undescribed = sum(not function.get("description") for function in functions)
-            counter.tokens += RESPONSES_REASONING_UNDESCRIBED * undescribed
+            counter.add("responses_reasoning_undescribed", sum(not f.get("description") for f in functions))
     if functions:
         _count_tool_choice(counter, body.get("tool_choice", body.get("function_call")), functions)
     response_format = render_response_format(body.get("response_format"))
+    if (body.get("response_format") or {}).get("type") == "json_object":
+        counter.features.add("json_object")
     if response_format:
+        counter.features.add("response_format")
         sections.append(response_format)
         if counter.responses_api:
-            counter.tokens += RESPONSES_FORMAT_EXTRA
-            # Chat Completions shows no such cost: it was the format's name (LLMGuardrailResult) and its
-            # escaped em dashes (StepObservation) that the rows fitting it there had in common.
-            counter.tokens += ANY_OF_EXTRA * response_format.count('"anyOf":')
+            if not counter.reasoning:
+                counter.add("responses_format")
+            counter.add("responses_any_of", response_format.count('"anyOf":'))
         else:
-            counter.tokens += 0 if functions else RESPONSE_FORMAT_EXTRA
+            counter.add("response_format_with_tools" if functions else "response_format")
             name = (body["response_format"].get("json_schema") or {}).get("name") or ""
-            counter.tokens += text_tokens(counter.encoding, name) + RESPONSE_FORMAT_NAME_ADJUST
+            counter.text(name)
             if any(m.get("role") == "assistant" and m.get("content") for m in messages):
-                counter.tokens += RESPONSE_FORMAT_AFTER_REPLY
+                counter.add("response_format_after_reply")
         if counter.responses_api and counter.reasoning:
-            counter.tokens += (
-                RESPONSES_REASONING_FORMAT_WITH_TOOLS if functions else RESPONSES_REASONING_FORMAT_ADJUST
-            )
+            with_tools = "responses_reasoning_format_with_tools"
+            counter.add(with_tools if functions else "responses_reasoning_format")
     if sections:
         _add_to_system_message(counter, messages, "\n\n".join(sections))
     call_names = {
@@ -242,7 +352,10 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
     }
     for message in messages:
         _count_message(counter, message, call_names)
-    counter.tokens += REASONING_REPLY_PRIMING if counter.reasoning else REPLY_PRIMING
+    if counter.reasoning:
+        counter.add("reply_priming_reasoning")
+    else:
+        counter.tokens += REPLY_PRIMING
 
 
 def _add_to_system_message(counter: _Counter, messages: list[Mapping[str, Any]], section: str) -> None:
@@ -257,54 +370,85 @@ def _add_to_system_message(counter: _Counter, messages: list[Mapping[str, Any]],
         messages[index] = {**messages[index], "content": f"{messages[index]['content']}\n\n{section}"}
 
 
+def _is_custom_tool(tool: Mapping[str, Any]) -> bool:
+    return tool.get("type") == "custom"
+
+
 def _chat_functions(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Returns the function definitions of `tools` (type function) or of the legacy `functions`."""
+    """Returns the function definitions of `tools` (type function, and custom tools as functions of one
+    string argument: their rendering is not published, so their shape is never calibrated exact) or of the
+    legacy `functions`."""
     if body.get("tools"):
-        return [tool["function"] for tool in body["tools"] if tool.get("type", "function") == "function"]
+        functions = []
+        for tool in body["tools"]:
+            if tool.get("type", "function") == "function":
+                functions.append(tool.get("function") or tool)
+            elif _is_custom_tool(tool):
+                spec = tool.get("custom") or tool
+                functions.append(
+                    {
+                        "name": spec.get("name", ""),
+                        "description": spec.get("description") or "",
+                        "parameters": {"type": "object", "properties": {"input": {"type": "string"}}},
+                    }
+                )
+        return functions
     return list(body.get("functions") or [])
 
 
 def _count_tool_choice(counter: _Counter, choice: Any, functions: Sequence[Mapping[str, Any]]) -> None:
+    if choice not in (None, "auto"):
+        counter.features.add("tool_choice")
     if counter.reasoning:  # reasoning models do not see tool_choice in the prompt
         return
     if counter.responses_api:
         # The Responses API renders only a forced function: named, or "required" with a single function.
         if choice == "required" and len(functions) == 1:
             choice = {"name": functions[0].get("name", "")}
-        if isinstance(choice, Mapping) and choice.get("type", "function") == "function":
-            counter.tokens += TOOL_CHOICE_FORCED
+        if isinstance(choice, Mapping) and choice.get("type", "function") in ("function", "custom"):
+            counter.add("tool_choice_forced")
             counter.text(choice.get("name", ""))
         return
     if choice == "none":
-        counter.tokens += TOOL_CHOICE_NONE
+        counter.add("tool_choice_none")
+    elif choice == "required":
+        counter.add("tool_choice_required")
     elif isinstance(choice, Mapping):
-        counter.tokens += TOOL_CHOICE_FORCED
-        counter.text((choice.get("function") or choice).get("name", ""))
+        counter.add("tool_choice_forced")
+        counter.text((choice.get("function") or choice.get("custom") or choice).get("name", ""))
 
 
 def _count_message(counter: _Counter, message: Mapping[str, Any], call_names: Mapping[str, str]) -> None:
     """Adds one message; `call_names` maps tool_call ids to the names of the functions called, because a
     tool result is rendered under that name (`functions.get_weather`), not under the role `tool`."""
     role = message.get("role", "user")
+    if role == "developer":
+        counter.features.add("developer")
     if role == "assistant" and message.get("tool_calls"):
+        counter.features.add("tool_calls")
         _count_tool_calls(counter, message)
         return
     counter.tokens += TOKENS_PER_MESSAGE
     if role in ("tool", "function"):
+        counter.features.add("tool_calls")
+        if message.get("name"):
+            counter.features.add("tool_message_name")
         name = (
             call_names.get(message.get("tool_call_id", ""), "") if role == "tool" else message.get("name", "")
         )
         counter.text(f"functions.{name}")
-        responses = counter.responses_api and not counter.reasoning
-        counter.tokens += RESPONSES_TOOL_RESULT_EXTRA if responses else TOOL_RESULT_EXTRA
+        # (the Responses API's and gpt-5's cost of a result is in their per-call constants)
+        if not counter.harmony and not (counter.responses_api and not counter.reasoning):
+            counter.add("tool_result")
     else:
         counter.text(role)
         if message.get("name"):
-            counter.tokens += TOKENS_PER_NAME
+            counter.features.add(f"name_{role}")
+            counter.add("name")
             counter.text(message["name"])
     _count_content(counter, message.get("content"))
     if role == "assistant" and counter.harmony:
-        counter.tokens += HARMONY_ASSISTANT_EXTRA
+        counter.add("harmony_assistant")
 
 
 def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
@@ -315,29 +459,28 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
         counter.tokens += TOKENS_PER_MESSAGE
         counter.text("assistant")
         _count_content(counter, message["content"])
-    calls = [call.get("function") or {} for call in message["tool_calls"]]
+    calls = [call.get("function") or call.get("custom") or {} for call in message["tool_calls"]]
     if counter.responses_api and not counter.reasoning:
-        counter.tokens += RESPONSES_STORED_CALL_EXTRA * sum(
-            bool(call.get("stored")) for call in message["tool_calls"]
-        )
+        counter.add("responses_stored_call", sum(bool(call.get("stored")) for call in message["tool_calls"]))
     if counter.harmony or len(calls) == 1:
-        responses = counter.responses_api and not counter.reasoning
-        extra = RESPONSES_TOOL_CALL_EXTRA if responses else TOOL_CALL_EXTRA
-        if counter.harmony:
-            extra = HARMONY_TOOL_ROUND_EXTRA + (HARMONY_RESPONSES_ROUND_EXTRA if counter.responses_api else 0)
         for call in calls:
             counter.tokens += TOKENS_PER_MESSAGE
-            if counter.responses_api or counter.reasoning:
-                counter.tokens += extra
+            if counter.harmony:
+                counter.add("harmony_tool_round")
+                if counter.responses_api:
+                    counter.add("harmony_responses_round")
+                counter.text(f"assistant to=functions.{call.get('name', '')}")
+            elif counter.responses_api and not counter.reasoning:
+                counter.add("responses_tool_call")
+                counter.text(f"assistant to=functions.{call.get('name', '')}")
+            elif counter.reasoning:
+                counter.add("tool_call_o_series")
                 counter.text(f"assistant to=functions.{call.get('name', '')}")
             else:
-                # Chat Completions: the function name is tokenized apart from `functions` and its dot (the
-                # dot is one token): `.get_weather` and `get_weather` cost the same, `.calculator` one
-                # more than `calculator` (pydantic-ai's durability_ vs plain tool names, crewAI's tools).
                 counter.text("assistant to=functions")
                 counter.tokens += CALL_ADDRESS_DOT
                 counter.text(call.get("name", ""))
-            counter.text(_compact_arguments(call.get("arguments")))
+            counter.text(_compact_arguments(call.get("arguments", call.get("input"))))
         return
     uses = [
         {
@@ -377,6 +520,7 @@ def _count_content(counter: _Counter, content: Any) -> None:
         if kind in ("text", "input_text", "output_text"):
             counter.text(part["text"])
         elif kind in ("image_url", "input_image"):
+            counter.features.add("images")
             _count_image(counter, part)
 
 
@@ -385,8 +529,10 @@ def _count_image(counter: _Counter, part: Mapping[str, Any]) -> None:
     url = image.get("url") if isinstance(image, Mapping) else image
     detail = (image.get("detail") if isinstance(image, Mapping) else None) or part.get("detail") or "auto"
     width, height = counter.images.size(url)
-    tokens, note = image_tokens(width, height, detail, counter.model)
+    tokens, note = image_tokens(width, height, detail, counter.model, patch_extra=0)
     counter.tokens += tokens
+    if _longest_prefix(IMAGE_PATCH_MULTIPLIERS, counter.model) is not None:
+        counter.add("patch_image")  # added here so that the truth harness sees its use
     if note:
         counter.note(note)
 
@@ -514,16 +660,17 @@ def _nested_type_list(schema: Mapping[str, Any], depth: int = 0) -> bool:
     return False
 
 
-def _bare_first_property_adjustment(functions: Sequence[Mapping[str, Any]]) -> int:
-    """Returns the token correction the recorded counts show: an object whose first property carries no
-    comment costs one token less than its rendering (fitted; traceloop's recipe rows show that a `$ref`
-    property that gets its definition's title as a comment is not bare)."""
+def _bare_first_properties(functions: Sequence[Mapping[str, Any]]) -> int:
+    """Returns how many functions' parameters start with a property that carries no comment: the recorded
+    counts show such an object costing a fixed amount against its rendering (constant `bare_first_property`;
+    traceloop's recipe rows show that a `$ref` property that gets its definition's title as a comment is not
+    bare)."""
     total = 0
     for function in functions:
         # A `$ref` property is judged by its definition, as it is rendered (its title becomes its comment).
         properties = list((_resolve_refs(function.get("parameters") or {}).get("properties") or {}).values())
         if properties and not (properties[0].get("description") or properties[0].get("title")):
-            total -= 1
+            total += 1
     return total
 
 
@@ -557,7 +704,6 @@ IMAGE_PATCH_MULTIPLIERS: dict[str, float] = {
     "gpt-5.": 1.2,  # gpt-5.2, gpt-5.3-codex, gpt-5.4 and their -mini / -nano
 }
 PATCH_SIZE = 32
-PATCH_IMAGE_EXTRA = 1  # the recorded counts show one token per image on top of the patches
 MAX_PATCHES = 1536
 TILE_SIZE = 512
 
@@ -568,11 +714,17 @@ def _longest_prefix(table: Mapping[str, Any], model: str) -> Any:
     return table[max(matches, key=len)] if matches else None
 
 
-def image_tokens(width: int, height: int, detail: str, model: str) -> tuple[int, str]:
-    """Returns the estimated tokens of a `width` x `height` image for `model`, and a note on the rule used."""
+def image_tokens(
+    width: int, height: int, detail: str, model: str, *, patch_extra: int | None = None
+) -> tuple[int, str]:
+    """Returns the estimated tokens of a `width` x `height` image for `model`, and a note on the rule used.
+
+    `patch_extra` is the fitted cost of a patch-scheme image beside its patches (default: the shipped fit).
+    """
     multiplier = _longest_prefix(IMAGE_PATCH_MULTIPLIERS, model)
     if multiplier is not None:
-        tokens = math.ceil(_patches(width, height) * multiplier) + PATCH_IMAGE_EXTRA
+        extra = FITTED["patch_image"] if patch_extra is None else patch_extra
+        tokens = math.ceil(_patches(width, height) * multiplier) + extra
         return tokens, "image tokens estimated with the 32px patch scheme"
     base, per_tile = _longest_prefix(IMAGE_TILE_COSTS, model) or IMAGE_TILE_COSTS["gpt-4o"]
     if detail == "low":
@@ -702,23 +854,27 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
         kind = item.get("type", "message")
         if kind == "message":
             messages.append({"role": item.get("role", "user"), "content": item.get("content")})
-        elif kind == "function_call":
-            function = {"name": item.get("name", ""), "arguments": item.get("arguments", "")}
+        elif kind in ("function_call", "custom_tool_call"):
+            arguments = item.get("arguments", item.get("input", ""))
+            function = {"name": item.get("name", ""), "arguments": arguments}
             call = {"id": item.get("call_id", ""), "function": function, "stored": bool(item.get("id"))}
             if messages and messages[-1].get("role") == "assistant" and messages[-1].get("tool_calls"):
                 messages[-1]["tool_calls"].append(call)
             else:
                 messages.append({"role": "assistant", "tool_calls": [call]})
-        elif kind == "function_call_output":
+        elif kind in ("function_call_output", "custom_tool_call_output"):
             output = item.get("output", "")
             messages.append({"role": "tool", "tool_call_id": item.get("call_id", ""), "content": output})
     chat: dict[str, Any] = {"messages": messages}
-    tools = [tool for tool in body.get("tools") or () if tool.get("type") == "function"]
+    tools = [tool for tool in body.get("tools") or () if tool.get("type") in ("function", "custom")]
     chat["builtin_tools"] = [
-        tool.get("type") for tool in body.get("tools") or () if tool.get("type") != "function"
+        tool.get("type") for tool in body.get("tools") or () if tool.get("type") not in ("function", "custom")
     ]
     if tools:
-        chat["tools"] = [{"type": "function", "function": tool} for tool in tools]
+        chat["tools"] = [
+            {"type": "function", "function": tool} if tool.get("type") == "function" else tool
+            for tool in tools
+        ]
     if body.get("tool_choice") is not None:
         chat["tool_choice"] = body["tool_choice"]
     text_format = (body.get("text") or {}).get("format") or {}

@@ -310,9 +310,25 @@ text_tokens = _TextTokens(maxsize=65_536)
 
 
 def count_text(text: str, model: str) -> TokenCount:
-    """Returns the exact token count of plain `text` for `model`."""
+    """Returns the exact token count of plain `text` for `model` (a Claude model: an approximation with a
+    range, see `analytics.claude_tokens`)."""
+    from analytics import claude_tokens
+
+    if claude_tokens.is_claude(model):
+        return approximate_claude(count_text(text, claude_tokens.APPROXIMATING_MODEL), model)
     encoding = encoding_name_for_model(model)
     return TokenCount(model, encoding, text_tokens(encoding, text), True)
+
+
+def approximate_claude(counted: TokenCount, model: str) -> TokenCount:
+    """Returns a Claude model's approximate count from the o200k_base count of the same prompt."""
+    from analytics import claude_tokens
+
+    central, low, high, note = claude_tokens.approximate(counted.tokens, model)
+    low = min(low, round(counted.low * claude_tokens.RATIOS[claude_tokens.generation(model)][1]))
+    high = max(high, round(counted.high * claude_tokens.RATIOS[claude_tokens.generation(model)][2]))
+    notes = (*(n for n in counted.notes if not n.startswith("request shape")), note)
+    return TokenCount(model, counted.encoding, central, False, notes, low, high)
 
 
 # The request counter builds on the definitions above (it imports this module), so its functions are
@@ -332,8 +348,8 @@ __all__ = [
     "ENCODING_NAMES",
     "TokenCount",
     "UnknownModelError",
-    "count_message_tokens",
-    "count_request",
+    "count_message_tokens",  # noqa: F822 (lazy: __getattr__)
+    "count_request",  # noqa: F822 (lazy: __getattr__)
     "count_text",
     "encoding_name_for_model",
     "get_encoding",

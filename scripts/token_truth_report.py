@@ -1,147 +1,158 @@
-"""Exact-match rate of `analytics.tokens.count_request` against the recorded OpenAI prompt-token counts.
+"""Accuracy of `analytics.tokens.count_request` against recorded OpenAI prompt-token counts: in-sample and
+leave-one-repository-out cross-validated, side by side.
 
-Prints the rate overall, per family, per feature and per api, then the worst mismatches. Rows whose recording
-cannot be trusted (see EXCLUDED_NOTES) are reported apart and left out of the target figures.
+In-sample = constants fitted on every row; CV = each repository's rows counted with constants fitted on the
+other repositories (rules that are not fitted are the same in every fold). Rates per api, family, feature and
+request shape, the share of `exact: true` claims that are wrong, and the range coverage of estimates.
+`--write` stores the full fit (`analytics/data/token_constants.json`) and the calibration from the CV run
+(`analytics/data/token_shapes.json`). `--test FILE` also counts a held-out truth file with the shipped fit.
 
-    .venv/bin/python scripts/token_truth_report.py [TRUTH.jsonl] [--worst N]
+    .venv/bin/python scripts/token_truth_report.py [TRUTH.jsonl] [--write] [--test EXTRA.jsonl] [--worst N]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from analytics import tokens
+from analytics import token_truth
+from analytics.token_truth import Sample
 
-TRUTH = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "openai-token-truth-dev.jsonl"
-
-# Note fragments that mark a recording whose request body is not what was sent, or whose count is in doubt.
-EXCLUDED_NOTES: dict[str, str] = {
-    "REDACTED/FILTERED": "body text was redacted by the recorder",
-    "recorded before 2025-04-01": "early Responses API, which counted input differently",
-}
+ROOT = Path(__file__).resolve().parent.parent
+TRUTH = ROOT.parent / "shared" / "data" / "openai-token-truth-dev.jsonl"
+EXTRA = ROOT / "data" / "token_truth" / "openai-token-truth-extra.jsonl"
+DATA = ROOT / "analytics" / "data"
 
 
-@dataclass
-class Outcome:
-    row: dict
-    counted: int | None
-    error: str = ""
-
-    @property
-    def exact(self) -> bool:
-        return self.counted == self.row["prompt_tokens"]
-
-    @property
-    def delta(self) -> int | None:
-        return None if self.counted is None else self.counted - self.row["prompt_tokens"]
+def _rate(hits: Sequence[bool]) -> str:
+    return f"{sum(hits):5d}/{len(hits):<5d} {100 * sum(hits) / len(hits):6.1f}%" if hits else "    -"
 
 
-OTHER_RECORDINGS = re.compile(
-    r"same prompt recorded \d+ more time\(s\) elsewhere with prompt_tokens \[([\d, ]+)\]"
-)
+def _table(title: str, samples: Sequence[Sample], keys: Callable[[Sample], list[str]], ins, cv) -> None:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, sample in enumerate(samples):
+        for key in keys(sample):
+            groups[key].append(index)
+    print(f"\n{title:44s} {'in-sample':>19s}   {'cross-validated':>19s}")
+    for key, indices in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        in_hits = [ins[i] == samples[i].truth for i in indices]
+        cv_hits = [cv[i] == samples[i].truth for i in indices]
+        print(f"  {key[:42]:42s} {_rate(in_hits)}   {_rate(cv_hits)}")
 
 
-# The Responses API counted input differently before this date; a recording made earlier is left out even when
-# its notes do not say so (pydantic-ai's o3-mini reasoning_effort row, recorded 2025-03-27).
-EARLY_RESPONSES_API_BEFORE = "2025-04-01"
+def _wrong_share(samples: Sequence[Sample], counts, claims: Sequence[bool]) -> str:
+    claimed = [i for i, claim in enumerate(claims) if claim]
+    wrong = sum(counts[i] != samples[i].truth for i in claimed)
+    share = 100 * wrong / len(claimed) if claimed else 0.0
+    return f"{wrong}/{len(claimed)} = {share:.2f}% (exact claimed on {len(claimed)}/{len(samples)} rows)"
 
 
-def exclusion(row: dict) -> str | None:
-    """Returns why a row is left out of the target, or None when it counts."""
-    notes = row.get("notes") or ""
-    if row.get("api") == "responses" and (row.get("recorded_at") or "~") < EARLY_RESPONSES_API_BEFORE:
-        return EXCLUDED_NOTES["recorded before 2025-04-01"]
-    for fragment, reason in EXCLUDED_NOTES.items():
-        if fragment in notes:
-            return reason
-    others = OTHER_RECORDINGS.search(notes)
-    if others and any(int(n) != row["prompt_tokens"] for n in others.group(1).split(",")):
-        return f"recordings of the same prompt disagree ({row['prompt_tokens']} vs {others.group(1)})"
-    return None
-
-
-def evaluate(row: dict) -> Outcome:
-    try:
-        return Outcome(
-            row, tokens.count_request(row["request"], row["model"], image_sizes=_image_sizes(row)).tokens
-        )
-    except Exception as error:  # a report lists failures instead of stopping at the first one
-        return Outcome(row, None, f"{type(error).__name__}: {error}")
-
-
-def _image_sizes(row: dict) -> dict[str, tuple[int, int]]:
-    """Returns the recorded sizes of remote image URLs (data: URLs are measured by the counter itself)."""
-    urls = [url for url in _image_urls(row["request"]) if not url.startswith("data:")]
-    sizes = [(image["width"], image["height"]) for image in row.get("images") or ()]
-    return dict(zip(urls, sizes, strict=False))
-
-
-def _image_urls(node: object) -> Iterable[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "image_url":
-                yield value["url"] if isinstance(value, dict) else value
-            else:
-                yield from _image_urls(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _image_urls(item)
-
-
-def _rate_table(title: str, groups: dict[str, list[Outcome]]) -> None:
-    print(f"\n{title}")
-    for key, outcomes in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-        exact = sum(o.exact for o in outcomes)
-        print(f"  {key:36s} {exact:5d}/{len(outcomes):<5d} {100 * exact / len(outcomes):6.1f}%")
-
-
-def report(path: Path, worst: int) -> None:
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    kept = [evaluate(row) for row in rows if exclusion(row) is None]
-    excluded = [(row, exclusion(row)) for row in rows if exclusion(row) is not None]
-    exact = sum(o.exact for o in kept)
-    everything = kept + [evaluate(row) for row, _ in excluded]
-    plain = [o for o in kept if not o.row["features"] and o.row["api"] == "chat.completions"]
-    print(f"ground truth: {path} ({len(rows)} rows, {len(excluded)} excluded)")
-    print(f"overall exact: {exact}/{len(kept)} = {100 * exact / len(kept):.1f}%")
-    all_exact = sum(o.exact for o in everything)
-    share = 100 * all_exact / len(everything)
-    print(f"  (all rows, exclusions included: {all_exact}/{len(everything)} = {share:.1f}%)")
-    print(f"plain-text chat exact: {sum(o.exact for o in plain)}/{len(plain)}")
-    groups: dict[str, dict[str, list[Outcome]]] = {"family": defaultdict(list), "feature": defaultdict(list)}
-    by_api: dict[str, list[Outcome]] = defaultdict(list)
-    for outcome in kept:
-        groups["family"][outcome.row["family"]].append(outcome)
-        by_api[outcome.row["api"]].append(outcome)
-        for feature in outcome.row["features"] or ["plain"]:
-            groups["feature"][feature].append(outcome)
-    _rate_table("per family", groups["family"])
-    _rate_table("per feature (a row counts under each of its features)", groups["feature"])
-    _rate_table("per api", by_api)
+def report(path: Path, *, write: bool, test: Path | None, worst: int, min_repos: int) -> None:
+    rows = token_truth.load_rows(path)
+    excluded = [(row, token_truth.exclusion(row)) for row in rows if token_truth.exclusion(row)]
+    samples = [token_truth.analyse(row) for row in rows if token_truth.exclusion(row) is None]
+    failed = [s for s in samples if s.base is None]
+    samples = [s for s in samples if s.base is not None]
+    fitted = token_truth.fit(samples, min_repos=min_repos)
+    folds = token_truth.cross_validate(samples, min_repos=min_repos)
+    ins = [s.count(fitted) for s in samples]
+    cv = token_truth.cv_counts(samples, folds)
+    table = token_truth.calibrate(samples, cv)
+    repos = sorted({s.repo for s in samples})
+    print(f"ground truth: {path} ({len(rows)} rows from {len(repos)} repositories, {len(excluded)} excluded)")
+    print(f"fit: constants leave their prior on a value exact in >= {min_repos} repositories")
+    ins_hits = [c == s.truth for c, s in zip(ins, samples, strict=True)]
+    cv_hits = [c == s.truth for c, s in zip(cv, samples, strict=True)]
+    print(f"overall exact            in-sample {_rate(ins_hits)}   cross-validated {_rate(cv_hits)}")
+    plain = [i for i, s in enumerate(samples) if s.shape.endswith("/plain")]
+    print(
+        f"plain text (chat+resp.)  in-sample {_rate([ins_hits[i] for i in plain])}   "
+        f"cross-validated {_rate([cv_hits[i] for i in plain])}"
+    )
+    in_claims = [token_truth.claims_exact(s, c, table) for s, c in zip(samples, ins, strict=True)]
+    cv_claims = token_truth.nested_claims(samples, cv)
+    print("\n`exact: true` claims that are wrong (calibrated: shape CV exact rate >= 99%):")
+    print(f"  in-sample (shipped fit and calibration): {_wrong_share(samples, ins, in_claims)}")
+    print(
+        "  cross-validated (fit and calibration without the repository): "
+        + _wrong_share(samples, cv, cv_claims)
+    )
+    covered = [token_truth.in_range(s, c, table) for s, c in zip(samples, ins, strict=True)]
+    estimates = [i for i, claim in enumerate(in_claims) if not claim]
+    print(
+        f"estimates whose low..high holds the recorded count: {_rate([covered[i] for i in estimates])}"
+        " (range = 5th..95th percentile of the shape's CV error)"
+    )
+    api = {"chat.completions": "chat", "responses": "responses"}
+    _table("per api", samples, lambda s: [api.get(s.row["api"], s.row["api"])], ins, cv)
+    _table("per family", samples, lambda s: [s.row["family"]], ins, cv)
+    _table(
+        "per feature (a row counts under each)", samples, lambda s: s.row["features"] or ["plain"], ins, cv
+    )
+    _table("per request shape (calibration key)", samples, lambda s: [s.shape], ins, cv)
+    exact_shapes = sorted(key for key, entry in table["shapes"].items() if entry["exact"])
+    print(f"\nshapes calibrated exact: {', '.join(exact_shapes) or 'none'}")
+    print("\nfitted constants (prior -> full fit; range over the CV folds)")
+    for name in fitted:
+        values = sorted({fold[name] for fold in folds.values()})
+        spread = f"{values[0]}..{values[-1]}" if len(values) > 1 else "same in every fold"
+        print(f"  {name:40s} {token_truth.PRIORS[name]:4d} -> {fitted[name]:4d}   ({spread})")
     print("\nexcluded rows")
     for row, reason in excluded:
         print(f"  {row['id'][:100]}  ({reason})")
-    misses = sorted((o for o in kept if not o.exact), key=lambda o: -abs(o.delta or 10**9))
-    print(f"\nworst {worst} mismatches (counted - recorded)")
-    for o in misses[:worst]:
-        shown = o.error or f"{o.delta:+d}"
-        print(
-            f"  {shown:>8s}  {o.row['model']:22s} {','.join(o.row['features'])[:40]:40s} {o.row['id'][:90]}"
-        )
+    for sample in failed:
+        print(f"  failed: {sample.row['id'][:90]}: {sample.error}")
+    misses = sorted(
+        (i for i in range(len(samples)) if not cv_hits[i]), key=lambda i: -abs(cv[i] - samples[i].truth)
+    )
+    print(f"\nworst {worst} cross-validated mismatches (counted - recorded)")
+    for i in misses[:worst]:
+        s = samples[i]
+        print(f"  {cv[i] - s.truth:+6d}  {s.row['model']:22s} {s.shape[:44]:44s} {s.row['id'][:80]}")
+    if write:
+        DATA.mkdir(parents=True, exist_ok=True)
+        about = f"fitted by scripts/token_truth_report.py on {path.name} ({len(samples)} rows)"
+        constants = {"about": about, "constants": fitted}
+        (DATA / "token_constants.json").write_text(json.dumps(constants, indent=1) + "\n")
+        (DATA / "token_shapes.json").write_text(json.dumps(table, indent=1) + "\n")
+        print(f"\nwrote {DATA / 'token_constants.json'} and {DATA / 'token_shapes.json'}")
+    if test is not None and test.exists():
+        held_out(test, fitted, table)
+
+
+def held_out(path: Path, fitted: dict[str, int], table: dict) -> None:
+    """Counts a truth file never used for fitting with the full fit and calibration."""
+    rows = [row for row in token_truth.load_rows(path) if token_truth.exclusion(row) is None]
+    samples = [s for s in (token_truth.analyse(row) for row in rows) if s.base is not None]
+    counts = [s.count(fitted) for s in samples]
+    hits = [c == s.truth for c, s in zip(counts, samples, strict=True)]
+    claims = [token_truth.claims_exact(s, c, table) for s, c in zip(samples, counts, strict=True)]
+    print(f"\nheld-out test set {path} ({len(rows)} rows, {len({s.repo for s in samples})} repositories)")
+    print(f"  exact {_rate(hits)}; `exact: true` wrong: {_wrong_share(samples, counts, claims)}")
+    plain = [h for h, s in zip(hits, samples, strict=True) if s.shape.endswith("/plain")]
+    print(f"  plain text exact {_rate(plain)}")
+    for sample, count, hit in zip(samples, counts, hits, strict=True):
+        if not hit:
+            print(
+                f"  {count - sample.truth:+6d}  {sample.row['model']:22s} {sample.shape[:44]:44s} "
+                + sample.row["id"][:70]
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("truth", nargs="?", type=Path, default=TRUTH)
     parser.add_argument("--worst", type=int, default=25)
+    parser.add_argument("--write", action="store_true", help="write the fit and calibration tables")
+    parser.add_argument(
+        "--test", type=Path, default=EXTRA, help="held-out truth file (default: the extra set)"
+    )
+    parser.add_argument("--min-repos", type=int, default=1, help="repositories a fitted value needs")
     args = parser.parse_args()
-    report(args.truth, args.worst)
+    report(args.truth, write=args.write, test=args.test, worst=args.worst, min_repos=args.min_repos)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,10 @@ def test_count_text_json():
         "model": "gpt-4o",
         "encoding": "o200k_base",
         "tokens": 3,
+        "low": 3,
+        "high": 3,
         "exact": True,
+        "notes": [],
     }
 
 

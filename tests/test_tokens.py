@@ -415,3 +415,159 @@ def test_counting_from_threads_gives_the_same_answers() -> None:
             )
         )
     assert counted == expected
+
+
+# --- fit, cross-validation, calibration (analytics.token_truth) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def truth_samples() -> list:
+    from analytics import token_truth
+
+    return [token_truth.analyse(row) for row in token_truth.load_rows(TRUTH_SAMPLE)]
+
+
+def test_a_sample_counts_as_its_base_plus_the_constants_it_uses(truth_samples: list) -> None:
+    fitted = request_tokens.FITTED
+    for sample in truth_samples:
+        assert sample.base is not None, sample.error
+        counted = tokens.count_request(sample.row["request"], image_sizes=_image_sizes(sample.row))
+        assert sample.count(fitted) == counted.tokens
+
+
+def test_fit_recovers_a_constant_and_cross_validation_holds_each_repository_out(truth_samples: list) -> None:
+    from analytics import token_truth
+
+    fitted = token_truth.fit(truth_samples)
+    assert sum(s.count(fitted) == s.truth for s in truth_samples) == len(truth_samples)
+    assert fitted["tool_choice_forced"] == 7 and fitted["harmony_tools_preamble"] == 80
+    folds = token_truth.cross_validate(truth_samples)
+    assert set(folds) == {s.repo for s in truth_samples}
+    for repo, constants in folds.items():
+        assert constants == token_truth.fit([s for s in truth_samples if s.repo != repo])
+    # A constant that only one repository's rows use cannot be fitted without it: its fold keeps the prior.
+    users = {name: {s.repo for s in truth_samples if name in s.uses} for name in request_tokens.CONSTANTS}
+    single = [(name, repos.pop()) for name, repos in users.items() if len(repos) == 1]
+    assert single
+    for name, repo in single:
+        assert folds[repo][name] == token_truth.PRIORS[name]
+
+
+def test_a_value_shown_by_one_repository_only_is_refused_with_min_repos(truth_samples: list) -> None:
+    from analytics import token_truth
+
+    users = {name: {s.repo for s in truth_samples if name in s.uses} for name in request_tokens.CONSTANTS}
+    fitted = token_truth.fit(truth_samples, min_repos=2)
+    for name, repos in users.items():
+        if len(repos) == 1:
+            assert fitted[name] == token_truth.PRIORS[name]
+
+
+def test_calibration_marks_exact_only_shapes_without_misses(truth_samples: list) -> None:
+    from analytics import token_truth
+
+    shape = truth_samples[0].shape
+    same = [s for s in truth_samples if s.shape == shape]
+    counts = [s.truth for s in same]
+    assert token_truth.calibrate(same, counts)["shapes"][shape]["exact"] == (len(same) >= 10)
+    off_by_one = [s.truth + 1 if i == 0 else s.truth for i, s in enumerate(same)]
+    entry = token_truth.calibrate(same, off_by_one)["shapes"][shape]
+    assert not entry["exact"] or entry["cv_exact"] >= 0.99
+    assert entry["low"] <= -1 and entry["high"] >= 1 if not entry["exact"] else True
+
+
+def test_shipped_calibration_is_exact_only_at_99_percent_cross_validated() -> None:
+    from analytics import token_shapes
+
+    shapes = token_shapes.table()["shapes"]
+    exact = {key: entry for key, entry in shapes.items() if entry["exact"]}
+    assert "chat/chat/plain" in exact
+    for key, entry in shapes.items():
+        assert entry["exact"] == (entry["cv_exact"] >= 0.99 and entry["rows"] >= token_shapes.MIN_ROWS), key
+    constants = json.loads((Path(request_tokens.__file__).parent / "data" / "token_constants.json").read_text())
+    assert set(constants["constants"]) == set(request_tokens.CONSTANTS)
+
+
+def test_an_estimate_carries_a_range_around_its_count() -> None:
+    plain = tokens.count_request({"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]})
+    assert plain.exact and plain.low == plain.tokens == plain.high
+    tool = {"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "string"}}}}
+    body = {
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": "Hello"}],
+        "tools": [{"type": "function", "function": tool}],
+    }
+    counted = tokens.count_request(body)
+    assert not counted.exact
+    assert counted.low < counted.tokens < counted.high
+    assert any("request shape chat/chat/tools" in note for note in counted.notes)
+
+
+def test_custom_tools_are_counted_as_an_estimate() -> None:
+    body = {
+        "model": "gpt-5",
+        "input": "Run it",
+        "tools": [{"type": "custom", "name": "code_exec", "description": "Runs Python"}],
+    }
+    counted = tokens.count_request(body)
+    assert not counted.exact and counted.low <= counted.tokens <= counted.high
+    assert counted.tokens > tokens.count_request({"model": "gpt-5", "input": "Run it"}).tokens
+
+
+def test_counting_at_a_date_follows_the_rule_in_force_then() -> None:
+    from datetime import date
+
+    body = {"model": "gpt-4o", "input": "Hello"}
+    today = tokens.count_request(body)
+    early = tokens.count_request(body, at=date(2025, 3, 1))
+    assert early.tokens - today.tokens == request_tokens.FITTED["early_responses"] != 0
+    assert tokens.count_request(body, at=date(2025, 4, 1)).tokens == today.tokens
+    assert not early.exact
+
+
+@pytest.mark.parametrize(
+    ("model", "generation"),
+    [
+        ("claude-3-5-sonnet-20241022", "before-4.7"),
+        ("claude-sonnet-4-20250514", "before-4.7"),
+        ("claude-opus-4-6", "before-4.7"),
+        ("claude-opus-4-7", "4.7+"),
+        ("claude-sonnet-5", "4.7+"),
+    ],
+)
+def test_claude_generations(model: str, generation: str) -> None:
+    from analytics import claude_tokens
+
+    assert claude_tokens.generation(model) == generation
+
+
+def test_claude_counts_are_approximations_with_a_range_per_generation() -> None:
+    text = "The quick brown fox jumps over the lazy dog. " * 20
+    o200k = tokens.count_text(text, "gpt-4o").tokens
+    older = tokens.count_text(text, "claude-opus-4-6")
+    newer = tokens.count_text(text, "claude-opus-4-7")
+    assert not older.exact and not newer.exact
+    assert older.low < o200k <= older.high and older.tokens == o200k
+    assert newer.tokens > older.tokens and newer.high > older.high
+    request = {"model": "claude-opus-4-7", "messages": [{"role": "user", "content": text}]}
+    counted = tokens.count_request(request)
+    assert not counted.exact and counted.low <= counted.tokens <= counted.high
+
+
+def test_cli_count_shows_the_range_and_accepts_claude(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from analytics.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["count", "Hello there", "--model", "claude-opus-4-7", "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["exact"] is False and shown["low"] <= shown["tokens"] <= shown["high"]
+    assert any("approximation" in note for note in shown["notes"])
+    body = tmp_path / "request.json"
+    body.write_text(json.dumps({"model": "gpt-4o", "input": "Hello"}))
+    today = runner.invoke(main, ["count", "--messages", str(body), "--json"])
+    early = runner.invoke(main, ["count", "--messages", str(body), "--at", "2025-03-01"])
+    assert json.loads(today.output)["exact"] is True
+    assert early.exit_code == 0 and "estimate, " in early.output

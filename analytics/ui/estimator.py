@@ -128,7 +128,7 @@ def _show_results(results: list[Estimate]) -> None:
             "Input": [format_usd(r.input_usd) for r in results],
             "Output": [format_usd(r.output_usd) for r in results],
             "Total": [format_usd(r.total_usd) for r in results],
-            "Count": ["exact" if r.exact else "estimate" for r in results],
+            "Count": [_count_label(r) for r in results],
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
@@ -145,6 +145,17 @@ def _show_results(results: list[Estimate]) -> None:
     st.altair_chart(charts.cost_comparison(chart_data), width="stretch")
     for note in sorted({n for r in results for n in r.notes}):
         st.caption(f"Note: {note}")
+
+
+def _count_label(result: Estimate) -> str:
+    """"exact", or "estimate" with the range of the input count (TokenCount.low..high)."""
+    if result.exact:
+        return "exact"
+    shown = result.to_json()
+    low, high = shown["input_tokens_low"], shown["input_tokens_high"]
+    if low == high == result.input_tokens:
+        return "estimate"
+    return f"estimate ({low:,}–{high:,} input tokens)"
 
 
 def _show_batch(models: list[str], at: date) -> None:

@@ -1,0 +1,311 @@
+"""Fit, cross-validate and calibrate request token counting against recorded prompt-token counts.
+
+A truth row pairs a request body as sent with the prompt tokens the API reported (`prompt_tokens`) and its
+provenance (`source_repo`). Each row is analysed once with every fitted constant at 0: that gives its
+`base` (rules and text only) and how often it uses each constant, so its count under any constants is
+`base + sum(value * uses)`. Fitting chooses integer values that make the most training rows exact;
+leave-one-repository-out cross-validation fits on all repositories but one and counts the held-out one.
+Used by `scripts/token_truth_report.py` and its tests; nothing here runs when counting.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from analytics import (
+    request_tokens,
+    token_shapes,
+    tokens,  # noqa: F401  (imported first: it loads request_tokens)
+)
+
+# Note fragments that mark a recording whose request body is not what was sent.
+EXCLUDED_NOTES: dict[str, str] = {"REDACTED/FILTERED": "body text was redacted by the recorder"}
+OTHER_RECORDINGS = re.compile(
+    r"same prompt recorded \d+ more time\(s\) elsewhere with prompt_tokens \[([\d, ]+)\]"
+)
+ZERO = {name: 0 for name in request_tokens.CONSTANTS}
+PRIORS = {name: prior for name, (prior, _) in request_tokens.CONSTANTS.items()}
+
+
+def load_rows(path: Path) -> list[dict[str, Any]]:
+    """Returns the rows of a truth JSONL file; a bad line is reported as file:line:col."""
+    rows = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            raise ValueError(
+                f"{path}:{number}:{error.colno}: expected one JSON object: {error.msg}"
+            ) from None
+    return rows
+
+
+def exclusion(row: Mapping[str, Any]) -> str | None:
+    """Returns why a row cannot be trusted as truth, or None when it counts."""
+    notes = row.get("notes") or ""
+    for fragment, reason in EXCLUDED_NOTES.items():
+        if fragment in notes:
+            return reason
+    others = OTHER_RECORDINGS.search(notes)
+    if others and any(int(n) != row["prompt_tokens"] for n in others.group(1).split(",")):
+        return f"recordings of the same prompt disagree ({row['prompt_tokens']} vs {others.group(1)})"
+    return None
+
+
+@dataclass
+class Sample:
+    """One truth row, analysed: its count is `base + sum(constants[c] * uses[c])`."""
+
+    row: dict[str, Any]
+    base: int | None
+    uses: Mapping[str, int] = field(default_factory=dict)
+    shape: str = ""
+    notes: tuple[str, ...] = ()
+    error: str = ""
+
+    @property
+    def repo(self) -> str:
+        return self.row["source_repo"]
+
+    @property
+    def truth(self) -> int:
+        return self.row["prompt_tokens"]
+
+    def count(self, constants: Mapping[str, int]) -> int | None:
+        if self.base is None:
+            return None
+        return self.base + sum(constants[name] * times for name, times in self.uses.items())
+
+
+def recorded_day(row: Mapping[str, Any]) -> date | None:
+    stamp = row.get("recorded_at") or ""
+    return date.fromisoformat(stamp[:10]) if len(stamp) >= 10 else None
+
+
+def analyse(row: dict[str, Any]) -> Sample:
+    """Analyses a row's request as of its recording date, with every fitted constant at 0."""
+    try:
+        analysis = request_tokens.analyse_request(
+            row["request"], row["model"], image_sizes=image_sizes(row), at=recorded_day(row), constants=ZERO
+        )
+    except Exception as error:  # a report lists failures instead of stopping at the first one
+        return Sample(row, None, error=f"{type(error).__name__}: {error}")
+    return Sample(row, analysis.tokens, dict(analysis.uses), analysis.shape, analysis.notes)
+
+
+def image_sizes(row: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+    """Returns the recorded sizes of remote image URLs (data: URLs are measured by the counter itself)."""
+    urls = [url for url in _image_urls(row["request"]) if not url.startswith("data:")]
+    sizes = [(image["width"], image["height"]) for image in row.get("images") or ()]
+    return dict(zip(urls, sizes, strict=False))
+
+
+def _image_urls(node: object) -> Iterable[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "image_url":
+                yield value["url"] if isinstance(value, dict) else value
+            else:
+                yield from _image_urls(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _image_urls(item)
+
+
+# --- fitting ----------------------------------------------------------------------------------------------
+
+
+def fit(samples: Sequence[Sample], *, min_repos: int = 1, rounds: int = 6) -> dict[str, int]:
+    """Returns integer constants that make the most `samples` exact, starting from the priors.
+
+    Coordinate ascent (one constant at a time, to the value most rows agree on), then moves of two
+    constants that appear in the same rows at once (their effects are partly collinear, so one at a time
+    gets stuck), repeated while either improves. A constant leaves its prior only for a value that is
+    exact on rows of at least `min_repos` repositories; a constant no sample uses keeps its prior.
+    """
+    state = _FitState([s for s in samples if s.base is not None], min_repos)
+    for _ in range(rounds):
+        changed = state.ascend()
+        changed = state.pair_moves() or changed
+        if not changed:
+            break
+    return state.values
+
+
+class _FitState:
+    def __init__(self, samples: Sequence[Sample], min_repos: int) -> None:
+        self.samples = samples
+        self.min_repos = min_repos
+        self.values = dict(PRIORS)
+        self.counts = [s.count(self.values) or 0 for s in samples]
+        self.truth = [s.truth for s in samples]
+        self.users: dict[str, list[int]] = defaultdict(list)
+        for index, sample in enumerate(samples):
+            for name in sample.uses:
+                self.users[name].append(index)
+        self.names = [name for name in request_tokens.CONSTANTS if self.users.get(name)]
+
+    def _votes(self, name: str) -> tuple[Counter[int], dict[int, set[str]]]:
+        votes: Counter[int] = Counter()
+        repos: dict[int, set[str]] = defaultdict(set)
+        value = self.values[name]
+        for index in self.users[name]:
+            times = self.samples[index].uses[name]
+            rest = self.truth[index] - (self.counts[index] - value * times)
+            if rest % times == 0:
+                votes[rest // times] += 1
+                repos[rest // times].add(self.samples[index].repo)
+        return votes, repos
+
+    def _best(self, name: str) -> int:
+        votes, repos = self._votes(name)
+        supported = [v for v in votes if len(repos[v]) >= self.min_repos]
+        if not supported:
+            return self.values[name]
+        best = max(supported, key=lambda v: (votes[v], -abs(v - PRIORS[name])))
+        return best if votes[best] > votes.get(self.values[name], 0) else self.values[name]
+
+    def _set(self, name: str, value: int) -> None:
+        delta = value - self.values[name]
+        if delta:
+            for index in self.users[name]:
+                self.counts[index] += delta * self.samples[index].uses[name]
+            self.values[name] = value
+
+    def _score(self, indices: Iterable[int]) -> int:
+        return sum(self.counts[i] == self.truth[i] for i in indices)
+
+    def ascend(self) -> bool:
+        changed = False
+        for _ in range(12):
+            moved = False
+            for name in self.names:
+                best = self._best(name)
+                if best != self.values[name]:
+                    self._set(name, best)
+                    moved = True
+            if not moved:
+                break
+            changed = True
+        return changed
+
+    def pair_moves(self, candidates: int = 8) -> bool:
+        changed = False
+        for a in self.names:
+            rows_a = set(self.users[a])
+            for b in self.names:
+                if a == b or not rows_a.intersection(self.users[b]):
+                    continue
+                rows = rows_a.union(self.users[b])
+                old_a, old_b = self.values[a], self.values[b]
+                best = (self._score(rows), old_a, old_b)
+                votes, repos = self._votes(a)
+                tried = [v for v, _ in votes.most_common(candidates) if len(repos[v]) >= self.min_repos]
+                for value in tried:
+                    if value == old_a:
+                        continue
+                    self._set(a, value)
+                    self._set(b, self._best(b))
+                    score = self._score(rows)
+                    if score > best[0]:
+                        best = (score, value, self.values[b])
+                    self._set(b, old_b)
+                    self._set(a, old_a)
+                if (best[1], best[2]) != (old_a, old_b):
+                    self._set(a, best[1])
+                    self._set(b, best[2])
+                    changed = True
+        return changed
+
+
+def cross_validate(samples: Sequence[Sample], **fit_options: Any) -> dict[str, dict[str, int]]:
+    """Returns, per repository, the constants fitted on every other repository's samples."""
+    repos = sorted({s.repo for s in samples})
+    return {repo: fit([s for s in samples if s.repo != repo], **fit_options) for repo in repos}
+
+
+def cv_counts(samples: Sequence[Sample], folds: Mapping[str, Mapping[str, int]]) -> list[int | None]:
+    return [s.count(folds[s.repo]) for s in samples]
+
+
+# --- calibration ------------------------------------------------------------------------------------------
+
+
+def _percentile(values: Sequence[int], share: float) -> int:
+    """Nearest-rank percentile of `values` (sorted inside)."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(share * (len(ordered) - 1))))
+    return ordered[rank]
+
+
+def _entry(errors: Sequence[int]) -> dict[str, Any]:
+    rate = sum(e == 0 for e in errors) / len(errors)
+    exact = len(errors) >= token_shapes.MIN_ROWS and rate >= token_shapes.EXACT_RATE
+    # An estimate's range is never a single point: at least one token either side of the count.
+    floor = 0 if exact else 1
+    return {
+        "rows": len(errors),
+        "cv_exact": round(rate, 4),
+        "exact": exact,
+        "low": min(-floor, _percentile(errors, 0.05)),
+        "high": max(floor, _percentile(errors, 0.95)),
+    }
+
+
+def calibrate(samples: Sequence[Sample], counts: Sequence[int | None]) -> dict[str, Any]:
+    """Returns the calibration table from cross-validated `counts`: per shape and per (api, kind, feature)
+    the rows, their exact rate and the 5th / 95th percentile of the signed error (recorded - counted)."""
+    by_shape: dict[str, list[int]] = defaultdict(list)
+    by_feature: dict[str, list[int]] = defaultdict(list)
+    for sample, counted in zip(samples, counts, strict=True):
+        if counted is None:
+            continue
+        error = sample.truth - counted
+        by_shape[sample.shape].append(error)
+        api, kind, features = sample.shape.split("/")
+        for feature in features.split("+"):
+            by_feature[f"{api}/{kind}/{feature}"].append(error)
+            by_feature[f"{api}/*/{feature}"].append(error)
+    return {
+        "about": (
+            "written by scripts/token_truth_report.py --write from leave-one-repository-out "
+            "cross-validation; "
+            f"exact = at least {token_shapes.MIN_ROWS} rows and {100 * token_shapes.EXACT_RATE:.0f}% exact; "
+            "low/high = 5th/95th percentile of recorded - counted, at least 1 token either side for estimates"
+        ),
+        "shapes": {key: _entry(errors) for key, errors in sorted(by_shape.items())},
+        "features": {key: _entry(errors) for key, errors in sorted(by_feature.items())},
+    }
+
+
+def claims_exact(sample: Sample, counted: int, table: Mapping[str, Any]) -> bool:
+    """Returns whether `count_request` would call this sample's count exact under calibration `table`."""
+    exact, _, _, _ = token_shapes.calibration(sample.shape, counted, dict(table))
+    return exact and not sample.notes
+
+
+def nested_claims(samples: Sequence[Sample], counts: Sequence[int | None]) -> list[bool]:
+    """Returns, per sample, whether its count is claimed exact by a calibration built without its repository
+    (so the wrong-exact share measures calibration on an unseen repository, too)."""
+    claims = [False] * len(samples)
+    for repo in sorted({s.repo for s in samples}):
+        others = [i for i, s in enumerate(samples) if s.repo != repo]
+        table = calibrate([samples[i] for i in others], [counts[i] for i in others])
+        for index, sample in enumerate(samples):
+            if sample.repo == repo and counts[index] is not None:
+                claims[index] = claims_exact(sample, counts[index], table)
+    return claims
+
+
+def in_range(sample: Sample, counted: int, table: Mapping[str, Any]) -> bool:
+    _, low, high, _ = token_shapes.calibration(sample.shape, counted, dict(table))
+    return low <= sample.truth <= high
