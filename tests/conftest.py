@@ -49,6 +49,26 @@ def sandboxed_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
     yield db  # prices are a value (`PriceBook`) passed explicitly: no process-wide override to reset
 
 
+@pytest.fixture(autouse=True)
+def served_on_loopback() -> Iterator[None]:
+    """AppTests run the app as `make run` serves it, on 127.0.0.1: no login unless a test configures one.
+
+    (Streamlit's own default address is every interface, where the app shows a login wall.) Only when
+    Streamlit is loaded: the CLI tests stay free of it.
+    """
+    import sys
+
+    if "streamlit" not in sys.modules:
+        yield
+        return
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", before)
+
+
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES

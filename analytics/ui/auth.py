@@ -108,8 +108,10 @@ def role_for_email(email: str | None, config: AuthConfig) -> Role | None:
 
 
 def _listed(email: str, entries: Sequence[str]) -> bool:
-    domain = email.rpartition("@")[2]
-    return any(email == entry or (domain and domain == entry.lstrip("@")) for entry in entries if entry)
+    local, at, domain = email.rpartition("@")
+    if not (local and at and domain):
+        return False  # not an address
+    return any(email == entry or domain == entry.lstrip("@") for entry in entries if entry)
 
 
 def role_for_password(entered: str, config: AuthConfig) -> Role | None:

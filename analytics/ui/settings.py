@@ -14,7 +14,7 @@ import streamlit as st
 from analytics import budgets, prices, reports
 from analytics.money import format_usd
 from analytics.store import Store
-from analytics.ui import components
+from analytics.ui import auth, components
 
 LABEL_KINDS = {"project": "Project", "api_key": "API key", "user": "User"}
 _ID_COLUMNS = {"project": "project_id", "api_key": "api_key_id", "user": "user_id"}
@@ -24,8 +24,8 @@ def show() -> None:
     """Renders the Settings page."""
     st.title("Settings")
     current = components.store()
-    budgets_tab, credit_tab, names_tab, prices_tab, store_tab = st.tabs(
-        ["Budgets", "Prepaid credit", "Names", "Price overrides", "Store"]
+    budgets_tab, credit_tab, names_tab, prices_tab, connections_tab, store_tab = st.tabs(
+        ["Budgets", "Prepaid credit", "Names", "Price overrides", "Connections", "Store"]
     )
     with budgets_tab:
         _budgets(current)
@@ -35,6 +35,10 @@ def show() -> None:
         _names(current)
     with prices_tab:
         _price_overrides(current)
+    with connections_tab:
+        from analytics.ui import connections  # vendor Admin API sync (analytics/sync)
+
+        connections.show(current)
     with store_tab:
         _store_facts(current)
 
@@ -84,7 +88,7 @@ def _budgets(current: Store) -> None:
             key=f"settings_budget_hard_{scope}",
         )
         saved = st.form_submit_button("Save budget", type="primary")
-    if saved:
+    if saved and auth.require_editor("Changing budgets"):
         try:
             percents = [int(p) for p in alerts.replace(";", ",").split(",") if p.strip()]
         except ValueError:
@@ -149,7 +153,7 @@ def _credits(current: Store) -> None:
         )
         note = cols[3].text_input("Note", key="settings_credit_note")
         added = st.form_submit_button("Add credit")
-    if added:
+    if added and auth.require_editor("Adding credit"):
         try:
             budgets.add_credit(current, _usd(amount), starts_on=starts, expires_on=expires, note=note or None)
         except ValueError as error:
@@ -221,7 +225,9 @@ def _names(current: Store) -> None:
         key="settings_labels",
         column_config={"Name": st.column_config.TextColumn(help="Leave empty to show the id.")},
     )
-    if st.button("Save names", key="settings_save_labels", type="primary"):
+    if st.button("Save names", key="settings_save_labels", type="primary") and auth.require_editor(
+        "Naming projects, keys and users"
+    ):
         changed = [
             (kind, id_, str(name).strip())
             for (kind, id_, old), name in zip(rows, edited["Name"], strict=True)
@@ -248,7 +254,7 @@ def _price_overrides(current: Store) -> None:
         + (f" (from ${prices.OVERRIDES_ENV})" if os.environ.get(prices.OVERRIDES_ENV) else "")
     )
     upload = st.file_uploader("Upload an override CSV", type=["csv", "tsv", "txt"], key="settings_overrides")
-    if upload is not None:
+    if upload is not None and auth.require_editor("Replacing the price overrides"):
         _replace_overrides(path, upload.name, upload.getvalue())
     if path.exists():
         try:
@@ -279,7 +285,9 @@ def _price_overrides(current: Store) -> None:
         st.download_button(
             "Download the current file", path.read_bytes(), file_name=path.name, mime="text/csv"
         )
-        if st.button("Reset to catalog prices", key="settings_reset_overrides"):
+        if st.button("Reset to catalog prices", key="settings_reset_overrides") and auth.require_editor(
+            "Resetting the price overrides"
+        ):
             backup = path.with_name(path.name + ".bak")
             os.replace(path, backup)  # the store's price book is re-read when its file changes
             st.success(f"Removed the overrides; the old file is kept as {backup.name}.")

@@ -12,6 +12,7 @@ import streamlit as st
 from analytics import demo
 from analytics.formats import BadExportError
 from analytics.store import ImportResult, StoreBusyError
+from analytics.ui import auth
 from analytics.ui.components import store
 
 ACCEPTED = ["csv", "tsv", "json", "jsonl", "zip"]
@@ -26,10 +27,11 @@ def show() -> None:
         "Console CSVs, the legacy OpenAI activity export, or a zip of them. The format is recognised from "
         "the content. Importing the same export twice adds nothing."
     )
-    uploads = st.file_uploader("Exports", type=ACCEPTED, accept_multiple_files=True, key="upload_files")
-    if uploads:
-        _import(uploads)
-    if store().is_empty():
+    if auth.require_editor("Uploading exports"):
+        uploads = st.file_uploader("Exports", type=ACCEPTED, accept_multiple_files=True, key="upload_files")
+        if uploads:
+            _import(uploads)
+    if store().is_empty() and auth.can_edit():
         with first_start:
             _first_start()
     _show_imports()
