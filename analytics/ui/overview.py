@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
 
 from analytics import charts, demo, reports
+from analytics.csv_out import frame_to_csv
 from analytics.money import format_usd
 from analytics.store import Store
 from analytics.ui import components, state
@@ -64,6 +66,13 @@ def show() -> None:
             "All days are UTC. Badges say whether a figure is billed (the provider's cost export), "
             "estimated (tokens x the price in force that day) or mixed."
         )
+        from analytics.sync import freshness  # "OpenAI synced 2 h ago, Anthropic from a CSV imported Nov 28"
+
+        if fresh := freshness(current):
+            st.caption("Data: " + "; ".join(fresh) + ".")
+        opened = reports.default_month(current)
+        if opened.note and month == opened.month:
+            st.caption(opened.note)
     if status.as_of < status.month:
         st.info(f"No usage in {month:%B %Y} yet.")
         return
@@ -164,16 +173,44 @@ def _chart(status: reports.MonthStatus) -> None:
             lines.append(("hard limit", budget.hard_limit_usd))
     chart = charts.month_spend(
         status.days,
+        breakdown=status.breakdown,
+        by="model",
         budget_usd=status.budget_usd,
         alert_thresholds=lines,
         forecast=status.forecast.days,
     )
     st.subheader("Daily cost against the budget")
     st.altair_chart(chart, width="stretch", key="overview_chart")
-    st.caption(
-        "Bars: each UTC day's cost (left axis). Line: month to date; dashed with a grey band: the forecast "
-        "and its range; red: the budget; orange dashes: alert lines (right axis)."
+    cols = st.columns([3, 1])
+    cols[0].caption(
+        "Top: each UTC day's cost by model; estimated days are drawn lighter than billed ones (the tooltip "
+        "says which). Below, on its own axis: month to date; dashed with a grey band: the forecast and its "
+        "range; red: the budget; orange dashes: the alert lines."
     )
+    cols[1].download_button(
+        "Chart data (CSV)",
+        chart_csv(status).encode(),
+        file_name=f"llm-cost_overview_{status.month:%Y-%m}.csv",
+        mime="text/csv",
+        key="overview_download",
+        icon=":material/download:",
+    )
+
+
+def chart_csv(status: reports.MonthStatus) -> str:
+    """Returns what the chart shows as CSV: each day's cost per model with its basis, and month to date."""
+    by_day = dict(zip(status.days["date"], status.days["cumulative_usd"], strict=True))
+    rows = status.breakdown if status.breakdown is not None else status.days.assign(model="")
+    frame = pd.DataFrame(
+        {
+            "date": [d.isoformat() for d in rows["date"]],
+            "model": list(rows["model"]),
+            "cost_usd": [format(Decimal(c), "f") for c in rows["cost_usd"]],
+            "basis": list(rows["basis"]),
+            "month_to_date_usd": [format(Decimal(by_day.get(d, 0)), "f") for d in rows["date"]],
+        }
+    )
+    return frame_to_csv(frame)
 
 
 def _top_tables(figures: _Figures) -> None:
@@ -205,7 +242,7 @@ def _anomalies(found: list[reports.Anomaly]) -> None:
             "Day (UTC)": [a.date for a in found],
             "Cost": [format_usd(a.cost_usd) for a in found],
             "Usual": [format_usd(a.expected_usd) for a in found],
-            "Score": [a.score for a in found],
+            "Score": [round(a.score, 1) for a in found],
             "Basis": [a.basis for a in found],
             "Driven by": [
                 "; ".join(
@@ -216,7 +253,15 @@ def _anomalies(found: list[reports.Anomaly]) -> None:
             ],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch", key="overview_anomalies")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="overview_anomalies",
+        column_config={"Score": st.column_config.NumberColumn(format="%.1f", width="small")},
+    )
     st.caption(
-        "Score: how far the day is above the median of the previous 28 days, in robust standard deviations."
+        "Score: how far the day is above the median of the previous 28 days, in robust standard deviations "
+        f"(the spread counts as at least ${reports.ANOMALY_MIN_SPREAD_USD}, and a day is scored once 7 of "
+        "those days had spend; after mostly quiet days it is compared with the days that had spend)."
     )
