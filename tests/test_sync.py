@@ -442,8 +442,8 @@ def test_second_sync_changes_nothing_and_a_revised_day_replaces(server: VendorSe
     assert _cents(_billed(store, "openai")) == _cents(server.openai_cost())
     assert abs(_billed(store, "openai") - server.openai_cost()) < Decimal("1e-11")
     with store.reader() as con:
-        rows = con.execute("SELECT count(*) FROM costs WHERE provider = 'openai'").fetchone()[0]
-    assert rows == 30  # replaced, not added beside the old value
+        rows = con.execute("SELECT count(*) FROM costs_effective WHERE provider = 'openai'").fetchone()[0]
+    assert rows == 30  # the revision answers for its day, not added beside the old value
 
 
 @pytest.mark.usefixtures("env")
@@ -597,3 +597,30 @@ def _sync_copy(server: VendorServer, tmp_path: Path) -> tuple:
         return _facts(other)
     finally:
         del os.environ["OPENAI_ADMIN_KEY"], os.environ["OPENAI_BASE_URL"]
+
+
+@pytest.mark.usefixtures("env")
+def test_a_synced_day_and_an_imported_cost_csv_of_that_day_are_never_added(
+    server: VendorServer, store: Store, tmp_path: Path
+) -> None:
+    _sync(store, "openai")
+    day = DAYS[0]
+    rows = server.openai["costs"][day]
+    revised = [Decimal("2.5"), rows[1]["amount"]["value"], rows[2]["amount"]["value"]]  # the dashboard, later
+    header = (
+        "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id"
+    )
+    lines = [header] + [
+        f"{_unix(day)},{_unix(day + timedelta(days=1))},{day}T00:00:00+00:00,"
+        f'{day + timedelta(days=1)}T00:00:00+00:00,{value},usd,"{r["line_item"]}",{r["project_id"]}'
+        for r, value in zip(rows, revised, strict=True)
+    ]
+    csv = tmp_path / f"cost_{day}_{day}.csv"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store.import_files([csv])
+    old_day = sum((r["amount"]["value"] for r in rows), Decimal(0))
+    expected = server.openai_cost() - old_day + sum(revised, Decimal(0))
+    assert _cents(_billed(store, "openai")) == _cents(expected)
+    with store.reader() as con:
+        count = con.execute("SELECT count(*) FROM costs_effective WHERE provider = 'openai'").fetchone()[0]
+    assert count == 30
