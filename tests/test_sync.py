@@ -242,6 +242,17 @@ class _Handler(BaseHTTPRequestHandler):
                      "created_by": {"id": "user_1", "type": "user"},
                      "partial_key_hint": "sk-ant-api03-R2D...igAA", "status": "active"}]  # fmt: skip
             return self._list(data, query, "after_id")
+        if path == "/v1/organizations/spend_limits":
+            if self.headers.get("anthropic-beta") != "spend-limit-reads-2026-09-26":
+                return self._json(400, {"type": "error", "error": {"message": "beta header required"}})
+            data = [{"type": "spend_limit", "id": "spl_1", "amount": "50000", "currency": "USD",
+                     "is_enabled": True, "period": "monthly", "scope": {"type": "organization"},
+                     "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"},
+                    {"type": "spend_limit", "id": "spl_2", "amount": "12345", "currency": "USD",
+                     "is_enabled": True, "period": "monthly",
+                     "scope": {"type": "workspace", "workspace_id": WORKSPACE},
+                     "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}]  # fmt: skip
+            return self._json(200, {"data": data, "has_more": False, "next_page": None})
         if path == "/v1/organizations/workspaces":
             data = [{"id": WORKSPACE, "type": "workspace", "name": "Research",
                      "created_at": "2026-01-01T00:00:00Z", "archived_at": None,
@@ -624,3 +635,23 @@ def test_a_synced_day_and_an_imported_cost_csv_of_that_day_are_never_added(
     with store.reader() as con:
         count = con.execute("SELECT count(*) FROM costs_effective WHERE provider = 'openai'").fetchone()[0]
     assert count == 30
+
+
+@pytest.mark.usefixtures("env")
+def test_budget_show_lists_anthropic_spend_limits_and_pull_keeps_the_org_one(tmp_path: Path) -> None:
+    db = Store.open(tmp_path / "store" / "a.duckdb").path
+    runner = CliRunner()
+    env = {"OPENAI_ADMIN_KEY": ""}
+    shown = runner.invoke(main, ["budget", "show", "--db", str(db), "--json"], env=env)
+    assert shown.exit_code == 0, shown.output
+    limits = {v["scope"]: v for v in json.loads(shown.output)["vendor_limits"]}
+    assert Decimal(limits["org"]["hard_limit_usd"]) == 500
+    assert Decimal(limits[WORKSPACE]["hard_limit_usd"]) == Decimal("123.45")
+    assert limits["org"]["differences"] == ["no budget of ours for this scope"]
+    pulled = runner.invoke(main, ["budget", "pull", "anthropic", "--db", str(db)], env=env)
+    assert pulled.exit_code == 0, pulled.output
+    assert "Skipped 1 workspace limit" in pulled.output
+    saved = json.loads(runner.invoke(main, ["budget", "show", "--db", str(db), "--json"], env=env).output)
+    assert [
+        (b["scope"], Decimal(b["monthly_usd"]), Decimal(b["hard_limit_usd"])) for b in saved["budgets"]
+    ] == [("org", Decimal(500), Decimal(500))]

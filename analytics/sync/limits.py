@@ -45,7 +45,10 @@ def fetch(
     """Reads the vendor's spend alerts and limits (raises MissingKeyError, AuthError, SyncError)."""
     spec = vendor(name)
     module = _MODULES[name]
-    client = Client(base_url(spec), module.headers(require_key(spec)), name, timeout=timeout, sleep=sleep)
+    # Fewer tries than a sync: `budget show` should answer quickly when a vendor is unreachable.
+    client = Client(
+        base_url(spec), module.headers(require_key(spec)), name, timeout=timeout, attempts=3, sleep=sleep
+    )
     by_scope: dict[str, dict[str, Any]] = {}
     for item in module.spend_settings(client):
         entry = by_scope.setdefault(item["scope"], {"alerts": [], "limit": None, "enforcing": None})
