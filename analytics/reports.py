@@ -353,6 +353,30 @@ def filter_options(store: Store, start: date, end: date) -> dict[str, list[str]]
     return out
 
 
+def daily_usage(
+    store: Store, start: date, end: date, *, by: str, where: Mapping[str, Sequence[str]] | None = None
+) -> pd.DataFrame:
+    """Returns the tokens and requests of each UTC day, provider and `by` key start..end (the usage rows that
+    pass `where`, as in `daily_spend`): `date`, `provider`, `by`, `requests`, `input_tokens` (cached
+    included), `cached_input_tokens`, `output_tokens` — for downloads beside the cost."""
+    if by not in DIMENSIONS:
+        raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(DIMENSIONS)}")
+    filt = _resolve_where(store, start, end, dict(where or {}))
+    key = _USAGE_KEY[by]
+    sql = f"""WITH {_usage_cte(None, filt=filt)}
+        SELECT day AS date, provider, {key} AS key, sum(requests) AS requests,
+               sum(input_tokens) AS input_tokens, sum(cached) AS cached_input_tokens,
+               sum(output_tokens) AS output_tokens
+        FROM _usage WHERE keep GROUP BY ALL ORDER BY date, provider, key"""
+    with store.reader() as con:
+        frame = con.execute(sql, {**_params(start, end, None), **filt.params}).df()
+    frame.insert(2, by, _label(store, by, frame.pop("key")))
+    frame["date"] = [pd.Timestamp(d).date() for d in frame["date"]]
+    for column in ("requests", "input_tokens", "cached_input_tokens", "output_tokens"):
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
 def _canonical(model: str) -> str | None:
     try:
         return prices.resolve_model(model)[1]
@@ -439,25 +463,26 @@ def _spend(
     frames = _arrow(
         con,
         f"""{head},
-            _est AS (SELECT day, {usage_key} AS key, sum(micro_cost) * 0.000001 AS cost
+            _est AS (SELECT day, {usage_key} AS key, coalesce(sum(micro_cost), 0) * 0.000001 AS cost
                 FROM _priced u ANTI JOIN _covered c ON u.provider = c.provider AND u.day = c.day
                 WHERE u.keep GROUP BY ALL),
-            _shares AS (SELECT u.day, u.provider, u.project_id, {usage_key} AS key, u.keep,
+            _shares AS (SELECT u.day, u.provider, u.project_id, u.model, {usage_key} AS key, u.keep,
                     coalesce(sum(micro_cost), 0) AS weight
                 FROM _priced u SEMI JOIN _covered c ON u.provider = c.provider AND u.day = c.day
                 GROUP BY ALL),
-            _bills AS (SELECT CAST(period_start AS DATE) AS day, provider, project_id, {cost_key} AS key,
-                    line_item IS NOT NULL AND model IS NULL AS other_line, sum(amount_usd) AS cost
+            _bills AS (SELECT CAST(period_start AS DATE) AS day, provider, project_id, model,
+                    {cost_key} AS key, line_item IS NOT NULL AND model IS NULL AS other_line, sum(amount_usd) AS cost
                 FROM costs_effective WHERE period_start >= $start AND period_start < $stop{filt.cost_sql}
                 GROUP BY ALL)
-            SELECT 'estimated' AS part, day, NULL AS provider, NULL AS project_id, key, true AS keep,
-                   false AS other_line, CAST(cost AS DECIMAL(38,18)) AS amount
+            SELECT 'estimated' AS part, day, NULL AS provider, NULL AS project_id, NULL AS model, key,
+                   true AS keep, false AS other_line, CAST(cost AS DECIMAL(38,18)) AS amount
             FROM _est
             UNION ALL
-            SELECT 'share', day, provider, project_id, key, keep, false, CAST(weight AS DECIMAL(38,18))
+            SELECT 'share', day, provider, project_id, model, key, keep, false, CAST(weight AS DECIMAL(38,18))
             FROM _shares
             UNION ALL
-            SELECT 'bill', day, provider, project_id, key, true, other_line, CAST(cost AS DECIMAL(38,18))
+            SELECT 'bill', day, provider, project_id, model, key, true, other_line,
+                   CAST(cost AS DECIMAL(38,18))
             FROM _bills""",
         params,
     )
@@ -465,18 +490,24 @@ def _spend(
     rows: list[tuple[date, Any, Decimal, str]] = []
     for r in frames[frames["part"] == "estimated"].itertuples():
         rows.append((r.day, canon(_none(r.key), book), r.amount, "estimated"))
-    # Token-priced weights per scope: (day, provider, project) and (day, provider) for bills without one.
+    # Token-priced weights per scope: (day, provider, project or any, model or any): a bill line is split
+    # over the usage it can stand for (its project, its model, when it names them).
     weights: dict[tuple, dict[Any, list[Decimal]]] = {}
     for r in frames[frames["part"] == "share"].itertuples():
         key = canon(_none(r.key), book)
-        for scope in ((r.day, r.provider, _none(r.project_id)), (r.day, r.provider, _ANY)):
-            whole_kept = weights.setdefault(scope, {}).setdefault(key, [Decimal(0), Decimal(0)])
-            whole_kept[0] += r.amount
-            if r.keep:
-                whole_kept[1] += r.amount
+        model = _canonical_key(_none(r.model), book)
+        for project in (_none(r.project_id), _ANY):
+            for scope_model in (model, _ANY):
+                scope = (r.day, r.provider, project, scope_model)
+                whole_kept = weights.setdefault(scope, {}).setdefault(key, [Decimal(0), Decimal(0)])
+                whole_kept[0] += r.amount
+                if r.keep:
+                    whole_kept[1] += r.amount
     for r in frames[frames["part"] == "bill"].itertuples():
-        project = _none(r.project_id)
-        scope = weights.get((r.day, r.provider, project if project is not None else _ANY), {})
+        project, model = _none(r.project_id), _canonical_key(_none(r.model), book)
+        scope = weights.get(
+            (r.day, r.provider, _ANY if project is None else project, _ANY if model is None else model), {}
+        )
         whole = sum((w[0] for w in scope.values()), Decimal(0))
         kept = {k: w[1] for k, w in scope.items() if w[1]}
         key = canon(_none(r.key), book) if by in _COST_KEY else None
@@ -484,7 +515,7 @@ def _spend(
             # The bill names the key itself (or has none to name: a tool line has no model).
             if not filt.split:
                 rows.append((r.day, key, r.amount, "billed"))
-            elif whole:
+            elif whole and kept:
                 share = r.amount * sum(kept.values(), Decimal(0)) / whole
                 rows.append((r.day, key, share, "allocated"))
             continue

@@ -74,7 +74,9 @@ def cost_row(day: date, project: str, line_item: str, amount: str) -> dict[str, 
 D1, D2, D3, D4 = (date(2026, 10, d) for d in (1, 2, 3, 4))
 
 
-def small_store(folder: Path) -> Store:
+def small_store(
+    folder: Path, *, extra_usage: tuple[dict, ...] = (), extra_costs: tuple[dict, ...] = ()
+) -> Store:
     """Three days of usage; a cost export covers the first two.
 
     Token estimates: D1 Alpha mini 0.195 (800k x 0.15 + 200k x 0.075 + 100k x 0.60), D1 proj_b gpt-4o batch
@@ -91,6 +93,7 @@ def small_store(folder: Path) -> Store:
             usage_row(D2, "proj_a", MINI, 1_000_000, 500_000),
             usage_row(D2, "proj_a", MINI, 1_000_000, 500_000, user="user-3"),
             usage_row(D3, "proj_b", FOUR_O, 1_000_000, 100_000, cached=400_000, key="key_b", user="user-2"),
+            *extra_usage,
         ],
     )
     costs = folder / "cost_2026-10-01_2026-10-02.csv"
@@ -102,6 +105,7 @@ def small_store(folder: Path) -> Store:
             cost_row(D1, "proj_b", f"{FOUR_O}, output_tokens", "2.50"),
             cost_row(D2, "proj_a", f"{MINI}, input_tokens", "0.40"),
             cost_row(D2, "proj_a", f"{MINI}, output_tokens", "0.80"),
+            *extra_costs,
         ],
     )
     store = Store.open(folder / "small.duckdb")
@@ -170,7 +174,9 @@ def test_daily_spend_uses_the_bill_where_it_exists_and_tokens_elsewhere(small):
 @pytest.mark.parametrize(
     ("by", "expected"),
     [
-        ("model", [(D1, FOUR_O, "5.00"), (D1, MINI, "0.20"), (D2, MINI, "1.20"), (D3, FOUR_O, "3.00")]),
+        # Models by canonical id: a dated id, a display name and the bill's line items meet as one model.
+        ("model", [(D1, "gpt-4o", "5.00"), (D1, "gpt-4o-mini", "0.20"), (D2, "gpt-4o-mini", "1.20"),
+                   (D3, "gpt-4o", "3.00")]),
         ("project", [(D1, "Alpha", "0.20"), (D1, "proj_b", "5.00"), (D2, "Alpha", "1.20"),
                      (D3, "proj_b", "3.00")]),
         ("api_key", [(D1, "alpha-prod", "0.20"), (D1, "key_b", "5.00"), (D2, "alpha-prod", "1.20"),
@@ -187,7 +193,11 @@ def test_breakdowns_add_up_to_the_daily_total(small, by, expected):
     assert list(zip(frame["date"], frame[by], frame["cost_usd"], strict=True)) == [
         (d, k, D(v)) for d, k, v in expected
     ]
-    assert list(frame["basis"]) == ["billed"] * (len(expected) - 1) + ["estimated"]
+    # The bill names model and project; key, user and tier are split from it by token shares.
+    split = "billed" if by in ("model", "project") else "allocated"
+    assert list(frame["basis"]) == [split] * (len(expected) - 1) + ["estimated"]
+    totals = reports.daily_spend(small, D1, D4)
+    assert list(totals["basis"]) == ["billed", "billed", "estimated", "estimated"]
 
 
 def test_project_filter_takes_an_id_or_a_label_name(small):
@@ -197,16 +207,17 @@ def test_project_filter_takes_an_id_or_a_label_name(small):
 
 
 @pytest.fixture
-def two_models(small, tmp_path) -> Store:
+def two_models(tmp_path) -> Store:
     """The small store plus, on D2, Alpha's user-3 on gpt-4o: 40k input = 0.10 estimated, billed 0.90.
 
-    D2's Alpha bill is then 2.10 (mini 1.20 + gpt-4o 0.90) over estimates user-1 0.45, user-3 0.55 (1.00).
+    D2's Alpha bill is then 2.10: mini lines 1.20 over the mini estimates user-1 0.45, user-3 0.45, and
+    the gpt-4o line 0.90 over user-3's gpt-4o estimate 0.10 (each line is split over its own model).
     """
-    usage, costs = tmp_path / "completions_usage_extra.csv", tmp_path / "cost_extra.csv"
-    openai_usage_csv.write(usage, [usage_row(D2, "proj_a", FOUR_O, 40_000, 0, user="user-3")])
-    openai_cost_csv.write(costs, [cost_row(D2, "proj_a", f"{FOUR_O}, input_tokens", "0.90")])
-    small.import_files([usage, costs])
-    return small
+    return small_store(
+        tmp_path / "two",
+        extra_usage=(usage_row(D2, "proj_a", FOUR_O, 40_000, 0, user="user-3"),),
+        extra_costs=(cost_row(D2, "proj_a", f"{FOUR_O}, input_tokens", "0.90"),),
+    )
 
 
 def spend(store: Store, where: dict) -> list[tuple[date, Decimal, str]]:
@@ -230,13 +241,13 @@ def test_where_keeps_a_model_family_from_the_bill_and_the_tokens(small):
 def test_where_splits_the_bill_for_a_key_a_user_or_a_tier(two_models):
     # The key by its label name: Alpha's whole bill (all its usage is alpha-prod).
     assert costs(two_models, {"api_key": ["alpha-prod"]}) == [D("0.20"), D("2.10"), 0, 0]
-    # user-3 has 0.55 of D2's 1.00 estimate: 2.10 x 0.55 = 1.155, still billed; user-1 2.10 x 0.45 = 0.945.
+    # user-3: half the mini lines (0.60) and all of the gpt-4o line (0.90), allocated; user-1 the other 0.60.
     assert spend(two_models, {"user": ["user-3"]}) == [
-        (D1, D(0), "estimated"), (D2, D("1.155"), "billed"), (D3, D(0), "estimated"),
+        (D1, D(0), "estimated"), (D2, D("1.50"), "allocated"), (D3, D(0), "estimated"),
         (D4, D(0), "estimated"),
     ]  # fmt: skip
     assert costs(two_models, {"user": ["user-1", "user-2"]}) == [
-        D("5.20"), D("0.945"), D("3.00"), 0,
+        D("5.20"), D("0.60"), D("3.00"), 0,
     ]  # fmt: skip
     assert costs(two_models, {"service_tier": ["batch"]}) == [D("5.00"), 0, 0, 0]
 
@@ -257,11 +268,11 @@ def test_where_applies_two_filters_at_once(two_models):
 def test_a_filtered_breakdown_adds_up_to_the_filtered_total(two_models):
     where = {"user": ["user-3"], "api_key": ["alpha-prod"]}
     frame = reports.daily_spend(two_models, D1, D4, by="model", where=where)
-    # D2's 1.155 split by user-3's estimates: mini 0.45, gpt-4o 0.10 of the 1.00 -> 0.945 and 0.21.
+    # user-3's part of each of D2's lines: gpt-4o 0.90 (all of it), mini 0.60 (half).
     assert list(zip(frame["date"], frame["model"], frame["cost_usd"], strict=True)) == [
-        (D2, FOUR_O, D("0.21")), (D2, MINI, D("0.945")),
+        (D2, "gpt-4o", D("0.90")), (D2, "gpt-4o-mini", D("0.60")),
     ]  # fmt: skip
-    assert set(frame["basis"]) == {"billed"}
+    assert set(frame["basis"]) == {"allocated"}
 
 
 def test_project_is_short_for_where_and_unknown_filters_are_refused(small):
@@ -414,7 +425,7 @@ def test_demo_runaway_day_is_found(demo_store):
     found = reports.anomalies(demo_store, DEMO_END - timedelta(days=60), DEMO_END)
     runaway = DEMO_END - timedelta(days=demo.RUNAWAY_DAYS_BEFORE_END)
     assert [a.date for a in found] == [runaway]
-    assert found[0].drivers["model"][0] == "gpt-5-2025-08-07"
+    assert found[0].drivers["model"][0] == "gpt-5"  # models by canonical id
     assert found[0].drivers["api_key"][0] == "research-dev"
 
 
