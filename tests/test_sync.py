@@ -655,3 +655,25 @@ def test_budget_show_lists_anthropic_spend_limits_and_pull_keeps_the_org_one(tmp
     assert [
         (b["scope"], Decimal(b["monthly_usd"]), Decimal(b["hard_limit_usd"])) for b in saved["budgets"]
     ] == [("org", Decimal(500), Decimal(500))]
+
+
+@pytest.mark.usefixtures("env")
+def test_a_page_off_the_schema_is_refused_whole(server: VendorServer, store: Store) -> None:
+    _sync(store, "openai", first_day=FIRST, last_day=DAYS[2])
+    before = _facts(store)
+    server.openai["costs"][DAYS[8]][1]["amount"]["currency"] = "eur"
+    with pytest.raises(sync.SyncError, match=r"does not match the published schema.*currency"):
+        _sync(store, "openai")
+    assert _facts(store) == before  # the good usage pages of the same run did not land either
+
+
+def test_no_key_names_the_variable_and_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("OPENAI_ADMIN_KEY", "ANTHROPIC_ADMIN_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    db = str(tmp_path / "store" / "none.duckdb")
+    named = CliRunner().invoke(main, ["sync", "anthropic", "--db", db])
+    assert named.exit_code == 2 and "ANTHROPIC_ADMIN_KEY" in named.output
+    every = CliRunner().invoke(main, ["sync", "--db", db])
+    assert (
+        every.exit_code == 2 and "OPENAI_ADMIN_KEY" in every.output and "ANTHROPIC_ADMIN_KEY" in every.output
+    )

@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from analytics.formats import BadExportError
 from analytics.store import Store
 from analytics.sync import anthropic, openai
 from analytics.sync.fetched import Fetched
@@ -119,6 +120,11 @@ def sync(
     except SyncError as error:
         _record(store, name, started, first, last, "failed", message=str(error))
         raise
+    except BadExportError as error:
+        # A page the reader refuses (a field the published schema does not have): nothing landed.
+        message = f"{name}: a response does not match the published schema, nothing was stored: {error}"
+        _record(store, name, started, first, last, "failed", message=message)
+        raise SyncError(message) from None
     _record(store, name, started, first, last, "ok", result=result)
     return result
 
