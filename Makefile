@@ -6,8 +6,9 @@ PORT ?= 8501
 # Loopback only by default: `make run HOST=0.0.0.0` serves the team, and then the app asks for a login
 # (README, "Serving to a team").
 HOST ?= 127.0.0.1
-# Debian packages the tests need, installed by `make test` when missing (Chromium for the browser tests).
-APT_TEST_PACKAGES := chromium
+# Debian packages the tests need, installed by `make test` when missing: Chromium for the browser tests,
+# openssl for the certificate of the SMTP-over-TLS tests.
+APT_TEST_PACKAGES := chromium openssl
 export LLM_COST_DB ?= $(CURDIR)/data/llm-cost.duckdb
 
 .PHONY: run test test-deps shell bench lint notebooks venv venv-dev clean

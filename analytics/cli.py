@@ -396,7 +396,10 @@ def _echo_notes(notes: set[str], *, approximate: bool) -> None:
 @click.option(
     "--model",
     "-m",
-    help="Price every request as this model (needed for a CSV of prompts without a model column).",
+    "models",
+    multiple=True,
+    help="Price every request as this model; repeat to compare models side by side (needed for a CSV of "
+    "prompts without a model column).",
 )
 @click.option(
     "--output-tokens", type=click.IntRange(min=0), help="Output tokens per request (default: max_tokens)."
@@ -411,7 +414,7 @@ def _echo_notes(notes: set[str], *, approximate: bool) -> None:
 @_bad_input_is_exit_2
 def estimate_file(
     file: Path,
-    model: str | None,
+    models: tuple[str, ...],
     output_tokens: int | None,
     prompt_column: str,
     tpm: int | None,
@@ -424,11 +427,12 @@ def estimate_file(
     \b
     llm-cost estimate-file batch_input.jsonl --tpm 2000000 --rpm 5000
     llm-cost estimate-file prompts.csv --model gpt-4o-mini --output-tokens 300
+    llm-cost estimate-file batch_input.jsonl -m gpt-4o -m gpt-4.1-mini
     """
     with _progress("Counting tokens") as on_progress:
         result = _estimate.estimate_requests(
             file,
-            model=model,
+            models=models,
             output_tokens=output_tokens,
             prompt_column=prompt_column,
             tpm=tpm,
@@ -452,7 +456,7 @@ def estimate_file(
         ]
         for m in result.models
     ]
-    if len(result.models) > 1:
+    if len(result.models) > 1 and not result.alternatives:  # side-by-side alternatives do not add up
         rows.append(
             [
                 "total",
@@ -466,8 +470,31 @@ def estimate_file(
         )
     headers = ["model", "requests", "input tok", "output tok", "standard", "batch", "least time"]
     click.echo(_table(headers, rows, right=(1, 2, 3, 4, 5, 6)))
+    if result.alternatives:
+        click.echo("each model prices every request (alternatives side by side, not a sum)")
+    for m in result.models:
+        if not m.exact:
+            tokens_range = (m.input_tokens_low, m.input_tokens_high)
+            standard_range = (m.standard_usd_low, m.standard_usd_high)
+            click.echo(_estimate_range(m.model, tokens_range, standard_range, (m.batch_usd_low, m.batch_usd_high)))
+    if len(result.models) > 1 and not result.alternatives and not result.exact:
+        click.echo(_estimate_range("total", result.input_tokens_range, result.standard_usd_range,
+                                   result.batch_usd_range))  # fmt: skip
     notes = {note for m in result.models for note in m.notes}
     _echo_notes(notes, approximate=any(m.exact_requests < m.requests for m in result.models))
+
+
+def _estimate_range(
+    label: str, input_tokens: tuple[int, int], standard: tuple[Decimal, Decimal], batch: tuple[Any, Any]
+) -> str:
+    """One line with the range an estimated batch total lies in (from each request's count range)."""
+    line = (
+        f"~ {label}: input {input_tokens[0]:,} .. {input_tokens[1]:,} tokens, "
+        f"standard {format_usd(standard[0])} .. {format_usd(standard[1])}"
+    )
+    if batch[0] is not None and batch[1] is not None:
+        line += f", batch {format_usd(batch[0])} .. {format_usd(batch[1])}"
+    return line
 
 
 # --- models ------------------------------------------------------------------------------------------
@@ -1613,6 +1640,9 @@ def budget_pull(vendor_name: str, db: Path | None, as_json: bool) -> None:
 @click.option(
     "--from-address", default=None, metavar="ADDR", help="E-mail sender (default: llm-cost@localhost)."
 )
+@click.option(
+    "--force", is_flag=True, help="Notify even when a target was already told about every crossed threshold."
+)
 @db_option
 @json_option
 @_bad_input_is_exit_2
@@ -1622,6 +1652,7 @@ def check(
     targets: tuple[str, ...],
     recipients: tuple[str, ...],
     from_address: str | None,
+    force: bool,
     db: Path | None,
     as_json: bool,
 ) -> None:
@@ -1630,11 +1661,15 @@ def check(
     \b
     llm-cost check --notify https://hooks.slack.com/services/...
     llm-cost check --notify smtp://localhost:25 --to finance@example.com
+    llm-cost check --notify 'smtps://alerts%40example.com:PASSWORD@mail.example.com' --to finance@example.com
+
+    A target is told once about each threshold of a month (and the hard limit), so a daily cron does not
+    repeat itself; --force sends again.
     """
-    from analytics import notify
+    from analytics import notified, notify
 
     for target in targets:
-        if target.lower().startswith("smtp") and not recipients:
+        if target.lower().startswith(("smtp://", "smtps://")) and not recipients:
             raise click.BadParameter("an smtp:// target needs --to ADDR", param_hint="--notify")
     store = _open_store(db)
     month = reports.parse_month(month_text) if month_text else _default_month(store, quiet=as_json)
@@ -1688,15 +1723,20 @@ def check(
     for s in crossed:
         subject, body = notify.alert_text(s)
         for target in targets:
+            to = recipients if target.lower().startswith(("smtp://", "smtps://")) else ()
+            if not force and not notified.unsent(store, s, target, to):
+                if not as_json:
+                    click.echo(f"Already notified {notify.redact(target)} of {s.scope} {s.month:%Y-%m} "
+                               "(no new threshold; --force sends again)")  # fmt: skip
+                continue
             try:
-                notify.send(
-                    target, subject, body, to=recipients, sender=from_address or notify.DEFAULT_SENDER
-                )
+                notify.send(target, subject, body, to=to, sender=from_address or notify.DEFAULT_SENDER)
             except notify.NotifyError as error:
                 click.echo(f"Error: {error}", err=True)
                 sys.exit(1)
+            notified.record(store, s, target, to)
             if not as_json:
-                click.echo(f"Notified {target}")
+                click.echo(f"Notified {notify.redact(target)}")
     sys.exit(CHECK_CROSSED)
 
 

@@ -5,27 +5,28 @@ Rules the rest of the project relies on:
 * **One import = one transaction.** A file is staged (validated and mapped to canonical rows, in SQL
   for CSVs), then merged and recorded in `imports` in the same transaction; any error rolls all of it
   back, so a refused file leaves every table exactly as it was.
+* **What an import covers, and which rows answer for a bucket.** Each import records, per *dataset* (one
+  kind of fact from one vendor, whichever format carried it: OpenAI completions usage from the dashboard
+  CSV or the Admin API; OpenAI costs from the cost CSV or the Costs API; Anthropic usage from the Console
+  CSV or the usage report; ...), what it covers in the `coverage` table: the time range from its first
+  bucket to its last, the grouping columns it filled, and its filter: an OpenAI export whose every row is
+  one project's is taken as filtered to that project. The rule: **for each dataset and bucket, the newest
+  organisation-wide (unfiltered) import covering the bucket answers for it alone; when none covers it, the
+  newest import of each project answers for that project.** So a newer export replaces the whole day (a
+  row it no longer has stops counting), an ungrouped and a grouped export of one day never add up, and a
+  one-project export never shrinks an organisation's day. Rows that stop answering are kept, marked
+  `superseded_by` (the views `usage_effective` / `costs_effective` leave them out); `forget` of an import
+  deletes its rows and re-applies the rule, so what it had replaced counts again. An import that changes
+  nothing (every row already stored as it is) is not recorded.
 * **record_key** is the md5 (as a 128-bit integer, `md5_number`) of the format's natural key (OpenAI
-  usage: start/end time, project, user, API key, model, batch, service tier); formats that carry the same
-  facts share a key namespace (dashboard usage CSV and Admin API completions pages, cost CSV and Costs API
-  pages), so importing both does not double count. Merging a staged row whose key is new inserts it; a
-  key already stored with other values is **replaced** (vendors revise recent days: the last import of a
-  bucket wins); a key stored with the same values is left alone (`rows_unchanged`). Re-importing the same
-  export therefore adds nothing, and a file whose sha256 is already on record is not even read again.
-  Two different rows with one key in one file are refused; identical duplicates are stored once.
-* **Organisation rows vs project rows.** Rows with `project_id IS NULL` are organisation-level (OpenAI
-  exports without project grouping, cost rows "without project_id"); per-project rows carry the project.
-  Both are kept, under different record keys, and are never added together: for a given dataset
-  (provider, source format, and for Admin API usage the kind) and bucket (`period_start`, `period_end`),
-  reports use the per-project rows when any exist and the organisation rows otherwise. The views
-  `usage_effective` and `costs_effective` apply that rule.
-  (Anthropic rows have no project; their `workspace` is a dimension, not a total.)
-* `forget(import_id)` deletes the rows that import owns: those it inserted or revised. Rows it saw
-  unchanged stay owned by the earlier import, and older values it replaced are not restored (re-import
-  the older export to get them back).
+  usage: start/end time, project, user, API key, model, batch, service tier), shared by formats carrying the
+  same facts. It counts what an import changes: a key new to the covered buckets is inserted, one stored
+  with other values is replaced, one with the same values unchanged. Several rows of one file with one key
+  are summed (a genuine export can hold two rows for one bucket and group, both real usage), so a file's
+  total is the sum of its rows. A file whose sha256 is already on record is not read again.
 * **Speed.** A big CSV goes from `read_csv` straight into its table in one INSERT (no temp copy, no row
-  through Python); only when the file's first/last rows say it overlaps stored rows is it staged in a
-  temp table first, so unchanged rows are never written. See `benchmarks/bench_import.py`.
+  through Python); the coverage rule runs only when another import covers some of the same buckets.
+  See `benchmarks/bench_import.py`.
 * **Concurrency.** DuckDB lets one process write a file at a time. Every method opens a short-lived
   connection and closes it; readers use `read_only=True`. When another process holds the file, a
   connection waits and retries (calling `on_wait` with a message) for up to `lock_timeout` seconds.
@@ -111,6 +112,101 @@ def _effective_view(table: str) -> str:
     """
 
 
+# A dataset is one kind of fact from one vendor, whichever format carried it: the dashboard usage CSV and
+# the Admin API completions pages are one dataset, the Console CSVs and the Admin API reports another.
+_DATASETS = {
+    "usage": {
+        "openai_usage_csv": "'openai:completions'",
+        "openai_admin_json": "'openai:' || coalesce({details}->>'kind', 'completions')",
+        "openai_legacy_activity": "'openai:legacy'",
+        "claude_console_csv": "'anthropic:usage'",
+        "anthropic_admin_json": "'anthropic:usage'",
+    },
+    "costs": {
+        "openai_cost_csv": "'openai:costs'",
+        "openai_admin_json": "'openai:costs'",
+        "claude_console_cost_csv": "'anthropic:costs'",
+        "anthropic_admin_json": "'anthropic:costs'",
+    },
+}
+
+
+def _dataset_sql(kind: str, fmt: str, provider: str, details: str) -> str:
+    """Returns SQL naming the dataset of a row from its format, provider and details."""
+    cases = " ".join(
+        f"WHEN '{name}' THEN {expr.format(details=details)}" for name, expr in _DATASETS[kind].items()
+    )
+    return f"(CASE {fmt} {cases} ELSE {fmt} || ':' || {provider} END)"
+
+
+def _settle_sql(kind: str, window: str) -> list[str]:
+    """Returns the statements that recompute `superseded_by` for the rows of `kind` matching `window`.
+
+    A stored row stops answering for its bucket when another import of its dataset covering that bucket
+    beats it: an organisation-wide import beats any older import and every one-project import; a
+    one-project import beats only older imports of the same project. `superseded_by` names the first
+    such import (any will do: the row counts only when there is none).
+    """
+    return [
+        f"UPDATE {kind} SET superseded_by = NULL WHERE {window} AND superseded_by IS NOT NULL",
+        f"""UPDATE {kind} SET superseded_by = w.winner FROM (
+                SELECT r.rowid AS rid, min(c.import_id) AS winner
+                FROM (SELECT rowid, import_id, dataset, period_start, period_end FROM {kind}
+                      WHERE {window}) r
+                JOIN coverage own ON own.import_id = r.import_id AND own.kind = '{kind}'
+                     AND own.dataset = r.dataset
+                JOIN coverage c ON c.kind = '{kind}' AND c.dataset = r.dataset AND c.import_id <> r.import_id
+                     AND c.period_start <= r.period_start AND r.period_end <= c.period_end
+                WHERE (c.project_filter IS NULL
+                       AND (own.project_filter IS NOT NULL OR c.import_id > r.import_id))
+                   OR (c.project_filter = own.project_filter AND c.import_id > r.import_id)
+                GROUP BY r.rowid) w
+            WHERE {kind}.rowid = w.rid""",
+    ]
+
+
+def _coverage_sql(kind: str, where: str) -> str:
+    """Returns the SELECT of coverage rows (one per import and dataset) for the rows of `kind` in `where`:
+    the time range and, when every row is one OpenAI project's, that project (an export filtered to one
+    project answers only for that project), plus the grouping columns the export filled."""
+    grouping = ", ".join(f"CASE WHEN count({c}) > 0 THEN '{c}' END" for c in _GROUPING[kind])
+    return f"""SELECT import_id, '{kind}', dataset,
+                   CASE WHEN bool_and(provider = 'openai') AND count(project_id) = count(*)
+                             AND count(DISTINCT project_id) = 1 THEN any_value(project_id) END,
+                   min(period_start), max(period_end), concat_ws(',', {grouping})
+            FROM {kind} WHERE {where} GROUP BY import_id, dataset"""
+
+
+_GROUPING = {
+    "usage": ("project_id", "api_key_id", "api_key_name", "user_id", "workspace", "model", "service_tier"),
+    "costs": ("project_id", "api_key_id", "workspace", "line_item", "model"),
+}
+
+
+def _coverage_migration() -> list[str]:
+    statements = []
+    for kind in ("usage", "costs"):
+        statements += [
+            f"ALTER TABLE {kind} ADD COLUMN dataset VARCHAR",
+            f"ALTER TABLE {kind} ADD COLUMN superseded_by BIGINT",
+            f"UPDATE {kind} SET dataset = {_dataset_sql(kind, 'source_format', 'provider', 'details')}",
+        ]
+    statements.append(
+        """CREATE TABLE IF NOT EXISTS coverage (
+            import_id BIGINT NOT NULL, kind VARCHAR NOT NULL, dataset VARCHAR NOT NULL,
+            project_filter VARCHAR, period_start TIMESTAMPTZ NOT NULL, period_end TIMESTAMPTZ NOT NULL,
+            grouping VARCHAR)"""
+    )
+    for kind in ("usage", "costs"):
+        statements += [
+            f"INSERT INTO coverage {_coverage_sql(kind, 'true')}",
+            *_settle_sql(kind, "true"),
+            f"CREATE OR REPLACE VIEW {kind}_effective AS "
+            f"SELECT * EXCLUDE (superseded_by) FROM {kind} WHERE superseded_by IS NULL",
+        ]
+    return statements
+
+
 # Ordered migrations: (version, description, statements). Never edit a released step; append a new one.
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (
@@ -168,6 +264,22 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 status VARCHAR NOT NULL, pages BIGINT NOT NULL DEFAULT 0, rows_inserted BIGINT NOT NULL DEFAULT 0,
                 rows_replaced BIGINT NOT NULL DEFAULT 0, rows_unchanged BIGINT NOT NULL DEFAULT 0,
                 cost_usd DECIMAL(38,12), import_ids BIGINT[], message VARCHAR)""",
+        ],
+    ),
+    (
+        6,
+        "coverage: what each import covers; rows it supersedes are kept (superseded_by), not deleted",
+        _coverage_migration(),
+    ),
+    (
+        4,
+        "notifications: which alert of which budget month was sent to which target (check notifies once)",
+        [
+            # The target is kept as a hash (webhook URLs and SMTP URLs carry secrets) and a redacted label.
+            """CREATE TABLE IF NOT EXISTS notifications (
+                scope VARCHAR NOT NULL, month DATE NOT NULL, target_sha256 VARCHAR NOT NULL,
+                target_label VARCHAR NOT NULL, alert VARCHAR NOT NULL, notified_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (scope, month, target_sha256, alert))""",
         ],
     ),
 ]
@@ -311,7 +423,7 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int = SCHEMA_VERSION) -> 
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What one file added: rows read = inserted + replaced + unchanged + skipped (empty buckets)."""
+    """What one file added: rows read = inserted + replaced + unchanged + skipped (empty buckets) + summed."""
 
     path: str
     format: str
@@ -324,6 +436,8 @@ class ImportResult:
     period_end: datetime | None
     rows_unchanged: int = 0
     note: str | None = None  # e.g. "0 usable rows: nothing imported", "already imported as #3"
+    replaced_days: tuple = ()  # UTC days whose stored rows this import superseded (dates)
+    rows_summed: int = 0  # rows added into an earlier row of the same file with the same bucket and group
 
     def as_dict(self) -> dict[str, Any]:
         """Returns a JSON-ready dict (times as ISO strings)."""
@@ -486,7 +600,8 @@ class Store:
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def forget(self, import_id: int) -> int:
-        """Deletes an import's rows and its record in one transaction; returns rows deleted.
+        """Deletes an import's rows and its record in one transaction; returns rows deleted. The stored rows
+        it had superseded count again, as they did before it.
 
         KeyError (naming the known ids) when there is no such import.
         """
@@ -496,12 +611,7 @@ class Store:
                 raise KeyError(f"no import #{import_id}; known imports: {known or 'none'}")
             con.execute("BEGIN TRANSACTION")
             try:
-                deleted = 0
-                for table in ("usage", "costs"):
-                    deleted += con.execute(
-                        f"DELETE FROM {table} WHERE import_id = ?", [import_id]
-                    ).fetchone()[0]
-                con.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
+                deleted = _remove_import(con, import_id)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -701,7 +811,7 @@ def _import_one(
         for table in STAGE_TABLES.values():
             con.execute(f"DROP TABLE IF EXISTS {table}")
         staged = stage(con, source)
-        result = _merge_staged(con, source, module_name, digest, staged)
+        result = _merge_staged(con, source, module_name, digest, staged, own_transaction=own_transaction)
         if own_transaction:
             con.execute("COMMIT" if result.import_id is not None else "ROLLBACK")
     except _FILE_ERRORS as e:
@@ -729,27 +839,31 @@ def _abandon(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _merge_staged(
-    con: duckdb.DuckDBPyConnection, source: Source, fmt: str, digest: str, staged: Staged
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    fmt: str,
+    digest: str,
+    staged: Staged,
+    *,
+    own_transaction: bool = True,
 ) -> ImportResult:
     import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]
-    inserted = replaced = unchanged = usable = 0
+    inserted = replaced = unchanged = usable = summed = 0
     starts: list[datetime] = []
     ends: list[datetime] = []
     for kind, relation in staged.relations.items():
-        if staged.period_hint and _stored_rows_near(con, kind, staged.period_hint):
-            counts = _merge_via_stage(con, source, fmt, import_id, kind, relation, staged.params)
-        else:
-            counts = _merge_relation(con, source, fmt, import_id, kind, relation, staged.params)
-        usable += counts[0]
-        inserted += counts[1]
-        replaced += counts[2]
-        unchanged += counts[3]
-        if counts[4]:
-            starts.append(counts[4])
-            ends.append(counts[5])
+        counts = _merge_relation(con, import_id, fmt, kind, relation, staged.params)
+        usable += counts.usable
+        inserted += counts.usable - counts.summed - counts.replaced - counts.unchanged
+        replaced += counts.replaced
+        unchanged += counts.unchanged
+        summed += counts.summed
+        if counts.start:
+            starts.append(counts.start)
+            ends.append(counts.end)
     start, end = (min(starts), max(ends)) if starts else (None, None)
     rows_read = staged.rows_read if staged.count_rows is None else staged.count_rows()
-    skipped = rows_read - usable
+    skipped = rows_read - usable  # empty buckets
     if usable == 0:
         return ImportResult(
             source.name, fmt, None, rows_read, 0, 0, skipped, start, end,
@@ -759,30 +873,60 @@ def _merge_staged(
         "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
         [import_id, fmt, source.name, digest, rows_read, inserted, replaced, start, end],
     )
+    superseded_days, shadowed_by = _settle_import(con, import_id)
+    if inserted == 0 and replaced == 0 and not superseded_days and not shadowed_by:
+        # Every row is already stored as it is, and no stored row stops counting: nothing to record (the
+        # caller rolls back its own transaction; inside an atomic batch the import is taken out again).
+        if not own_transaction:
+            _remove_import(con, import_id)
+        return ImportResult(
+            source.name, fmt, None, rows_read, 0, 0, skipped, start, end, rows_unchanged=unchanged,
+            note="nothing new: every row is already in the store",
+        )  # fmt: skip
+    notes = []
+    if summed:
+        notes.append(f"{summed:,} rows for an already-seen bucket and group were added to it")
+    if superseded_days:
+        notes.append(f"replaced the stored figures of {_day_ranges(superseded_days)}")
+    if shadowed_by:
+        notes.append(
+            f"kept but not counted: import #{shadowed_by} covers these days for the whole organisation, "
+            "this export only one project"
+        )
     return ImportResult(
         source.name, fmt, import_id, rows_read, inserted, replaced, skipped, start, end,
-        rows_unchanged=unchanged,
+        rows_unchanged=unchanged, note="; ".join(notes) or None, replaced_days=tuple(superseded_days),
+        rows_summed=summed,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Counts:
+    usable: int  # rows of the file that landed (before summing duplicates)
+    replaced: int  # keys stored before with other values
+    unchanged: int  # keys stored before with the same values
+    summed: int  # rows added into another row of the same bucket and group
+    start: datetime | None
+    end: datetime | None
 
 
 def _merge_relation(
     con: duckdb.DuckDBPyConnection,
-    source: Source,
-    fmt: str,
     import_id: int,
+    fmt: str,
     kind: str,
     relation: str,
     params: dict[str, object],
-) -> tuple[int, int, int, int, datetime | None, datetime | None]:
-    """Inserts a staged relation into `kind`, then settles keys it shares with stored rows.
+) -> _Counts:
+    """Inserts a staged relation into `kind` (every row: stored rows are superseded, never deleted).
 
-    Returns (usable, inserted, replaced, unchanged, start, end). The rows go straight from the file into
-    the table (one pass, no temp copy: deleting rows inserted in the same transaction would make DuckDB
-    rewrite them at commit); a row failing a check aborts the statement via error().
+    The rows go straight from the file into the table (one pass, no temp copy); a row failing a check
+    aborts the statement via error(). Rows of one file sharing a key are summed into one.
     """
     values = [c for c in _TABLES[kind] if c != "provider"]
-    target = ", ".join(["provider", "source_format", "import_id", "record_key", *values])
-    select = ", ".join(["s.provider", "$fmt", "$id", "s.record_key", *(f"s.{c}" for c in values)])
+    target = ", ".join(["provider", "source_format", "import_id", "record_key", "dataset", *values])
+    dataset = _dataset_sql(kind, "CAST($fmt AS VARCHAR)", "s.provider", "s.details")
+    select = ", ".join(["s.provider", "$fmt", "$id", "s.record_key", dataset, *(f"s.{c}" for c in values)])
     # Row order in the table does not matter (keys do): letting DuckDB insert out of order is ~15% faster.
     # (_import_one resets it after a failed insert: an aborted transaction accepts no statement.)
     con.execute("SET preserve_insertion_order = false")
@@ -798,123 +942,145 @@ def _merge_relation(
         [import_id],
     ).fetchone()
     if usable == 0:
-        return 0, 0, 0, 0, None, None
+        return _Counts(0, 0, 0, 0, None, None)
     if distinct != usable:
-        _collapse_duplicates(con, source, kind, import_id, values)
-        usable = distinct
+        _sum_duplicates(con, kind, import_id, values)
+    _record_coverage(con, kind, import_id)
     # Only stored rows in the new rows' time range can share a key: zone maps make this check cheap, and
     # an import of new days skips the join entirely.
-    in_range = "import_id <> $id AND period_start >= $start AND period_start <= $end"
+    in_range = (
+        "import_id <> $id AND superseded_by IS NULL AND period_start >= $start AND period_start <= $end"
+    )
     range_params = {"id": import_id, "start": start, "end": end}
     overlap = con.execute(f"SELECT count(*) FROM {kind} WHERE {in_range}", range_params).fetchone()[0]
     if overlap == 0:
-        return usable, usable, 0, 0, start, end
+        return _Counts(usable, 0, 0, usable - distinct, start, end)
     differs = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in ["provider", *values])
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _pairs AS
-            SELECT n.rowid AS new_row, o.rowid AS old_row, ({differs}) AS changed
-            FROM (SELECT rowid, * FROM {kind} WHERE import_id = $id) n
-            JOIN (SELECT rowid, * FROM {kind} WHERE {in_range}) o USING (record_key)""",
+    replaced, unchanged = con.execute(
+        f"""SELECT count(*) FILTER (changed), count(*) FILTER (NOT changed) FROM (
+                SELECT ({differs}) AS changed
+                FROM (SELECT * FROM {kind} WHERE import_id = $id) n
+                JOIN (SELECT * FROM {kind} WHERE {in_range}) o USING (record_key))""",
         range_params,
-    )
-    replaced, unchanged = con.execute(
-        "SELECT count(*) FILTER (changed), count(*) FILTER (NOT changed) FROM _pairs"
     ).fetchone()
-    # A revised row replaces the stored one; an identical row keeps the stored one (and its import).
-    con.execute(f"DELETE FROM {kind} WHERE rowid IN (SELECT old_row FROM _pairs WHERE changed)")
-    con.execute(f"DELETE FROM {kind} WHERE rowid IN (SELECT new_row FROM _pairs WHERE NOT changed)")
-    con.execute("DROP TABLE _pairs")
-    return usable, usable - replaced - unchanged, replaced, unchanged, start, end
+    return _Counts(usable, replaced, unchanged, usable - distinct, start, end)
 
 
-def _stored_rows_near(con: duckdb.DuckDBPyConnection, kind: str, hint: tuple[datetime, datetime]) -> bool:
-    """True when stored rows fall within a day of the file's time range (from its first and last rows)."""
-    return con.execute(
-        f"SELECT count(*) > 0 FROM {kind} WHERE period_start >= ? - INTERVAL 1 DAY "
-        "AND period_start <= ? + INTERVAL 1 DAY",
-        list(hint),
-    ).fetchone()[0]
+_SUMMED = {
+    "usage": (
+        "requests", "input_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens",
+        "output_tokens", "reasoning_tokens",
+    ),
+    "costs": ("amount_usd",),
+}  # fmt: skip
 
 
-def _merge_via_stage(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    fmt: str,
-    import_id: int,
-    kind: str,
-    relation: str,
-    params: dict[str, object],
-) -> tuple[int, int, int, int, datetime | None, datetime | None]:
-    """Like _merge_relation, for a file that overlaps stored rows: stage in a temp table first, then
-    insert only new and revised rows (inserting everything and deleting the unchanged copies would make
-    DuckDB rewrite the whole insert at commit)."""
-    values = [c for c in _TABLES[kind] if c != "provider"]
-    columns = ["provider", "source_format", "import_id", "record_key", *values]
-    select = ", ".join(["s.provider", "$fmt::VARCHAR AS source_format", "$id::BIGINT AS import_id",
-                        "s.record_key", *(f"s.{c}" for c in values)])  # fmt: skip
-    con.execute("SET preserve_insertion_order = false")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _new AS SELECT {select} FROM {relation} s "
-        f"WHERE NOT s._skip AND CASE WHEN s._bad THEN error('{BAD_ROW_MARK}') ELSE true END",
-        {**params, "fmt": fmt, "id": import_id},
+def _sum_duplicates(con: duckdb.DuckDBPyConnection, kind: str, import_id: int, values: list[str]) -> None:
+    """Adds up the rows of one import that share a key: a genuine export may hold two rows for one bucket
+    and group (the dashboard groups by something it does not export), and both are real usage, so the
+    file's total is the sum of its rows (and importing it again finds the same sums)."""
+    columns = ["provider", "source_format", "import_id", "record_key", "dataset", *values]
+    types = _TABLES[kind]
+    agg = ", ".join(
+        f"CAST(sum({c}) AS {types[c]}) AS {c}" if c in _SUMMED[kind] else f"any_value({c}) AS {c}"
+        for c in columns
+        if c != "record_key"
     )
-    con.execute("RESET preserve_insertion_order")
-    usable, distinct, start, end = con.execute(
-        "SELECT count(*), count(DISTINCT record_key), min(period_start), max(period_end) FROM _new"
-    ).fetchone()
-    if usable == 0:
-        con.execute("DROP TABLE _new")
-        return 0, 0, 0, 0, None, None
-    if distinct != usable:
-        _refuse_conflicts(con, source, "_new", "true", [], values)
-        con.execute("CREATE OR REPLACE TEMP TABLE _new AS SELECT DISTINCT ON (record_key) * FROM _new")
-        usable = distinct
-    differs = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in ["provider", *values])
+    dup_keys = f"SELECT record_key FROM {kind} WHERE import_id = $id GROUP BY 1 HAVING count(*) > 1"
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _pairs AS
-            SELECT n.record_key, o.rowid AS old_row, ({differs}) AS changed
-            FROM _new n JOIN (SELECT rowid, * FROM {kind}
-                              WHERE period_start >= $start AND period_start <= $end) o USING (record_key)""",
-        {"start": start, "end": end},
-    )
-    replaced, unchanged = con.execute(
-        "SELECT count(*) FILTER (changed), count(*) FILTER (NOT changed) FROM _pairs"
-    ).fetchone()
-    con.execute(f"DELETE FROM {kind} WHERE rowid IN (SELECT old_row FROM _pairs WHERE changed)")
-    con.execute(
-        f"INSERT INTO {kind} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _new "
-        "WHERE record_key NOT IN (SELECT record_key FROM _pairs WHERE NOT changed)"
-    )
-    con.execute("DROP TABLE _pairs")
-    con.execute("DROP TABLE _new")
-    return usable, usable - replaced - unchanged, replaced, unchanged, start, end
-
-
-def _refuse_conflicts(
-    con: duckdb.DuckDBPyConnection, source: Source, table: str, where: str, params: list, values: list[str]
-) -> None:
-    """Raises BadExportError when two rows of one import share a key but differ in value."""
-    compared = ", ".join(c for c in values if c != "import_id")
-    conflict = con.execute(
-        f"""SELECT any_value(model), any_value(period_start) FROM {table} WHERE {where}
-            GROUP BY record_key HAVING count(DISTINCT ({compared})) > 1 LIMIT 1""",
-        params,
-    ).fetchone()
-    if conflict:
-        raise BadExportError(
-            source.name,
-            "one row per time bucket and group, got two different rows for the same bucket "
-            f"(model {conflict[0]}, starting {conflict[1]:%Y-%m-%d %H:%M} UTC)",
-        )
-
-
-def _collapse_duplicates(
-    con: duckdb.DuckDBPyConnection, source: Source, kind: str, import_id: int, values: list[str]
-) -> None:
-    """Keeps one of several identical rows of one import; two different rows for one key is an error."""
-    _refuse_conflicts(con, source, kind, "import_id = ?", [import_id], values)
-    con.execute(
-        f"""DELETE FROM {kind} WHERE import_id = $id AND rowid NOT IN (
-                SELECT min(rowid) FROM {kind} WHERE import_id = $id GROUP BY record_key)""",
+        f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT record_key, {agg} FROM {kind} "
+        f"WHERE import_id = $id AND record_key IN ({dup_keys}) GROUP BY record_key",
         {"id": import_id},
     )
+    con.execute(
+        f"DELETE FROM {kind} WHERE import_id = $id AND record_key IN (SELECT record_key FROM _dups)",
+        {"id": import_id},
+    )
+    con.execute(f"INSERT INTO {kind} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _dups")
+    con.execute("DROP TABLE _dups")
+
+
+# --- coverage: which stored rows answer for a bucket -------------------------------------------------
+
+
+def _remove_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
+    """Deletes an import's rows, coverage and record; what it had superseded answers again (unless another
+    import still beats it). Returns the rows deleted. Runs inside the caller's transaction."""
+    deleted = 0
+    for table in _TABLES:
+        deleted += con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id]).fetchone()[0]
+    windows = con.execute(
+        "SELECT kind, dataset, period_start, period_end FROM coverage WHERE import_id = ?", [import_id]
+    ).fetchall()
+    con.execute("DELETE FROM coverage WHERE import_id = ?", [import_id])
+    for kind, dataset, start, end in windows:
+        _settle(con, kind, dataset, start, end)
+    con.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
+    return deleted
+
+
+def _record_coverage(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> None:
+    """Records what the import covers, per dataset (see `_coverage_sql`)."""
+    con.execute(f"INSERT INTO coverage {_coverage_sql(kind, 'import_id = $id')}", {"id": import_id})
+
+
+def _settle_import(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[list, int | None]:
+    """Settles the windows the import covers; returns (days whose stored rows it superseded, the import
+    that shadows it when it is a one-project export under an organisation-wide one)."""
+    windows = con.execute(
+        "SELECT kind, dataset, period_start, period_end FROM coverage WHERE import_id = ?", [import_id]
+    ).fetchall()
+    for kind, dataset, start, end in windows:
+        others = con.execute(
+            "SELECT count(*) FROM coverage WHERE kind = ? AND dataset = ? AND import_id <> ? "
+            "AND period_start < ? AND period_end > ?",
+            [kind, dataset, import_id, end, start],
+        ).fetchone()[0]
+        if others:
+            _settle(con, kind, dataset, start, end)
+    days: set = set()
+    shadowed_by = None
+    for kind, columns in _TABLES.items():
+        # Days where what counted before differs from what counts now: a stored row this import supersedes
+        # that it does not repeat as it was (revised, or gone from the newer export).
+        same = " AND ".join(f"n.{c} IS NOT DISTINCT FROM o.{c}" for c in columns)
+        days |= {
+            d
+            for (d,) in con.execute(
+                f"""SELECT DISTINCT CAST(o.period_start AS DATE) FROM {kind} o
+                    WHERE o.superseded_by = $id AND NOT EXISTS (
+                        SELECT 1 FROM {kind} n WHERE n.import_id = $id AND n.record_key = o.record_key
+                        AND {same})""",
+                {"id": import_id},
+            ).fetchall()
+        }
+        row = con.execute(
+            f"SELECT min(superseded_by) FROM {kind} WHERE import_id = ? AND superseded_by IS NOT NULL",
+            [import_id],
+        ).fetchone()
+        shadowed_by = shadowed_by or row[0]
+    return sorted(days), shadowed_by
+
+
+def _settle(con: duckdb.DuckDBPyConnection, kind: str, dataset: str, start: datetime, end: datetime) -> None:
+    """Recomputes `superseded_by` for the rows of one dataset in [start, end) from the coverage table."""
+    window = "dataset = $ds AND period_start >= $start AND period_start < $end"
+    params = {"ds": dataset, "start": start, "end": end}
+    for statement in _settle_sql(kind, window):
+        con.execute(statement, params)
+
+
+def _day_ranges(days: list) -> str:
+    """Returns days as compact ranges: "2025-01-02..2025-01-04, 2025-01-09"."""
+    from datetime import timedelta
+
+    parts: list[str] = []
+    run_start = prev = None
+    for d in [*days, None]:
+        if prev is not None and (d is None or d != prev + timedelta(days=1)):
+            parts.append(f"{run_start}" if run_start == prev else f"{run_start}..{prev}")
+            run_start = None
+        if d is not None and run_start is None:
+            run_start = d
+        prev = d
+    return ", ".join(parts)
