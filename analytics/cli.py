@@ -475,8 +475,8 @@ def estimate_file(
     for m in result.models:
         if not m.exact:
             tokens_range = (m.input_tokens_low, m.input_tokens_high)
-            standard_range = (m.standard_usd_low, m.standard_usd_high)
-            click.echo(_estimate_range(m.model, tokens_range, standard_range, (m.batch_usd_low, m.batch_usd_high)))
+            usd_ranges = (m.standard_usd_low, m.standard_usd_high), (m.batch_usd_low, m.batch_usd_high)
+            click.echo(_estimate_range(m.model, tokens_range, *usd_ranges))
     if len(result.models) > 1 and not result.alternatives and not result.exact:
         click.echo(_estimate_range("total", result.input_tokens_range, result.standard_usd_range,
                                    result.batch_usd_range))  # fmt: skip

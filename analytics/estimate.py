@@ -6,34 +6,21 @@ Money stays Decimal; nothing here rounds.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from analytics import claude_tokens, prices, tokens
+from analytics import batch_count, claude_tokens, price_memo, prices, tokens
+from analytics.batch_count import BadInputError, Request
+from analytics.prices import rule as price_rule
 
 Prompt = str | Mapping[str, Any] | None
 ProgressCallback = Callable[[int, int], None]
-
-# Below this many requests a worker pool costs more to start than it saves.
-_PARALLEL_THRESHOLD = 2_000
-_CHUNK_SIZE = 500
-
-
-class BadInputError(ValueError):
-    """A request file that cannot be read; the message names file, line and column."""
-
-    def __init__(self, path: Path | str, line: int, column: int, expected: str) -> None:
-        self.path, self.line, self.column, self.expected = str(path), line, column, expected
-        super().__init__(f"{path}:{line}:{column}: {expected}")
 
 
 @dataclass(frozen=True)
@@ -196,21 +183,13 @@ def _check_parts(input_tokens: int, cached: int, cache_write: int, output: int) 
 # --- batch files -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Request:
-    """One request of a batch file, as the estimator needs it."""
-
-    line: int
-    model: str
-    body: Mapping[str, Any] | None  # None for a plain prompt (CSV input)
-    prompt: str | None
-    max_output_tokens: int | None
-    kind: str  # "chat", "responses", "embeddings", "text"
-
-
 @dataclass
 class ModelTotal:
-    """The totals of one model in a batch file."""
+    """The totals of one model in a batch file, with the range the token counts and costs lie in.
+
+    `input_tokens_low`..`input_tokens_high` sums each request's count range (equal to `input_tokens` when
+    every request was counted exactly); the `*_usd_low`/`*_usd_high` costs are priced from those sums.
+    """
 
     model: str
     requests: int = 0
@@ -221,6 +200,16 @@ class ModelTotal:
     exact_requests: int = 0
     notes: set[str] = field(default_factory=set)
     minutes_at_limit: float | None = None
+    input_tokens_low: int = 0
+    input_tokens_high: int = 0
+    standard_usd_low: Decimal = Decimal(0)
+    standard_usd_high: Decimal = Decimal(0)
+    batch_usd_low: Decimal | None = Decimal(0)
+    batch_usd_high: Decimal | None = Decimal(0)
+
+    @property
+    def exact(self) -> bool:
+        return self.exact_requests == self.requests
 
     def to_json(self) -> dict[str, Any]:
         """Returns a JSON-ready dict; money as decimal strings."""
@@ -228,25 +217,48 @@ class ModelTotal:
             "model": self.model,
             "requests": self.requests,
             "input_tokens": self.input_tokens,
+            "input_tokens_range": [self.input_tokens_low, self.input_tokens_high],
             "output_tokens": self.output_tokens,
             "standard_usd": str(self.standard_usd),
-            "batch_usd": None if self.batch_usd is None else str(self.batch_usd),
-            "exact": self.exact_requests == self.requests,
+            "standard_usd_range": [str(self.standard_usd_low), str(self.standard_usd_high)],
+            "batch_usd": _money_json(self.batch_usd),
+            "batch_usd_range": [_money_json(self.batch_usd_low), _money_json(self.batch_usd_high)],
+            "exact": self.exact,
             "notes": sorted(self.notes),
             "minutes_at_limit": self.minutes_at_limit,
         }
 
 
+def _money_json(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _sum_usd(values: Iterable[Decimal | None]) -> Decimal | None:
+    total = Decimal(0)
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
 @dataclass(frozen=True)
 class FileEstimate:
-    """The estimate for a whole request file: per-model totals and the job's least duration."""
+    """The estimate for a whole request file: per-model totals and the job's least duration.
+
+    With `alternatives` (models given to price the whole file as each of them) every model prices every
+    request, so the totals across models are not a sum that means anything and are None in `to_json`.
+    """
 
     path: str
     models: list[ModelTotal]
     minutes_at_limit: float | None  # None when no rate limit was given
+    alternatives: bool = False
 
     @property
     def requests(self) -> int:
+        if self.alternatives:
+            return max((m.requests for m in self.models), default=0)
         return sum(m.requests for m in self.models)
 
     @property
@@ -255,17 +267,51 @@ class FileEstimate:
 
     @property
     def batch_usd(self) -> Decimal | None:
-        if any(m.batch_usd is None for m in self.models):
-            return None
-        return sum((m.batch_usd for m in self.models if m.batch_usd is not None), Decimal(0))
+        return _sum_usd(m.batch_usd for m in self.models)
+
+    @property
+    def input_tokens_range(self) -> tuple[int, int]:
+        return sum(m.input_tokens_low for m in self.models), sum(m.input_tokens_high for m in self.models)
+
+    @property
+    def standard_usd_range(self) -> tuple[Decimal, Decimal]:
+        return (
+            sum((m.standard_usd_low for m in self.models), Decimal(0)),
+            sum((m.standard_usd_high for m in self.models), Decimal(0)),
+        )
+
+    @property
+    def batch_usd_range(self) -> tuple[Decimal | None, Decimal | None]:
+        return _sum_usd(m.batch_usd_low for m in self.models), _sum_usd(m.batch_usd_high for m in self.models)
+
+    @property
+    def exact(self) -> bool:
+        return all(m.exact for m in self.models)
 
     def to_json(self) -> dict[str, Any]:
-        batch = self.batch_usd
+        totals: dict[str, Any] = {
+            "input_tokens_range": None,
+            "standard_usd": None,
+            "standard_usd_range": None,
+            "batch_usd": None,
+            "batch_usd_range": None,
+        }
+        if not self.alternatives:
+            standard_low, standard_high = self.standard_usd_range
+            batch_low, batch_high = self.batch_usd_range
+            totals = {
+                "input_tokens_range": list(self.input_tokens_range),
+                "standard_usd": str(self.standard_usd),
+                "standard_usd_range": [str(standard_low), str(standard_high)],
+                "batch_usd": _money_json(self.batch_usd),
+                "batch_usd_range": [_money_json(batch_low), _money_json(batch_high)],
+            }
         return {
             "path": self.path,
             "requests": self.requests,
-            "standard_usd": str(self.standard_usd),
-            "batch_usd": None if batch is None else str(batch),
+            "alternatives": self.alternatives,
+            **totals,
+            "exact": self.exact,
             "minutes_at_limit": self.minutes_at_limit,
             "models": [m.to_json() for m in self.models],
         }
@@ -280,156 +326,18 @@ def read_requests(
     either Batch API lines (`custom_id`, `method`, `url`, `body`) or bodies themselves.
     """
     path = Path(path)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
-            handle.seek(0)
-            if first.lstrip().startswith("{"):
-                yield from _read_jsonl(path, handle, model)
-            elif first.strip():
-                yield from _read_prompt_csv(path, handle, model, prompt_column)
-            else:
-                raise BadInputError(path, 1, 1, "expected a JSONL request or a CSV header, got an empty line")
-    except UnicodeDecodeError as error:
-        raise BadInputError(path, 1, error.start + 1, "expected UTF-8 text") from None
-
-
-def _read_jsonl(path: Path, lines: Iterable[str], model: str | None) -> Iterator[Request]:
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            item = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise BadInputError(path, number, error.colno, f"expected a JSON object ({error.msg})") from None
-        if not isinstance(item, dict):
-            raise BadInputError(path, number, 1, "expected a JSON object per line")
-        url = ""
-        if "body" in item and isinstance(item["body"], dict):
-            url = str(item.get("url", ""))
-            item = item["body"]
-        yield _request_from_body(path, number, item, url, model)
-
-
-def _request_from_body(path: Path, line: int, body: dict, url: str, model: str | None) -> Request:
-    request_model = model or body.get("model")
-    if not request_model:
-        raise BadInputError(path, line, 1, 'expected a "model" in the request body (or give --model)')
-    if "messages" in body:
-        kind = "chat"
-    elif url.endswith("/embeddings") or (
-        "input" in body and str(request_model).startswith(("text-embedding", "omni-moderation"))
-    ):
-        kind = "embeddings"
-    elif "input" in body or "instructions" in body:
-        kind = "responses"
-    else:
-        raise BadInputError(path, line, 1, 'expected a request body with "messages" or "input"')
-    max_output = None
-    for key in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
-        if isinstance(body.get(key), int):
-            max_output = body[key]
-            break
-    return Request(line, str(request_model), body, None, max_output, kind)
-
-
-def _read_prompt_csv(path: Path, handle: Any, model: str | None, prompt_column: str) -> Iterator[Request]:
-    sample = handle.read(8192)
-    handle.seek(0)
-    delimiter = "\t" if sample.split("\n", 1)[0].count("\t") > sample.split("\n", 1)[0].count(",") else ","
-    reader = csv.DictReader(handle, delimiter=delimiter)
-    header = reader.fieldnames or []
-    if prompt_column not in header:
-        raise BadInputError(
-            path, 1, 1, f'expected a "{prompt_column}" column in the CSV header, found {", ".join(header)}'
-        )
-    for row in reader:
-        line = reader.line_num
-        row_model = model or row.get("model")
-        if not row_model:
-            raise BadInputError(path, line, 1, "expected a model column or --model")
-        max_output = None
-        if row.get("max_tokens"):
-            column = header.index("max_tokens") + 1
-            try:
-                max_output = int(row["max_tokens"])
-            except ValueError:
-                raise BadInputError(path, line, column, "max_tokens: expected a whole number") from None
-        yield Request(line, row_model, None, row[prompt_column] or "", max_output, "text")
-
-
-def _count_one(request: Request) -> tuple[str, int, bool, tuple[str, ...], int | None]:
-    """Returns (model, prompt tokens, exact, notes, max output) for one request; runs in worker processes."""
-    if request.kind == "text":
-        counted = tokens.count_text(request.prompt or "", request.model)
-    elif request.kind == "embeddings":
-        counted = _count_embedding_input(request)
-    else:
-        assert request.body is not None
-        counted = tokens.count_request(request.body, request.model)
-    return request.model, counted.tokens, counted.exact, counted.notes, request.max_output_tokens
-
-
-def _count_embedding_input(request: Request) -> tokens.TokenCount:
-    assert request.body is not None
-    value = request.body.get("input", "")
-    items = value if isinstance(value, list) else [value]
-    total = 0
-    for item in items:
-        if isinstance(item, str):
-            total += tokens.count_text(item, request.model).tokens
-        elif isinstance(item, list):  # already token ids
-            total += len(item)
-    encoding = tokens.encoding_name_for_model(request.model)
-    return tokens.TokenCount(request.model, encoding, total, True)
-
-
-def _count_chunk(chunk: list[Request]) -> list[tuple[str, int, bool, tuple[str, ...], int | None]]:
-    return [_count_one(request) for request in chunk]
-
-
-def _chunks(requests: Iterable[Request], size: int) -> Iterator[list[Request]]:
-    chunk: list[Request] = []
-    for request in requests:
-        chunk.append(request)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _counted(
-    requests: list[Request], encodings: set[str], workers: int, on_progress: ProgressCallback | None
-) -> Iterator[tuple[str, int, bool, tuple[str, ...], int | None]]:
-    total = len(requests)
-    done = 0
-    if workers <= 1 or total < _PARALLEL_THRESHOLD:
-        for chunk in _chunks(requests, _CHUNK_SIZE):
-            yield from _count_chunk(chunk)
-            done += len(chunk)
-            if on_progress:
-                on_progress(done, total)
+    if batch_count.sniff(path) == "csv":
+        yield from batch_count.csv_requests(path, model, prompt_column)
         return
-    # Load every encoding the file needs before forking, so workers inherit it instead of each loading it.
-    for name in encodings:
-        tokens.get_encoding(name)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for chunk, results in zip(
-            _chunks(requests, _CHUNK_SIZE),
-            pool.map(_count_chunk, _chunks(requests, _CHUNK_SIZE)),
-            strict=True,
-        ):
-            yield from results
-            done += len(chunk)
-            if on_progress:
-                on_progress(done, total)
+    for number, body, url in batch_count.jsonl_bodies(path, 0, path.stat().st_size):
+        yield batch_count.request_from_body(path, number, body, url, model)
 
 
 def estimate_requests(
     path: Path | str,
     *,
     model: str | None = None,
+    models: Sequence[str] = (),
     output_tokens: int | None = None,
     tpm: int | None = None,
     rpm: int | None = None,
@@ -441,61 +349,96 @@ def estimate_requests(
 ) -> FileEstimate:
     """Returns per-model totals at standard and batch prices for every request in a file.
 
+    Requests are priced as the model each names, or with `model` / `models` as each model given (side by
+    side: every model prices every request; the file is counted once, each distinct text tokenized once).
     Output tokens are each request's `max_tokens` / `max_completion_tokens` / `max_output_tokens` unless
     `output_tokens` is given (then every request gets that many). With `tpm` / `rpm` the result also holds
-    the least time the job takes under those limits (OpenAI applies limits per model).
+    the least time the job takes under those limits (OpenAI applies limits per model). The file is streamed
+    and counted by up to `workers` processes (default: the cores available, at most 2); `on_progress(done,
+    total)` gets bytes read.
     """
-    requests = list(read_requests(path, model=model, prompt_column=prompt_column))
-    if not requests:
+    path = Path(path)
+    given = tuple(dict.fromkeys([*([model] if model else []), *models]))
+    for name in given:  # an unknown model fails before any time is spent counting
+        tokens.encoding_name_for_model(name)
+    if workers is None:
+        workers = min(
+            2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        )
+    job = batch_count.Job(path, given, output_tokens, prompt_column)
+    tally = batch_count.tally_file(job, workers=workers, on_progress=on_progress)
+    if not tally:
         raise BadInputError(path, 1, 1, "expected at least one request, the file has none")
-    # Fail on an unknown model before spending time counting.
-    encodings = {tokens.encoding_name_for_model(model) for model in {r.model for r in requests}}
-    workers = workers or min(2, os.cpu_count() or 1)
-    totals: dict[str, ModelTotal] = {}
-    for model_name, prompt_tokens, exact, notes, max_output in _counted(
-        requests, encodings, workers, on_progress
-    ):
-        total = totals.setdefault(model_name, ModelTotal(model_name))
-        out = output_tokens if output_tokens is not None else (max_output or 0)
-        _add_request(total, prompt_tokens, out, exact, notes, at, book)
-        if output_tokens is None and max_output is None:
-            total.notes.add("some requests set no max output tokens: counted as 0 output tokens")
-    for total in totals.values():
+    totals = [_priced(name, tally[name], at, book) for name in (given or tally)]
+    for total in totals:
         total.minutes_at_limit = minutes_at_limit(
             total.input_tokens + total.output_tokens, total.requests, tpm=tpm, rpm=rpm
         )
-    models = sorted(totals.values(), key=lambda t: t.standard_usd, reverse=True)
-    durations = [m.minutes_at_limit for m in models if m.minutes_at_limit is not None]
-    return FileEstimate(str(path), models, max(durations) if durations else None)
+    totals.sort(key=lambda t: t.standard_usd, reverse=True)
+    durations = [m.minutes_at_limit for m in totals if m.minutes_at_limit is not None]
+    # Models named by the requests run side by side, so the job takes as long as its slowest model.
+    least = None if len(given) > 1 or not durations else max(durations)
+    return FileEstimate(str(path), totals, least, alternatives=len(given) > 1)
 
 
-def _add_request(
-    total: ModelTotal,
-    prompt_tokens: int,
-    out: int,
-    exact: bool,
-    notes: tuple[str, ...],
+def _priced(model: str, tally: batch_count.ModelTally, at: date | datetime | None, book: Any) -> ModelTotal:
+    """Prices one model's sums once per tier (not once per request): a request's price is linear in its
+    tokens on one day in one tier, except that long-context rates apply per request above a threshold, so
+    the requests are summed on each side of that tier's threshold and each side priced once."""
+    total = ModelTotal(model, notes=set(tally.notes))
+    for size, (requests, low, high, output, exact) in tally.bins.items():
+        total.requests += requests
+        total.input_tokens += size * requests
+        total.input_tokens_low += low
+        total.input_tokens_high += high
+        total.output_tokens += output
+        total.exact_requests += exact
+    standard = _tier_cost(model, "standard", tally, at, book, total.notes)
+    assert standard is not None  # the standard tier raises rather than going unpriced
+    total.standard_usd, total.standard_usd_low, total.standard_usd_high = standard
+    try:
+        batch = _tier_cost(model, "batch", tally, at, book, total.notes)
+    except prices.TierNotPricedError as error:
+        total.batch_usd = total.batch_usd_low = total.batch_usd_high = None
+        total.notes.add(str(error))
+    else:
+        total.batch_usd, total.batch_usd_low, total.batch_usd_high = batch
+    return total
+
+
+def _tier_cost(
+    model: str,
+    tier: str,
+    tally: batch_count.ModelTally,
     at: date | datetime | None,
-    book: prices.PriceBook | None = None,
-) -> None:
-    # Priced per request, because long-context prices depend on each request's own input size.
-    usage = prices.TokenUsage(input_tokens=prompt_tokens, output_tokens=out)
-    total.requests += 1
-    total.input_tokens += prompt_tokens
-    total.output_tokens += out
-    total.exact_requests += exact
-    total.notes.update(notes)
-    total.standard_usd += prices.cost(total.model, usage, at=at, tier="standard", book=book).total_usd
-    if total.batch_usd is not None:
-        try:
-            batch = prices.cost(total.model, usage, at=at, tier="batch", book=book)
-        except prices.TierNotPricedError as error:
-            total.batch_usd = None
-            total.notes.add(str(error))
-        else:
-            total.batch_usd += batch.total_usd
-            if batch.price.fallback:
-                total.notes.add(batch.price.fallback)
+    book: Any,
+    notes: set[str],
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Returns the (point, low, high) cost of the model's requests in `tier`."""
+    price = price_memo.price_for(model, at=at, tier=tier, book=book)
+    if price.fallback:
+        notes.add(price.fallback)
+    threshold = price.long_context_threshold
+    sides: dict[bool, list[int]] = {}  # long? -> [requests, input, low, high, output]
+    for size, (requests, low, high, output, _) in tally.bins.items():
+        side = sides.setdefault(threshold is not None and size > threshold, [0, 0, 0, 0, 0])
+        for i, value in enumerate((requests, size * requests, low, high, output)):
+            side[i] += value
+    point = low_usd = high_usd = Decimal(0)
+    for long, (requests, input_tokens, low, high, output) in sides.items():
+        if long:
+            notes.add(f"long-context prices apply above {threshold:,} input tokens")
+        # `requests=` prices a sum of requests on its side of the threshold (`rule.is_long` compares the
+        # threshold with the average request).
+        point += _cost(price, input_tokens, output, requests)
+        low_usd += _cost(price, low, output, requests)
+        high_usd += _cost(price, high, output, requests)
+    return point, low_usd, high_usd
+
+
+def _cost(price: prices.Price, input_tokens: int, output_tokens: int, requests: int) -> Decimal:
+    usage = prices.TokenUsage(input_tokens=input_tokens, output_tokens=output_tokens)
+    return price_rule.cost(price, usage, requests=requests).total_usd
 
 
 def minutes_at_limit(tokens_total: int, requests: int, *, tpm: int | None, rpm: int | None) -> float | None:
