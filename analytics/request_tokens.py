@@ -33,13 +33,19 @@ REPLY_PRIMING = 3
 # one token (`.get_weather` and `get_weather` cost the same, `.calculator` one more than `calculator`:
 # pydantic-ai's durability_ vs plain tool names, crewAI's tools).
 CALL_ADDRESS_DOT = 1
+# gpt-3.5-turbo-0301 (cookbook): 4 tokens per message, and a name replaces the role (-1). The alias
+# `gpt-3.5-turbo` pointed at it until OpenAI moved it to 0613 on 2023-06-27; counting `at` an earlier date
+# follows it (BoxcarsAI/boxcars' June 2023 recordings: one token per message more than today's rule).
+TOKENS_PER_MESSAGE_0301 = 4
+TOKENS_PER_NAME_0301 = -1
+GPT35_ALIAS_MOVED = date(2023, 6, 27)
 
 # Everything else that costs a fixed number of tokens is a fitted constant: its value is data
 # (`analytics/data/token_constants.json`, written by `scripts/token_truth_report.py --write`), derived by
-# `analytics.token_truth.fit` from recorded counts, so that leave-one-repository-out cross-validation can
-# refit it without the held-out repository. Each entry: the value assumed before any data (the published figure
-# where there is one, else 0 = "no such cost") and what it stands for. A constant the training rows never use
-# keeps its prior.
+# `analytics.token_truth.fit` from recorded counts, so that leave-one-repository-out cross-validation
+# can refit it without the held-out repository. Each entry: the value assumed before any data (the
+# published figure where there is one, else 0 = "no such cost") and what it stands for. A constant the
+# training rows never use keeps its prior.
 CONSTANTS: dict[str, tuple[int, str]] = {
     "name": (1, "a `name` on a message (cookbook: +1 per name, beside the name's own tokens)"),
     "reply_priming_reasoning": (3, "reply priming of reasoning models (o1, o3, o4-mini, gpt-5)"),
@@ -129,6 +135,7 @@ class _Counter:
         *,
         responses_api: bool = False,
         constants: Mapping[str, int] | None = None,
+        at: date | datetime | None = None,
     ) -> None:
         self.model = model
         self.encoding = encoding_name_for_model(model)
@@ -136,12 +143,15 @@ class _Counter:
         self.responses_api = responses_api
         self.constants = FITTED if constants is None else constants
         self.reasoning = is_reasoning_model(model)
-        self.harmony = self.reasoning and base_model(model).startswith("gpt-5")
+        name = base_model(model)
+        self.legacy_0301 = name.startswith("gpt-3.5-turbo-0301") or (
+            name == "gpt-3.5-turbo" and at is not None and _day(at) < GPT35_ALIAS_MOVED
+        )
+        self.harmony = self.reasoning and name.startswith("gpt-5")
         self.tokens = 0
         self.uses: dict[str, int] = {}
         self.features: set[str] = set()
         self.notes: list[str] = []
-        name = base_model(model)
         if name not in VERIFIED_MODELS and not name.startswith(VERIFIED_MODEL_PREFIXES):
             self.note(
                 f"chat formatting of {name} not verified against recorded counts (nearest family's rules)"
@@ -202,10 +212,10 @@ def analyse_request(
         raise ValueError('no model: pass model= or put "model" in the request body')
     images = ImageResolver(image_sizes or {}, base_dir)
     if "messages" in body:
-        counter = _Counter(model, images, constants=constants)
+        counter = _Counter(model, images, constants=constants, at=at)
         _count_chat(counter, body)
     elif "input" in body or "instructions" in body:
-        counter = _Counter(model, images, responses_api=True, constants=constants)
+        counter = _Counter(model, images, responses_api=True, constants=constants, at=at)
         if at is not None and _day(at) < EARLY_RESPONSES_API_BEFORE:
             counter.add("early_responses")
             counter.features.add("before_2025_04")
@@ -339,6 +349,7 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
             name = (body["response_format"].get("json_schema") or {}).get("name") or ""
             counter.text(name)
             if any(m.get("role") == "assistant" and m.get("content") for m in messages):
+                counter.features.add("format_after_reply")  # few rows: calibrated on its own
                 counter.add("response_format_after_reply")
         if counter.responses_api and counter.reasoning:
             with_tools = "responses_reasoning_format_with_tools"
@@ -440,6 +451,13 @@ def _count_message(counter: _Counter, message: Mapping[str, Any], call_names: Ma
         # (the Responses API's and gpt-5's cost of a result is in their per-call constants)
         if not counter.harmony and not (counter.responses_api and not counter.reasoning):
             counter.add("tool_result")
+    elif counter.legacy_0301:
+        counter.features.add("gpt35_0301")
+        counter.tokens += TOKENS_PER_MESSAGE_0301 - TOKENS_PER_MESSAGE
+        counter.text(role)
+        if message.get("name"):
+            counter.tokens += TOKENS_PER_NAME_0301
+            counter.text(message["name"])
     else:
         counter.text(role)
         if message.get("name"):
@@ -522,6 +540,10 @@ def _count_content(counter: _Counter, content: Any) -> None:
         elif kind in ("image_url", "input_image"):
             counter.features.add("images")
             _count_image(counter, part)
+        elif kind in ("file", "input_file", "input_audio", "audio"):
+            # A PDF costs its pages' text and images, audio its duration: neither is rendered here.
+            counter.features.add("files")
+            counter.note(f"a {kind} content part is not counted (only its surrounding text)")
 
 
 def _count_image(counter: _Counter, part: Mapping[str, Any]) -> None:

@@ -484,7 +484,9 @@ def test_shipped_calibration_is_exact_only_at_99_percent_cross_validated() -> No
     assert "chat/chat/plain" in exact
     for key, entry in shapes.items():
         assert entry["exact"] == (entry["cv_exact"] >= 0.99 and entry["rows"] >= token_shapes.MIN_ROWS), key
-    constants = json.loads((Path(request_tokens.__file__).parent / "data" / "token_constants.json").read_text())
+    constants = json.loads(
+        (Path(request_tokens.__file__).parent / "data" / "token_constants.json").read_text()
+    )
     assert set(constants["constants"]) == set(request_tokens.CONSTANTS)
 
 
@@ -571,3 +573,37 @@ def test_cli_count_shows_the_range_and_accepts_claude(tmp_path: Path) -> None:
     early = runner.invoke(main, ["count", "--messages", str(body), "--at", "2025-03-01"])
     assert json.loads(today.output)["exact"] is True
     assert early.exit_code == 0 and "estimate, " in early.output
+
+
+def test_extra_truth_rows_carry_provenance_and_are_not_in_the_dev_sample() -> None:
+    extra = Path(__file__).parent.parent / "data" / "token_truth" / "openai-token-truth-extra.jsonl"
+    rows = [json.loads(line) for line in extra.read_text().splitlines()]
+    assert len(rows) >= 500
+    dev_repos = {row["source_repo"] for row in _truth_rows()}
+    for row in rows:
+        assert row["source_repo"] and row["source_path"] and len(row["commit"]) == 40 and row["licence"]
+        assert row["body_check"] in ("match-raw", "match-reserialized", "no-content-length")
+        assert isinstance(row["prompt_tokens"], int) and row["source_repo"] not in dev_repos
+    assert len({json.dumps(row["request"], sort_keys=True) for row in rows}) == len(rows)
+
+
+def test_gpt35_alias_before_june_2023_counts_with_the_0301_rule() -> None:
+    from datetime import date
+
+    body = {
+        "model": "gpt-3.5-turbo",
+        "messages": [{"role": "system", "content": "Hi"}, {"role": "user", "content": "Yo"}],
+    }
+    today = tokens.count_request(body).tokens
+    assert tokens.count_request(body, at=date(2023, 6, 1)).tokens == today + 2  # 4 per message, not 3
+    assert tokens.count_request(body, at=date(2023, 6, 27)).tokens == today
+
+
+def test_a_file_part_is_never_counted_exact() -> None:
+    part = {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0xLjQK"}}
+    body = {
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}, part]}],
+    }
+    counted = tokens.count_request(body)
+    assert not counted.exact and any("file content part" in note for note in counted.notes)

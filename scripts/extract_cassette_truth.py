@@ -1,0 +1,273 @@
+"""Extracts token-truth rows from the HTTP cassettes of a git repository snapshot (VCR / vcrpy YAML).
+
+A row pairs an OpenAI request body as sent (Chat Completions or Responses API, api.openai.com only) with the
+prompt tokens the API reported, plus provenance. Integrity filters (those of the dev set's README): the
+recorded Content-Length must match the body (raw bytes, or its compact JSON: "match-raw" /
+"match-reserialized"; absent: "no-content-length"; a mismatch drops the row), non-200 responses, bodies with
+redaction markers, remote images (their size is unknown offline) and prompts recorded more than once with
+different counts are dropped. Only the rows are kept (never the repository's code).
+
+    .venv/bin/python scripts/extract_cassette_truth.py GIT_DIR OWNER/NAME LICENCE [--commit REV] >> rows.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gzip
+import json
+import re
+import subprocess
+import sys
+import zlib
+from collections import defaultdict
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import yaml
+
+ENDPOINTS = {"/v1/chat/completions": "chat.completions", "/v1/responses": "responses"}
+REDACTION = re.compile(r"REDACTED|FILTERED|<redacted>|\*\*\*\*", re.IGNORECASE)
+FAMILIES = (
+    ("gpt-4o-mini", "gpt-4o-mini"),
+    ("gpt-4o", "gpt-4o"),
+    ("chatgpt-4o", "gpt-4o"),
+    ("gpt-4.1", "gpt-4.1"),
+    ("gpt-5", "gpt-5"),
+    ("gpt-4", "gpt-4"),
+    ("gpt-3.5", "gpt-3.5"),
+    ("o1", "o-series"),
+    ("o3", "o-series"),
+    ("o4", "o-series"),
+)
+
+
+def _git(git_dir: str, *args: str) -> bytes:
+    return subprocess.run(["git", "-C", git_dir, *args], capture_output=True, check=True).stdout
+
+
+def _text(body: Any) -> str | None:
+    """Returns a cassette body as text (vcrpy: str or {string: ...}; Ruby VCR: {encoding, string})."""
+    if isinstance(body, dict):
+        body = base64.b64decode(body["base64_string"]) if "base64_string" in body else body.get("string")
+    if isinstance(body, bytes):
+        for decode in (lambda b: gzip.decompress(b), lambda b: zlib.decompress(b, 47), lambda b: b):
+            try:
+                return decode(body).decode("utf-8")
+            except (OSError, zlib.error, UnicodeDecodeError):
+                continue
+        return None
+    return body
+
+
+def _header(headers: Any, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return value[0] if isinstance(value, list) else value
+    return None
+
+
+def _usage(text: str) -> tuple[dict | None, bool]:
+    """Returns (usage, streamed) from a response body: JSON, or SSE whose last usage-carrying event counts."""
+    try:
+        data = json.loads(text)
+        return data.get("usage"), False
+    except (ValueError, AttributeError):
+        pass
+    usage = None
+    for line in text.splitlines():
+        if not line.startswith("data:"):
+            continue
+        try:
+            event = json.loads(line[5:].strip())
+        except ValueError:
+            continue
+        found = event.get("usage") or (event.get("response") or {}).get("usage")
+        if found:
+            usage = found
+    return usage, True
+
+
+def features(body: dict, api: str) -> list[str]:
+    tags = set()
+    items = body.get("messages") if api == "chat.completions" else body.get("input")
+    items = [{"role": "user", "content": items}] if isinstance(items, str) else (items or [])
+    if body.get("tools") or body.get("functions"):
+        tags.add("tools")
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if (
+            item.get("tool_calls")
+            or item.get("role") == "tool"
+            or item.get("type")
+            in (
+                "function_call",
+                "function_call_output",
+            )
+        ):
+            tags.add("multi_turn_tool_calls")
+        if item.get("role") == "tool" and item.get("name"):
+            tags.add("tool_message_name")
+        if item.get("role") in ("user", "assistant", "system") and item.get("name"):
+            tags.add(f"name_{item['role']}")
+        if item.get("role") == "developer":
+            tags.add("developer_role")
+        if isinstance(item.get("content"), list):
+            tags.add("content_parts")
+            if any(isinstance(p, dict) and "image" in str(p.get("type")) for p in item["content"]):
+                tags.add("images")
+    if any(isinstance(t, dict) and t.get("type") == "custom" for t in body.get("tools") or ()):
+        tags.add("custom_tools")
+    kind = (body.get("response_format") or (body.get("text") or {}).get("format") or {}).get("type")
+    if kind in ("json_schema", "json_object"):
+        tags.add(f"response_format_{kind}")
+    if body.get("instructions"):
+        tags.add("instructions")
+    return sorted(tags)
+
+
+def _remote_images(node: Any) -> bool:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("image_url", "url") and isinstance(value, str) and value.startswith("http"):
+                return True
+            url = str(value.get("url", "")) if isinstance(value, dict) else ""
+            if key == "image_url" and url.startswith("http"):
+                return True
+            if _remote_images(value):
+                return True
+    elif isinstance(node, list):
+        return any(_remote_images(item) for item in node)
+    return False
+
+
+def _serialised_lengths(body: dict) -> set[int]:
+    """Byte lengths of the usual client serialisations of a body (compact or `, `/`: `, ASCII or not)."""
+    return {
+        len(json.dumps(body, separators=separators, ensure_ascii=ascii_only).encode("utf-8"))
+        for separators in ((",", ":"), (", ", ": "))
+        for ascii_only in (True, False)
+    }
+
+
+def _interactions(data: Any) -> list[tuple[dict, dict, str | None]]:
+    if not isinstance(data, dict):
+        return []
+    found = []
+    for item in data.get("interactions") or data.get("http_interactions") or ():
+        if isinstance(item, dict) and "request" in item and "response" in item:
+            found.append((item["request"], item["response"], item.get("recorded_at")))
+    return found
+
+
+def rows_from_file(text: str, repo: str, path: str, commit: str, licence: str) -> list[dict]:
+    try:
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return []
+    rows = []
+    for index, (request, response, recorded) in enumerate(_interactions(data)):
+        uri = str(request.get("uri", ""))
+        match = re.match(r"https://api\.openai\.com(/v1/(?:chat/completions|responses))/?(?:\?.*)?$", uri)
+        if not match or str(request.get("method", "")).upper() != "POST":
+            continue
+        api = ENDPOINTS[match.group(1)]
+        status = (response.get("status") or {}).get("code")
+        raw = _text(request.get("body"))
+        reply = _text(response.get("body"))
+        if status != 200 or not raw or not reply or REDACTION.search(raw):
+            continue
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(body, dict) or not body.get("model") or _remote_images(body):
+            continue
+        length = _header(request.get("headers"), "Content-Length")
+        if length is None:
+            check = "no-content-length"
+        elif int(length) == len(raw.encode("utf-8")):
+            check = "match-raw"
+        elif int(length) in _serialised_lengths(body):
+            check = "match-reserialized"
+        else:
+            continue
+        usage, streamed = _usage(reply)
+        prompt_tokens = (usage or {}).get("prompt_tokens", (usage or {}).get("input_tokens"))
+        if not isinstance(prompt_tokens, int):
+            continue
+        if recorded:
+            stamp = parsedate_to_datetime(recorded) if "," in str(recorded) else None
+        else:
+            date_header = _header(response.get("headers"), "date")
+            stamp = parsedate_to_datetime(date_header) if date_header else None
+        model = body["model"]
+        family = next((f for prefix, f in FAMILIES if model.startswith(prefix)), "other")
+        cached = ((usage.get("prompt_tokens_details") or usage.get("input_tokens_details")) or {}).get(
+            "cached_tokens", 0
+        )
+        rows.append(
+            {
+                "id": f"{repo}:{path}#{index}",
+                "source_repo": repo,
+                "source_path": path,
+                "commit": commit,
+                "licence": licence,
+                "api": api,
+                "model": model,
+                "family": family,
+                "features": features(body, api),
+                "request": body,
+                "prompt_tokens": prompt_tokens,
+                "cached_tokens": cached,
+                "usage": usage,
+                "recorded_at": stamp.strftime("%Y-%m-%dT%H:%M:%SZ") if stamp else None,
+                "streamed": streamed,
+                "body_check": check,
+                "images": None,
+                "notes": "extracted by scripts/extract_cassette_truth.py",
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("git_dir")
+    parser.add_argument("repo")
+    parser.add_argument("licence")
+    parser.add_argument("--commit", default="HEAD")
+    args = parser.parse_args()
+    commit = _git(args.git_dir, "rev-parse", args.commit).decode().strip()
+    # git grep exits 1 when nothing matches (and 128 on a blob the snapshot lacks): its output still counts
+    listed = subprocess.run(
+        [
+            *("git", "-C", args.git_dir, "grep", "-l", "-E"),
+            r"api\.openai\.com/v1/(chat/completions|responses)",
+            *(commit, "--", "*.yaml", "*.yml"),
+        ],
+        capture_output=True,
+    ).stdout
+    rows: list[dict] = []
+    for line in listed.decode().splitlines():
+        path = line.split(":", 1)[1]
+        try:
+            text = _git(args.git_dir, "show", f"{commit}:{path}").decode("utf-8", "replace")
+        except subprocess.CalledProcessError:  # a large file the snapshot left out
+            continue
+        rows.extend(rows_from_file(text, args.repo, path, commit, args.licence))
+    # The same prompt recorded more than once must agree, or none of its recordings is truth.
+    by_prompt: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_prompt[json.dumps(row["request"], sort_keys=True)].append(row)
+    kept = 0
+    for same in by_prompt.values():
+        if len({row["prompt_tokens"] for row in same}) == 1:
+            sys.stdout.write(json.dumps(same[0], ensure_ascii=False) + "\n")
+            kept += 1
+    print(f"{args.repo}: {len(rows)} exchanges, {kept} distinct prompts kept", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
