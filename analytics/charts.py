@@ -40,8 +40,9 @@ def _usd(values: pd.Series) -> list[float]:
     return [float(v) for v in values]
 
 
-BASIS_OPACITY = {"billed": 1.0, "mixed": 0.7, "estimated": 0.4}  # estimated days drawn lighter
-DAY_MS = 86_400_000
+# Estimated days drawn lighter; an allocated part is a share of a bill.
+BASIS_OPACITY = {"billed": 1.0, "allocated": 0.85, "mixed": 0.7, "estimated": 0.4}
+_ONE_ROW = pd.DataFrame({"row": [0]})  # data for marks drawn once (a budget line), whatever the days
 
 
 def day_axis(dates: Sequence[date] | pd.Series, *, title: str | None = None) -> alt.X:
@@ -187,28 +188,20 @@ def _month_to_date(
                     tooltip=[alt.Tooltip("date:T", title="Day (UTC)"),
                              alt.Tooltip("expected_usd:Q", title="Forecast", format="$,.2f")])
         )  # fmt: skip
-    if lines:
-        rules = pd.DataFrame({"label": [label for label, _ in lines], "usd": [float(v) for _, v in lines]})
-        colour = alt.Color(
-            "label:N", title="Lines", scale=alt.Scale(domain=list(rules["label"]),
-                                                     range=["#d62728"] * (budget_usd is not None)
-                                                     + ["#ff7f0e"] * len(alert_thresholds))
-        )  # fmt: skip
-        dash = alt.StrokeDash(
-            "label:N", legend=None, scale=alt.Scale(domain=list(rules["label"]),
-                                                    range=[[1, 0]] * (budget_usd is not None)
-                                                    + [[2, 2]] * len(alert_thresholds))
-        )  # fmt: skip
-        tooltip = [alt.Tooltip("label:N", title="Line"), alt.Tooltip("usd:Q", title="USD", format="$,.2f")]
-        layers.append(
-            alt.Chart(rules)
-            .mark_rule(strokeWidth=2)
-            .encode(y=y, color=colour, strokeDash=dash, tooltip=tooltip)
+    for label, usd in lines:
+        # One rule per line at a datum of the panel's own axis; its name written beside it.
+        is_budget = label == "budget"
+        text = f"Budget ${usd:,.2f}" if is_budget else f"Alert {label.removeprefix('alert ')}"
+        rule = alt.Chart(_ONE_ROW).mark_rule(
+            color="#d62728" if is_budget else "#ff7f0e",
+            strokeWidth=2,
+            strokeDash=[1, 0] if is_budget else [4, 3],
         )
+        layers.append(rule.encode(y=alt.datum(float(usd)), tooltip=alt.value(text)))
         layers.append(
-            alt.Chart(rules)
+            alt.Chart(_ONE_ROW)
             .mark_text(align="left", baseline="bottom", dx=4, dy=-2, fontSize=11, color="#888")
-            .encode(x=alt.value(0), y=y, text="label:N")
+            .encode(x=alt.value(0), y=alt.datum(float(usd)), text=alt.value(text))
         )
     return alt.layer(*layers)
 

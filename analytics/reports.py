@@ -41,7 +41,7 @@ from analytics.prices import rule as price_rule
 from analytics.prices import sql as price_sql
 from analytics.store import Store
 
-BASES = ("billed", "estimated", "mixed")
+BASES = ("billed", "allocated", "estimated", "mixed")
 DIMENSIONS = ("model", "project", "api_key", "user", "service_tier", "workspace", "provider")
 _LABEL_KIND = {"project": "project", "api_key": "api_key", "user": "user"}
 _USAGE_KEY = {
@@ -471,7 +471,8 @@ def _spend(
                 FROM _priced u SEMI JOIN _covered c ON u.provider = c.provider AND u.day = c.day
                 GROUP BY ALL),
             _bills AS (SELECT CAST(period_start AS DATE) AS day, provider, project_id, model,
-                    {cost_key} AS key, line_item IS NOT NULL AND model IS NULL AS other_line, sum(amount_usd) AS cost
+                    {cost_key} AS key, line_item IS NOT NULL AND model IS NULL AS other_line,
+                    sum(amount_usd) AS cost
                 FROM costs_effective WHERE period_start >= $start AND period_start < $stop{filt.cost_sql}
                 GROUP BY ALL)
             SELECT 'estimated' AS part, day, NULL AS provider, NULL AS project_id, NULL AS model, key,
@@ -1197,6 +1198,39 @@ def what_if(
 # ---------------------------------------------------------------- reconciliation
 
 
+@dataclass
+class _Side:
+    """One reconcile row being gathered: the bill's lines and the usage's token-priced cost."""
+
+    billed: Decimal = Decimal(0)
+    lines: int = 0
+    cents: bool = True  # every line a whole number of cents (the export rounds each line)
+    estimated: Decimal = Decimal(0)
+    line_items: set = field(default_factory=set)  # bill lines that name no model (web search, ...)
+    bill_models: set = field(default_factory=set)
+    unpriced: set = field(default_factory=set)
+    cache_writes: int = 0
+    extras: dict = field(default_factory=dict)  # non-token usage counts from the usage export's details
+
+
+# Words in a bill line item (or usage details key) -> what it is: usage a token export does not carry.
+_NOT_TOKENS = (
+    ("web search", "web search calls"),
+    ("web_search", "web search calls"),
+    ("image", "images"),
+    ("audio", "audio"),
+    ("transcri", "audio"),
+    ("tts", "audio"),
+    ("fine-tun", "fine-tuning"),
+    ("fine_tun", "fine-tuning"),
+    ("training", "fine-tuning"),
+    ("file search", "file search"),
+    ("code interpreter", "code interpreter"),
+    ("container", "code interpreter"),
+    ("vector", "vector storage"),
+)
+
+
 def reconcile(
     store: Store,
     start: date | None = None,
@@ -1204,76 +1238,210 @@ def reconcile(
     *,
     tolerance_pct: Decimal = Decimal(5),
     project: str | None = None,
+    book: PriceBook | None = None,
 ) -> pd.DataFrame:
-    """Returns billed against token-estimated cost per day and model over the days a cost export covers.
+    """Returns the bill against the token-priced cost over the days a cost export covers.
 
-    Columns: `date`, `provider`, `model` (None where the bill has no line items that day), `billed_usd`,
-    `estimated_usd`, `diff_usd` (billed - estimated), `diff_pct` (of billed), `flagged` (|diff| beyond
-    `tolerance_pct` of billed; any estimate against a zero bill). The range defaults to the billed days.
+    Each (day, provider) is compared at the finest level both sides carry: by project when the bill's
+    lines all name one (and the usage has projects), by model when the bill itemises models (line items),
+    else the day as a whole (an organisation bill without line items). Models on both sides are mapped to
+    one canonical id first (`Claude Opus 4.5` and `claude-opus-4-5-20251101` are one model); a bill line
+    with no model (web search, ...) is its own row.
+
+    Columns: `date`, `provider`, `project` (None when not compared by project), `model` (None when not
+    compared by model), `line_item` (bill lines that are not tokens), `lines` (bill lines in the row),
+    `billed_usd`, `estimated_usd`, `diff_usd` (billed - estimated), `diff_pct` (of billed),
+    `rounding_usd` (a cent per bill line when the export rounds lines to cents, else 0), `status`
+    (`to the cent`, `within rounding`, `within tolerance` (of `tolerance_pct`), `flagged`), `flagged`,
+    and `cause` (what the store shows behind a gap, for rows not matched to the cent). The range defaults
+    to the billed days. `frame.attrs["notes"]` holds notes on names (unknown model names on the bill).
     """
     project_id = resolve_project(store, project)
+    book = book or store.price_book()
     if start is None or end is None:
         with store.reader() as con:
             first, last = con.execute(
                 "SELECT CAST(min(period_start) AS DATE), CAST(max(period_start) AS DATE) FROM costs_effective"
             ).fetchone()
         if first is None:
-            return pd.DataFrame(columns=_RECONCILE_COLUMNS)
+            return _empty_reconcile()
         start, end = start or first, end or last
     if end < start:
         raise ValueError(f"the reconcile range ends ({end}) before it starts ({start})")
     params = _params(start, end, project_id)
-    project_where = " AND project_id = $project" if project_id else ""
+    where = " AND project_id = $project" if project_id else ""
     with store.reader() as con:
-        _, long_flag = _register_prices(con, start, end, project_id)
-        frame = _arrow(
+        _, long_flag = _register_prices(con, start, end, project_id, book=book)
+        usage = _arrow(
             con,
-            f"""WITH {_usage_cte(project_id)}, {_PRICES_CTE}, {_summed_priced_cte((), long_flag)},
-                {_COVERED_CTE},
-                _unitemised AS (SELECT DISTINCT provider, CAST(period_start AS DATE) AS day
-                    FROM costs_effective WHERE period_start >= $start AND period_start < $stop
-                    AND model IS NULL),
-                _billed AS (SELECT c.provider, CAST(c.period_start AS DATE) AS day,
-                        CASE WHEN n.day IS NULL THEN c.model END AS model, sum(c.amount_usd) AS billed
-                    FROM costs_effective c LEFT JOIN _unitemised n
-                        ON n.provider = c.provider AND n.day = CAST(c.period_start AS DATE)
-                    WHERE c.period_start >= $start AND c.period_start < $stop{
-                project_where.replace("project_id", "c.project_id")
-            }
-                    GROUP BY ALL),
-                _estimated AS (SELECT u.provider, u.day, CASE WHEN n.day IS NULL THEN u.model END AS model,
-                        sum(micro_cost) * 0.000001 AS estimated
-                    FROM _priced u SEMI JOIN _covered c ON c.provider = u.provider AND c.day = u.day
-                    LEFT JOIN _unitemised n ON n.provider = u.provider AND n.day = u.day
-                    GROUP BY ALL)
-                SELECT day AS date, provider, model,
-                       CAST(coalesce(billed, 0) AS DECIMAL(38,12)) AS billed_usd,
-                       CAST(coalesce(estimated, 0) AS DECIMAL(38,12)) AS estimated_usd
-                FROM _billed FULL OUTER JOIN _estimated USING (provider, day, model)
-                ORDER BY day, provider, model NULLS LAST""",
+            f"""WITH {_usage_cte(project_id)}, {_PRICES_CTE},
+                {_summed_priced_cte(("project_id",), long_flag)}, {_COVERED_CTE}
+                SELECT u.provider, u.day, u.project_id, u.model, u.tier, bool_and(u.priced) AS priced,
+                       CAST(coalesce(sum(u.micro_cost), 0) * 0.000001 AS DECIMAL(38,18)) AS estimated,
+                       CAST(sum(u.cache_write) AS BIGINT) AS cache_writes
+                FROM _priced u SEMI JOIN _covered c ON c.provider = u.provider AND c.day = u.day
+                GROUP BY ALL""",
             params,
         )
-    if frame.empty:
-        return pd.DataFrame(columns=_RECONCILE_COLUMNS)
+        extras = con.execute(
+            f"""SELECT provider, CAST(period_start AS DATE) AS day, project_id, model, key,
+                       sum(TRY_CAST(details->>key AS BIGINT)) AS n
+                FROM (SELECT provider, period_start, project_id, model, unnest(json_keys(details)) AS key,
+                             details FROM usage_effective
+                      WHERE period_start >= $start AND period_start < $stop{where} AND details IS NOT NULL)
+                WHERE key LIKE '%search%' OR key LIKE '%image%' OR key LIKE '%audio%'
+                GROUP BY ALL HAVING n > 0""",
+            params,
+        ).fetchall()
+        bills = con.execute(
+            f"""SELECT provider, CAST(period_start AS DATE) AS day, project_id, model, line_item,
+                       details->>'model_name' AS model_name, count(*) AS lines, sum(amount_usd) AS billed,
+                       bool_and(amount_usd = round(amount_usd, 2)) AS cents
+                FROM costs_effective WHERE period_start >= $start AND period_start < $stop{where}
+                GROUP BY ALL""",
+            params,
+        ).fetchall()
+        usage_days = set(
+            con.execute(
+                """SELECT DISTINCT provider, CAST(period_start AS DATE) FROM usage
+                   WHERE period_start >= $start AND period_start < $stop""",
+                _params(start, end, None),
+            ).fetchall()
+        )
+    notes: list[str] = []
+    # The level of each (provider, day): what the bill carries there.
+    by_project: dict[tuple, bool] = {}
+    by_model: dict[tuple, bool] = {}
+    for provider, day, bill_project, model, *_ in bills:
+        group = (provider, day)
+        by_project[group] = by_project.get(group, True) and bill_project is not None
+        by_model[group] = by_model.get(group, False) or model is not None
+    usage_projects = {(r.provider, r.day) for r in usage.itertuples() if _none(r.project_id) is not None}
+    for group in by_project:
+        by_project[group] = by_project[group] and group in usage_projects
+    sides: dict[tuple, _Side] = {}
+
+    def row_key(provider: str, day: date, row_project: Any, model: Any, line_item: Any = None) -> tuple:
+        group = (provider, day)
+        return (
+            day,
+            provider,
+            _none(row_project) if by_project[group] else None,
+            _canonical_key(_none(model), book) if by_model[group] else None,
+            line_item,
+        )
+
+    for provider, day, bill_project, model, line_item, model_name, lines, billed, cents in bills:
+        other = line_item if model is None and by_model[(provider, day)] else None
+        side = sides.setdefault(row_key(provider, day, bill_project, model, other), _Side())
+        side.billed += billed
+        side.lines += lines
+        side.cents = side.cents and bool(cents)
+        if line_item and model is None:
+            side.line_items.add(line_item)
+        if model is not None:
+            side.bill_models.add(model_name or model)
+            try:
+                book.resolve_model(model)
+            except prices.UnknownModelError:
+                note = (f"the bill names a model no price book knows: {model_name or model!r}"
+                        f" (kept as {model!r}, not matched to any usage)")  # fmt: skip
+                if note not in notes:
+                    notes.append(note)
+    for r in usage.itertuples():
+        side = sides.setdefault(row_key(r.provider, r.day, r.project_id, r.model), _Side())
+        side.estimated += r.estimated
+        side.cache_writes += int(r.cache_writes or 0)
+        if not r.priced:
+            side.unpriced.add(f"{r.model} ({r.tier})")
+    for provider, day, row_project, model, key, n in extras:
+        if (provider, day) in by_project:
+            side = sides.setdefault(row_key(provider, day, row_project, model), _Side())
+            side.extras[key] = side.extras.get(key, 0) + int(n)
+    rows = []
     tolerance = Decimal(tolerance_pct)
-    frame["diff_usd"] = [b - e for b, e in zip(frame["billed_usd"], frame["estimated_usd"], strict=True)]
-    frame["diff_pct"] = [(d * 100 / b).quantize(Decimal("0.01")) if b else None
-                         for d, b in zip(frame["diff_usd"], frame["billed_usd"], strict=True)]  # fmt: skip
-    frame["flagged"] = [
-        (abs(d) * 100 > tolerance * abs(b)) if b else bool(d)
-        for d, b in zip(frame["diff_usd"], frame["billed_usd"], strict=True)
-    ]
-    frame["model"] = frame["model"].astype(object).where(frame["model"].notna(), None)
-    return frame[_RECONCILE_COLUMNS]
+    for (day, provider, row_project, model, line_item), side in sorted(sides.items(), key=_reconcile_order):
+        diff = side.billed - side.estimated
+        rounding = Decimal("0.01") * side.lines if side.cents else Decimal(0)
+        if abs(diff) < Decimal("0.005"):
+            status = "to the cent"
+        elif abs(diff) <= rounding:
+            status = "within rounding"
+        elif side.billed and abs(diff) * 100 <= tolerance * abs(side.billed):
+            status = "within tolerance"
+        else:
+            status = "flagged"
+        cause = "" if status == "to the cent" else _gap_cause(side, diff, (provider, day) in usage_days)
+        rows.append({
+            "date": day, "provider": provider, "project": row_project, "model": model, "line_item": line_item,
+            "lines": side.lines, "billed_usd": side.billed.quantize(CENT_12),
+            "estimated_usd": side.estimated.quantize(CENT_12), "diff_usd": diff.quantize(CENT_12),
+            "diff_pct": (diff * 100 / side.billed).quantize(Decimal("0.01")) if side.billed else None,
+            "rounding_usd": rounding, "status": status, "flagged": status == "flagged", "cause": cause,
+        })  # fmt: skip
+    frame = pd.DataFrame(rows, columns=_RECONCILE_COLUMNS) if rows else _empty_reconcile()
+    for column in ("project", "model", "line_item"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    frame.attrs["notes"] = notes
+    return frame
+
+
+def _reconcile_order(item: tuple) -> tuple:
+    (day, provider, row_project, model, line_item), _ = item
+    return (day, provider, row_project or "", model is None, model or "", line_item or "")
+
+
+def _gap_cause(side: _Side, diff: Decimal, usage_covers_day: bool) -> str:
+    """What the store shows behind a gap between the bill and the tokens (most likely first)."""
+    causes = []
+    if side.line_items and not side.estimated:
+        kinds = sorted({_not_tokens(item) for item in side.line_items})
+        causes.append(f"usage not in the token export ({', '.join(kinds)})")
+    if not usage_covers_day:
+        causes.append("the usage export does not cover this day")
+    elif side.billed and not side.estimated and not side.line_items:
+        causes.append("no usage of this model that day in the token export")
+    if side.unpriced:
+        causes.append(f"tokens with no price (counted as 0): {', '.join(sorted(side.unpriced))}")
+    if side.extras and diff > 0:
+        counts = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(side.extras.items()))
+        causes.append(f"usage billed apart from tokens: {counts}")
+    if side.cache_writes and diff:
+        causes.append(f"{side.cache_writes:,} cache-write tokens (priced by TTL: check the 5m/1h split)")
+    if side.estimated and not side.billed:
+        causes.append("usage with no bill line (billed under another name, project or day?)")
+    if not causes:
+        causes.append("prices differ from the price book (a negotiated price? add an override row)")
+    return "; ".join(causes)
+
+
+def _not_tokens(line_item: str | None) -> str:
+    text = (line_item or "").lower()
+    for word, kind in _NOT_TOKENS:
+        if word in text:
+            return kind
+    return line_item or "other endpoints"
+
+
+def _empty_reconcile() -> pd.DataFrame:
+    frame = pd.DataFrame(columns=_RECONCILE_COLUMNS)
+    frame.attrs["notes"] = []
+    return frame
 
 
 _RECONCILE_COLUMNS = [
     "date",
     "provider",
+    "project",
     "model",
+    "line_item",
+    "lines",
     "billed_usd",
     "estimated_usd",
     "diff_usd",
     "diff_pct",
+    "rounding_usd",
+    "status",
     "flagged",
+    "cause",
 ]

@@ -95,15 +95,14 @@ def test_month_chart_is_daily_bars_by_model_over_a_separate_month_to_date_panel(
 def test_month_to_date_panel_has_line_band_forecast_budget_and_alerts():
     spec = month_chart()
     views = layers(spec["vconcat"][1])
-    assert [mark(v) for v in views] == ["line", "area", "line", "rule", "text"]
-    rule = next(v for v in views if mark(v) == "rule")
-    lines = spec["datasets"][rule["data"]["name"]]
-    assert [(r["label"], r["usd"]) for r in lines] == [
-        ("budget", 30.0),
-        ("alert 50%", 15.0),
-        ("alert 80%", 24.0),
+    assert [mark(v) for v in views] == ["line", "area", "line", *["rule", "text"] * 3]
+    rules = [
+        (v["encoding"]["tooltip"]["value"], v["encoding"]["y"]["datum"]) for v in views if mark(v) == "rule"
     ]
-    assert rule["encoding"]["color"]["scale"]["range"] == ["#d62728", "#ff7f0e", "#ff7f0e"]
+    assert rules == [("Budget $30.00", 30.0), ("Alert 50%", 15.0), ("Alert 80%", 24.0)]
+    texts = [v["encoding"]["text"]["value"] for v in views if mark(v) == "text"]
+    assert texts == ["Budget $30.00", "Alert 50%", "Alert 80%"]  # each line is named on the chart
+    assert [v["mark"]["color"] for v in views if mark(v) == "rule"] == ["#d62728", "#ff7f0e", "#ff7f0e"]
     band = next(v for v in views if mark(v) == "area")
     assert band["encoding"]["y"]["field"] == "low_usd" and band["encoding"]["y2"]["field"] == "high_usd"
     # The band starts from the spend to date (4.80) and accumulates the days ahead.

@@ -18,6 +18,6 @@ def test_empty_store_offers_the_demo_and_loads_it(sandboxed_store: Path):
     assert not at.exception
     # The page reruns with the data in: the first-start choice is gone, the imports are listed.
     assert not at.info
-    imports = at.dataframe[-1].value
-    assert sorted(imports["Format"]) == ["openai_cost_csv", "openai_usage_csv"]
+    shown = [m.value for m in at.markdown]
+    assert "openai_cost_csv" in shown and "openai_usage_csv" in shown
     assert sandboxed_store.exists()

@@ -10,13 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from analytics import reports
-from analytics.money import format_usd
+from analytics.money import format_usd, format_usd_column
 from analytics.store import Store
 from analytics.ui import state
 
-BASIS_COLORS = {"billed": "blue", "estimated": "gray", "mixed": "orange"}
+BASIS_COLORS = {"billed": "blue", "allocated": "violet", "estimated": "gray", "mixed": "orange"}
 BASIS_HELP = {
     "billed": "billed: from the provider's cost export",
+    "allocated": "allocated: a bill without this field, split by each one's share of the token cost that day",
     "estimated": "estimated: tokens x the price in force that day (no cost export covers these days)",
     "mixed": "mixed: billed days and token-estimated days added up",
 }
@@ -26,8 +27,16 @@ DIMENSION_TITLES = {
     "api_key": "API key",
     "user": "User",
     "service_tier": "Tier",
+    "workspace": "Workspace",
+    "provider": "Provider",
 }
 _pages: dict[str, object] = {}
+# Counts with thousands separators (1,234,567) in every table that shows them.
+TOKEN_COLUMNS = {
+    name: st.column_config.NumberColumn(format="localized")
+    for name in ("Requests", "Input tokens", "Output tokens", "Cached input tokens", "Inserted", "Replaced",
+                 "Read", "Skipped (empty)")
+}  # fmt: skip
 
 
 def store() -> Store:
@@ -124,7 +133,7 @@ def money_table(
     table = pd.DataFrame(
         {
             DIMENSION_TITLES.get(by, by): list(shown[by]),
-            "Cost": [format_usd(c) for c in shown["cost_usd"]],
+            "Cost": format_usd_column(shown["cost_usd"]),
             "Share": [s * 100 for s in shown["share"]],
             "Basis": list(shown["basis"]),
         }

@@ -19,7 +19,7 @@ from analytics.estimate import (
     estimate_requests,
     format_minutes,
 )
-from analytics.money import format_usd
+from analytics.money import format_usd, format_usd_column
 from analytics.ui import components
 
 DEFAULT_MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1-mini"]
@@ -74,6 +74,8 @@ def show() -> None:
         )
     else:
         prompt = _request_body_input()
+        if prompt is _INVALID:
+            return  # the error says what is wrong and where; no "enter a prompt" on top of it
     if not prompt or not models:
         st.info("Enter a prompt and pick at least one model.")
         return
@@ -95,6 +97,9 @@ def show() -> None:
     _show_results(results)
 
 
+_INVALID: dict = {}  # a request body that did not parse (the error is shown)
+
+
 def _request_body_input() -> dict | None:
     text = st.text_area(
         "Request body",
@@ -108,11 +113,18 @@ def _request_body_input() -> dict | None:
     try:
         body = json.loads(text)
     except json.JSONDecodeError as error:
-        st.error(f"Line {error.lineno}, column {error.colno}: expected JSON ({error.msg}).")
-        return None
+        lines = text.splitlines()
+        line = lines[error.lineno - 1] if error.lineno <= len(lines) else ""
+        where = f"Line {error.lineno}, column {error.colno} of the request body"
+        st.error(f"{where}: not valid JSON ({error.msg}).")
+        st.code(f"{line}\n{' ' * (error.colno - 1)}^ here", language=None)
+        return _INVALID
     if not isinstance(body, dict):
-        st.error("Line 1, column 1: expected a JSON object (a request body).")
-        return None
+        st.error(
+            f"Line 1, column 1 of the request body: expected a JSON object (a request body), "
+            f"got a JSON {type(body).__name__.replace('str', 'string').replace('list', 'array')}."
+        )
+        return _INVALID
     return body
 
 
@@ -125,13 +137,14 @@ def _show_results(results: list[Estimate]) -> None:
             "Tier": [r.tier for r in results],
             "Input tokens": [r.input_tokens for r in results],
             "Output tokens": [r.output_tokens for r in results],
-            "Input": [format_usd(r.input_usd) for r in results],
-            "Output": [format_usd(r.output_usd) for r in results],
-            "Total": [format_usd(r.total_usd) for r in results],
+            "Input": format_usd_column(r.input_usd for r in results),
+            "Output": format_usd_column(r.output_usd for r in results),
+            "Per request": format_usd_column(r.total_usd for r in results),
+            "Per 1,000 requests": format_usd_column(r.total_usd * 1000 for r in results),
             "Count": [_count_label(r) for r in results],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", column_config=components.TOKEN_COLUMNS)
     chart_data = pd.DataFrame(
         {
             "model": [r.model for r in results],
@@ -158,6 +171,12 @@ def _count_label(result: Estimate) -> str:
     return f"estimate ({low:,}–{high:,} input tokens)"
 
 
+def batch_models(models: list[str], *, as_named: bool) -> list[str | None]:
+    """Returns the models a batch is priced as: each model selected on the page, or (None) the models the
+    file names when none is selected or the user asks for those."""
+    return [None] if as_named or not models else list(models)
+
+
 def _show_batch(models: list[str], at: date) -> None:
     st.write(
         "Upload an OpenAI Batch API input file, a JSONL of request bodies, or a CSV with a `prompt` column."
@@ -167,12 +186,17 @@ def _show_batch(models: list[str], at: date) -> None:
     output = c1.number_input("Output tokens per request (0: max_tokens)", min_value=0, key="est_b_out")
     tpm = c2.number_input("TPM limit", min_value=0, value=0, step=100_000, key="est_tpm")
     rpm = c3.number_input("RPM limit", min_value=0, value=0, step=100, key="est_rpm")
-    as_selected = st.checkbox(
-        "Price every request as each selected model (instead of the models the file names)", key="est_b_as"
+    as_named = st.checkbox(
+        "Price each request as the model the file names (instead of the models selected above)",
+        key="est_b_named",
     )
     if upload is None:
         return
-    candidates: list[str | None] = list(models) if as_selected and models else [None]
+    candidates = batch_models(models, as_named=as_named)
+    st.caption(
+        "Priced as the models the file names." if candidates == [None]
+        else "Every request priced as each selected model: " + ", ".join(models) + "."
+    )  # fmt: skip
     options = {
         "output_tokens": int(output) or None,
         "tpm": int(tpm) or None,
@@ -218,13 +242,13 @@ def _show_jobs(jobs: list[FileEstimate]) -> None:
             "Requests": [m.requests for m in totals],
             "Input tokens": [m.input_tokens for m in totals],
             "Output tokens": [m.output_tokens for m in totals],
-            "Standard": [format_usd(m.standard_usd) for m in totals],
-            "Batch": [format_usd(m.batch_usd) for m in totals],
+            "Standard": format_usd_column(m.standard_usd for m in totals),
+            "Batch": format_usd_column(m.batch_usd for m in totals),
             "Least time": [
                 "" if m.minutes_at_limit is None else format_minutes(m.minutes_at_limit) for m in totals
             ],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", column_config=components.TOKEN_COLUMNS)
     for note in sorted({n for m in totals for n in m.notes}):
         st.caption(f"Note: {note}")

@@ -16,6 +16,9 @@ from analytics.store import Store
 from analytics.ui import components, state
 
 DEFAULT_DAYS = 30
+CUSTOM = "Custom"
+PRESETS = ("This month", "Last month", f"Last {DEFAULT_DAYS} days", "All", CUSTOM)
+DEFAULT_PRESET = PRESETS[2]
 # The filters offered, each a multiselect of the ids in the chosen days (shown by label name).
 FILTERS = reports.FILTER_FIELDS
 _LABEL_KIND = {"project": "project", "api_key": "api_key", "user": "user"}
@@ -28,6 +31,30 @@ def _breakdown(
 ) -> pd.DataFrame:
     # `path` and `version` key the cache (see components.data_version).
     return reports.daily_spend(_store, start, end, by=by, where=dict(where))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _usage(
+    _store: Store, path: str, start: date, end: date, by: str, where: Where, version: tuple
+) -> pd.DataFrame:
+    return reports.daily_usage(_store, start, end, by=by, where=dict(where))
+
+
+USAGE_COLUMNS = ["requests", "input_tokens", "cached_input_tokens", "output_tokens"]
+
+
+def daily_rows(shown: pd.DataFrame, usage: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Returns the rows of the daily download: date, provider(s), the key, cost (Decimal), basis, and the
+    tokens and requests behind it (0 for a billed line without usage, such as a tool call)."""
+    per_key = usage.groupby(["date", by], as_index=False).agg(
+        provider=("provider", lambda p: ", ".join(sorted(set(p)))),
+        **{c: (c, "sum") for c in USAGE_COLUMNS},
+    )
+    rows = shown[["date", by, "cost_usd", "basis"]].merge(per_key, on=["date", by], how="left")
+    rows["provider"] = rows["provider"].fillna("")
+    for column in USAGE_COLUMNS:
+        rows[column] = rows[column].fillna(0).astype("int64")
+    return rows[["date", "provider", by, "cost_usd", "basis", *USAGE_COLUMNS]]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -54,7 +81,8 @@ def show() -> None:
         st.altair_chart(charts.spend_breakdown(shown, by), width="stretch", key="explore_chart")
         totals = components.totals_by(shown, by)
         components.money_table(totals, by, key="explore_table")
-        _downloads(shown, totals, by, start, end, _describe(current, where))
+        usage = _usage(current, str(current.path), start, end, by, where, version)
+        _downloads(daily_rows(shown, usage, by), totals, by, start, end, _describe(current, where))
     if shown.attrs.get("unpriced"):
         st.warning("No price for: " + ", ".join(shown.attrs["unpriced"]) + "; their tokens count as $0.")
     _what_if(current, start, end, dict(where), version)
@@ -63,18 +91,19 @@ def show() -> None:
 def _filters(current: Store, span: tuple[date, date], version: tuple) -> tuple[date, date, str, Where]:
     """Renders the filters; returns (start, end, breakdown dimension, the `where` of the chosen filters)."""
     first, last = span
-    cols = st.columns([2, 1])
     # The URL carries every choice (?from=2025-06-01&to=2025-06-30&by=project&model=gpt-4o): a bookmark.
     state.from_url("explore_days", lambda url: _days_from_url(url, first, last), "from", "to")
     state.from_url(
         "explore_by", lambda url: next((b for b in url["by"] if b in reports.DIMENSIONS), None), "by"
     )
+    _period_presets(first, last)
+    cols = st.columns([2, 1])
     picked = cols[0].date_input(
         "Days (UTC)",
-        value=(max(first, last - timedelta(days=DEFAULT_DAYS - 1)), last),
         min_value=first,
         max_value=last,
         key="explore_days",
+        on_change=lambda: st.session_state.update(explore_period=CUSTOM),
     )
     start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (first, last)
     by = cols[1].selectbox(
@@ -112,6 +141,42 @@ def _days_from_url(url: dict[str, list[str]], first: date, last: date) -> tuple[
     return (start, end) if start is not None and end is not None and start <= end else None
 
 
+def preset_range(preset: str, first: date, last: date) -> tuple[date, date]:
+    """Returns the days of a period preset within the data first..last. "This month" is the month of the
+    last day with data (this month when it has data, else the newest with data, as everywhere)."""
+    month = last.replace(day=1)
+    if preset == "This month":
+        start, end = month, last
+    elif preset == "Last month":
+        end = month - timedelta(days=1)
+        start = end.replace(day=1)
+    elif preset == "All":
+        start, end = first, last
+    else:
+        start, end = last - timedelta(days=DEFAULT_DAYS - 1), last
+    start, end = max(start, first), min(end, last)
+    return (start, end) if start <= end else (first, first)
+
+
+def _period_presets(first: date, last: date) -> None:
+    """Renders the period presets above the day picker; a preset sets the days, picking days by hand (or a
+    range from the URL) makes it Custom."""
+    session = st.session_state
+    session.setdefault("explore_period", DEFAULT_PRESET)
+    if "explore_days" not in session:
+        session["explore_days"] = preset_range(session["explore_period"], first, last)
+    elif session["explore_period"] != CUSTOM and tuple(session["explore_days"]) != preset_range(
+        session["explore_period"], first, last
+    ):
+        session["explore_period"] = CUSTOM
+
+    def apply() -> None:
+        if session["explore_period"] != CUSTOM:
+            session["explore_days"] = preset_range(session["explore_period"], first, last)
+
+    st.radio("Period", PRESETS, horizontal=True, key="explore_period", on_change=apply)
+
+
 def _summary(shown: pd.DataFrame, by: str, start: date, end: date) -> None:
     total = sum(shown["cost_usd"], Decimal(0)) if not shown.empty else Decimal(0)
     basis = reports.combine_bases(shown["basis"]) if not shown.empty else None
@@ -127,7 +192,7 @@ def _downloads(
     shown: pd.DataFrame, totals: pd.DataFrame, by: str, start: date, end: date, filtered: str
 ) -> None:
     """Renders the CSV downloads of what is shown; `filtered` says which filters made it ("": none)."""
-    daily = components.decimal_strings(shown[["date", by, "cost_usd", "basis"]], ["cost_usd"])
+    daily = components.decimal_strings(shown, ["cost_usd"])
     summed = components.decimal_strings(totals[[by, "cost_usd", "basis"]], ["cost_usd"])
     cols = st.columns([1, 1, 2])
     cols[0].download_button(
@@ -147,7 +212,10 @@ def _downloads(
         icon=":material/download:",
     )
     note = f" Only {filtered}." if filtered else ""
-    cols[2].caption(f"Exact amounts in USD (not rounded); days are UTC.{note}")
+    cols[2].caption(
+        f"Exact amounts in USD (not rounded), with the provider, basis, requests and tokens of each day; "
+        f"days are UTC.{note}"
+    )
 
 
 def _describe(current: Store, where: Where) -> str:

@@ -332,7 +332,10 @@ def _store_facts(current: Store) -> None:
     cols = st.columns(3)
     cols[0].metric("Size", f"{size / 1_000_000:,.1f} MB")
     cols[1].metric("Imports", f"{len(imports):,}")
-    cols[2].metric("Data (UTC)", f"{span[0]} – {span[1]}" if span else "empty")
+    # The range goes under the metric: as the metric's value it was cut to "2026-09-02 – 202…".
+    cols[2].metric("Data (UTC)", f"{(span[1] - span[0]).days + 1:,} days" if span else "empty")
+    if span:
+        cols[2].caption(f"{span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}")
     st.write(
         f"The store is the DuckDB file `{path}`. Point `LLM_COST_DB` at another file to use another one."
     )

@@ -63,22 +63,38 @@ def _import(uploads: list) -> None:
     for error in refused:
         shown = error.path.rsplit("/", 1)[-1]
         st.error(f"{shown} was not imported, nothing changed: {error}")
-    if results and not refused:
-        st.success(f"Imported {len(results)} file(s).")
+    changed = [r for r in results if r.rows_inserted or r.rows_replaced]
+    for r in results:
+        if not (r.rows_inserted or r.rows_replaced):
+            st.info(f"{_name(r.path)}: {_unchanged(r)}")
+    if changed and not refused:
+        st.success(f"Imported {len(changed)} file(s).")
     elif refused:
-        st.warning(f"Imported {len(results)} file(s), {len(refused)} refused.")
-    if results:
-        st.dataframe(_results_table(results), hide_index=True, width="stretch")
+        st.warning(f"Imported {len(changed)} file(s), {len(refused)} refused.")
+    if changed:
+        st.table(_results_table(changed))  # a static table: long file names wrap instead of hiding columns
+
+
+def _name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _unchanged(result: ImportResult) -> str:
+    """Says why a file changed nothing: it (or every row of it) was already imported, or it had no rows."""
+    note = result.note or ""
+    if "0 usable rows" in note:
+        return f"nothing imported, nothing changed ({note.split(':', 1)[-1].strip()})."
+    return "already imported, nothing changed" + (f" ({note})." if note else ".")
 
 
 def _results_table(results: list[ImportResult]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "File": [r.path.rsplit("/", 1)[-1] for r in results],
+            "File": [_name(r.path) for r in results],
             "Format": [r.format for r in results],
-            "Inserted": [r.rows_inserted for r in results],
-            "Replaced": [r.rows_replaced for r in results],
-            "Skipped (empty)": [r.rows_skipped for r in results],
+            "Inserted": [f"{r.rows_inserted:,}" for r in results],
+            "Replaced": [f"{r.rows_replaced:,}" for r in results],
+            "Skipped (empty)": [f"{r.rows_skipped:,}" for r in results],
             "Period (UTC)": [_period(r) for r in results],
             "Note": [r.note or "" for r in results],
         }
@@ -101,16 +117,47 @@ def _show_imports() -> None:
     if not listed:
         return
     st.subheader("In the store")
-    table = pd.DataFrame(
-        {
-            "Import": [r["import_id"] for r in listed],
-            "Format": [r["source_format"] for r in listed],
-            "File": [Path(r["file_name"]).name for r in listed],
-            "Inserted": [r["rows_inserted"] for r in listed],
-            "Replaced": [r["rows_replaced"] for r in listed],
-            "Period (UTC)": [_period_of(r["period_start"], r["period_end"]) for r in listed],
-            "Imported (UTC)": [f"{r['imported_at']:%Y-%m-%d %H:%M}" for r in listed],
-        }
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
+    if done := st.session_state.pop("upload_forgot", None):
+        st.success(done)
+    widths = [1, 5, 2, 2, 3, 1]
+    head = st.columns(widths)
+    for col, title in zip(head, ["Import", "File", "Format", "Rows", "Period (UTC)", ""], strict=True):
+        col.markdown(f"**{title}**")
+    asked = st.session_state.get("upload_confirm_forget")
+    for r in listed:
+        cols = st.columns(widths, vertical_alignment="center")
+        cols[0].write(f"#{r['import_id']}")
+        # Markdown text wraps: a long export name takes two lines instead of pushing columns off-screen.
+        cols[1].markdown(Path(r["file_name"]).name.replace("_", "\\_\u200b"))  # may break after a _
+        cols[1].caption(f"imported {r['imported_at']:%Y-%m-%d %H:%M} UTC")
+        cols[2].write(r["source_format"])
+        cols[3].write(f"{r['rows_inserted']:,} new, {r['rows_replaced']:,} replaced")
+        cols[4].write(_period_of(r["period_start"], r["period_end"]))
+        if cols[5].button("Forget", key=f"upload_forget_{r['import_id']}", icon=":material/delete:"):
+            st.session_state["upload_confirm_forget"] = asked = r["import_id"]
+        if asked == r["import_id"]:
+            _confirm_forget(r)
     st.caption(f"Store: {store().path}")
+
+
+def _confirm_forget(listed: dict) -> None:
+    """Asks before removing one import's rows (as `llm-cost forget` does it), then says what was removed."""
+    import_id = listed["import_id"]
+    st.warning(
+        f"Forget import #{import_id} ({Path(listed['file_name']).name})? Its rows leave the store and every "
+        "report; importing the file again brings them back."
+    )
+    yes, no, _ = st.columns([1, 1, 4])
+    if yes.button("Yes, forget it", key="upload_forget_yes", type="primary"):
+        st.session_state.pop("upload_confirm_forget", None)
+        if auth.require_editor("Forgetting an import"):
+            try:
+                removed = store().forget(import_id)
+            except (KeyError, StoreBusyError) as error:
+                st.error(f"Import #{import_id} was not forgotten: {error}")
+                return
+            st.session_state["upload_forgot"] = f"Forgot import {import_id}: {removed:,} rows removed."
+            st.rerun()
+    if no.button("Cancel", key="upload_forget_no"):
+        st.session_state.pop("upload_confirm_forget", None)
+        st.rerun()
