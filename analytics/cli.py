@@ -888,6 +888,46 @@ chart_option = click.option(
 project_option = click.option("--project", help="One project: its id or label name.")
 
 
+def _apply(decorators: Sequence[Callable[..., Any]]) -> Callable[..., Any]:
+    def wrap(command: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return wrap
+
+
+engine_options = [
+    click.option(
+        "--engine",
+        metavar="URL",
+        envvar="LLM_COST_ENGINE",
+        help="Run on this engine: spark://host:7077, local[2], or an Ibis URL such as bigquery://project"
+        " (or $LLM_COST_ENGINE); used with --parquet or --table.",
+    ),
+    click.option(
+        "--parquet",
+        "parquet_dir",
+        metavar="DIR",
+        help="Report on an `llm-cost export --parquet` folder (a path or URL the engine reads).",
+    ),
+    click.option(
+        "--table",
+        metavar="TABLE",
+        help="Report on a table of the engine (a request log), or a .parquet path; needs --map.",
+    ),
+    click.option(
+        "--map",
+        "mapping",
+        multiple=True,
+        metavar="FIELD=COLUMN",
+        help="With --table: time=, model=, input_tokens=, output_tokens= (required), provider=, project=,"
+        " api_key=, user=, service_tier=, batch=, requests=, cached_input_tokens=, cache_write_tokens=,"
+        " billed_usd= (a constant: provider==openai).",
+    ),
+]
+
+
 @main.command()
 @click.option("--month", "month_text", metavar="YYYY-MM", help="Budget month (default: this UTC month).")
 @_day_option("--from", "First UTC day of a custom range (with --to).")
@@ -898,6 +938,7 @@ project_option = click.option("--project", help="One project: its id or label na
 @db_option
 @json_option
 @csv_option
+@_apply(engine_options)
 @_bad_input_is_exit_2
 def report(
     month_text: str | None,
@@ -909,6 +950,10 @@ def report(
     db: Path | None,
     as_json: bool,
     as_csv: bool,
+    engine: str | None = None,
+    parquet_dir: str | None = None,
+    table: str | None = None,
+    mapping: tuple[str, ...] = (),
 ) -> None:
     """Spend by day against the budget, with the month-end forecast and alerts.
 
@@ -916,8 +961,16 @@ def report(
     llm-cost report --month 2026-11
     llm-cost report --from 2026-11-01 --to 2026-11-15 --by project --json
     llm-cost report --chart november.png
+    llm-cost report --engine spark://host:7077 --parquet s3://bucket/export --month 2026-11
+    llm-cost report --engine local[2] --table requests.parquet \\
+        --map time=ts,model=model,input_tokens=prompt,output_tokens=completion
     """
     _one_output(as_json, as_csv)
+    if parquet_dir or table:  # another engine, over an export or a foreign table (analytics.portable)
+        start, end = _day(from_text, "--from"), _day(to_text, "--to")
+        _report_on_engine(engine, parquet_dir, table, mapping, month_text=month_text, start=start, end=end,
+                          by=by, project=project, as_json=as_json)  # fmt: skip
+        return
     store = _open_store(db)
     start, end = _day(from_text, "--from"), _day(to_text, "--to")
     if (start is not None or end is not None) and month_text:
@@ -1189,29 +1242,33 @@ def reconcile(
     \b
     llm-cost reconcile --from 2026-11-01 --to 2026-11-18 --tolerance 2 --json
     """
+    store = _open_store(db)
     frame = reports.reconcile(
-        _open_store(db), _day(from_text, "--from"), _day(to_text, "--to"),
-        tolerance_pct=Decimal(str(tolerance)), project=project,
+        store, _day(from_text, "--from"), _day(to_text, "--to"),
+        tolerance_pct=Decimal(str(tolerance)), project=project, book=_book(store),
     )  # fmt: skip
     if chart is not None:
         _save_chart(_charts().reconciliation(frame), chart)
+    columns = ["date", "provider", "project", "model", "line_item", "lines", "billed_usd", "estimated_usd",
+               "diff_usd", "diff_pct", "rounding_usd", "status", "flagged", "cause"]  # fmt: skip
     if as_csv:
-        header = ["date", "provider", "model", "billed_usd", "estimated_usd", "diff_usd", "diff_pct"]
-        _echo_csv([*header, "flagged"],
-                  [[r.date.isoformat(), r.provider, r.model, r.billed_usd, r.estimated_usd, r.diff_usd,
-                    "" if r.diff_pct is None else r.diff_pct, bool(r.flagged)]
+        _echo_csv(columns,
+                  [[r.date.isoformat(), r.provider, r.project, r.model, r.line_item, r.lines, r.billed_usd,
+                    r.estimated_usd, r.diff_usd, "" if r.diff_pct is None else r.diff_pct, r.rounding_usd,
+                    r.status, bool(r.flagged), r.cause]
                    for r in frame.itertuples()])  # fmt: skip
         return
     if as_json:
         _echo_json(
             [
                 {
+                    **{c: getattr(r, c) for c in ("provider", "project", "model", "line_item")},
                     "date": r.date.isoformat(),
-                    "provider": r.provider,
-                    "model": r.model,
-                    "billed_usd": str(r.billed_usd),
-                    "estimated_usd": str(r.estimated_usd),
-                    "diff_usd": str(r.diff_usd),
+                    "lines": int(r.lines),
+                    **{c: str(getattr(r, c)) for c in columns[6:9]},
+                    "rounding_usd": str(r.rounding_usd),
+                    "status": r.status,
+                    "cause": r.cause,
                     "diff_pct": _money(r.diff_pct),
                     "flagged": bool(r.flagged),
                 }
@@ -1222,24 +1279,31 @@ def reconcile(
     if frame.empty:
         click.echo("No billed days to reconcile: import a cost export first.")
         return
-    shown = frame if show_all else frame[frame["flagged"]]
-    billed, estimated = sum(frame["billed_usd"], Decimal(0)), sum(frame["estimated_usd"], Decimal(0))
+    summary = reports.reconcile_summary(frame)
+    days = summary.days
     click.echo(
-        f"{frame['date'].min().isoformat()} .. {frame['date'].max().isoformat()}: "
-        f"billed {format_usd(billed)}, "
-        f"estimated {format_usd(estimated)}, {int(frame['flagged'].sum())} of {len(frame)} rows beyond "
-        f"{tolerance:g}%"
+        f"{summary.first.isoformat()} .. {summary.last.isoformat()} (UTC): "
+        f"billed {format_usd(summary.billed_usd)}, estimated {format_usd(summary.estimated_usd)} "
+        f"from tokens, difference {format_usd(summary.diff_usd)}"
     )
+    click.echo(
+        f"{len(days['to the cent'])} days matched to the cent, {len(days['within rounding'])} within the "
+        f"bill's rounding (a cent a line), {len(days['within tolerance'])} within {tolerance:g}%, "
+        f"{len(days['flagged'])} flagged"
+    )
+    shown = frame if show_all else frame[frame["flagged"]]
     if len(shown):
         money = [format_usd_column(shown[c]) for c in ("billed_usd", "estimated_usd", "diff_usd")]
         rows = [
-            [r.date.isoformat(), r.model or "(all)", b, e, d,
-             "" if r.diff_pct is None else f"{r.diff_pct}%", "!" if r.flagged else ""]
+            [r.date.isoformat(), r.provider, r.project or "", r.model or r.line_item or "(all)", b, e, d,
+             "" if r.diff_pct is None else f"{r.diff_pct}%", r.status, r.cause]
             for r, b, e, d in zip(shown.itertuples(), *money, strict=True)
         ]  # fmt: skip
-        click.echo(
-            _table(["date", "model", "billed", "estimated", "diff", "diff %", ""], rows, right=(2, 3, 4, 5))
-        )
+        click.echo("")
+        click.echo(_table(["date", "provider", "project", "model", "billed", "estimated", "diff", "diff %",
+                           "status", "likely cause"], rows, right=(4, 5, 6, 7)))  # fmt: skip
+    for note in frame.attrs.get("notes", []):
+        click.echo(f"note: {note}")
 
 
 @main.command()
@@ -1738,6 +1802,148 @@ def check(
             if not as_json:
                 click.echo(f"Notified {notify.redact(target)}")
     sys.exit(CHECK_CROSSED)
+
+
+
+# --- scale-out: Parquet export and reports on another engine (issue 16) ------------------------------
+
+
+@main.command("export")
+@click.option(
+    "--parquet",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write (replaced whole if it is an earlier export; refused if it holds anything else).",
+)
+@db_option
+@json_option
+@_bad_input_is_exit_2
+def export_command(folder: Path, db: Path | None, as_json: bool) -> None:
+    """Write the store as Hive-partitioned Parquet (provider=/month=) with its dated price table.
+
+    \b
+    llm-cost export --parquet /data/llm-cost
+    llm-cost report --engine spark://host:7077 --parquet s3://bucket/llm-cost --month 2026-11
+    """
+    from analytics.export import export_parquet
+
+    result = export_parquet(_open_store(db), folder)
+    if as_json:
+        _echo_json(dataclasses.asdict(result) | {"folder": str(result.folder)})
+        return
+    click.echo(
+        f"Wrote {result.usage_rows:,} usage rows, {result.cost_rows:,} cost rows and {result.price_rows:,}"
+        f" price rows ({result.partitions} partitions) to {result.folder}"
+    )
+    if result.unpriced_models:
+        click.echo(f"Note: no price for {', '.join(result.unpriced_models)}", err=True)
+
+
+def _engine_facts(
+    engine: str | None, parquet_dir: str | None, table: str | None, mapping: tuple[str, ...]
+) -> Any:
+    from analytics import engines, portable
+
+    if bool(parquet_dir) == bool(table):
+        raise click.UsageError("give --parquet DIR or --table TABLE with --engine")
+    if table and not mapping:
+        raise click.UsageError(
+            "--table needs --map FIELD=COLUMN,... (time=, model=, input_tokens=, output_tokens=)"
+        )
+    backend = engines.connect(engine)
+    if parquet_dir:
+        return portable.from_parquet(backend, parquet_dir)
+    source: Any = table
+    if table.endswith(".parquet") or "/" in table:
+        source = backend.read_parquet(table)
+    return portable.from_table(backend, source, portable.TableMapping.parse(mapping))
+
+
+def _report_on_engine(
+    engine: str | None,
+    parquet_dir: str | None,
+    table: str | None,
+    mapping: tuple[str, ...],
+    *,
+    month_text: str | None,
+    start: date | None,
+    end: date | None,
+    by: str | None,
+    project: str | None,
+    as_json: bool,
+) -> None:
+    """`report` over --parquet / --table on --engine: the portable core (`analytics.portable`)."""
+    from analytics import portable
+
+    facts = _engine_facts(engine, parquet_dir, table, mapping)
+    if by is not None and by not in portable.DIMENSIONS:
+        raise click.BadParameter(f"expected one of {', '.join(portable.DIMENSIONS)}", param_hint="--by")
+    status = None
+    if start is None and end is None:
+        span = portable.days_covered(facts)
+        if month_text:
+            month = reports.parse_month(month_text)
+        elif span:
+            month = span[1].replace(day=1)
+        else:
+            month = datetime.now(UTC).date().replace(day=1)
+        status = portable.month_inputs(facts, month, project=project)
+        days, start, end = status.days, status.month, status.as_of
+    else:
+        span = portable.days_covered(facts)
+        start = start or (span[0] if span else end)
+        end = end or (span[1] if span else start)
+        if start is None or end is None:
+            raise ValueError("no usage or cost rows to report on")
+        days = portable.daily_spend(facts, start, end, project=project)
+    breakdown = portable.daily_spend(facts, start, end, by=by, project=project) if by else None
+    spent = sum(days["cost_usd"], Decimal(0))
+    basis = reports.combine_bases(days["basis"]) if len(days) else "estimated"
+    if as_json:
+        out: dict[str, Any] = {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "engine": _engine_name(facts),
+            "project": project,
+            "spent_usd": str(spent),
+            "basis": basis,
+            "forecast_usd": _money(status.forecast.expected_usd) if status else None,
+            "forecast_low_usd": _money(status.forecast.low_usd) if status else None,
+            "forecast_high_usd": _money(status.forecast.high_usd) if status else None,
+            "days": _days_json(days),
+        }
+        if breakdown is not None:
+            out["breakdown"] = [
+                {"date": d.isoformat(), by: str(k), "cost_usd": str(c), "basis": b}
+                for d, k, c, b in zip(
+                    breakdown["date"], breakdown[by], breakdown["cost_usd"], breakdown["basis"], strict=True
+                )
+            ]
+        _echo_json(out)
+        return
+    click.echo(f"{start:%Y-%m-%d} .. {end:%Y-%m-%d} on {_engine_name(facts)}: {format_usd(spent)} ({basis})")
+    if status is not None:
+        f = status.forecast
+        click.echo(
+            f"Month-end forecast: {format_usd(f.expected_usd)}"
+            f" (range {format_usd(f.low_usd)} – {format_usd(f.high_usd)})"
+        )
+    rows = [
+        [d.isoformat(), format_usd(c), b]
+        for d, c, b in zip(days["date"], days["cost_usd"], days["basis"], strict=True)
+    ]
+    click.echo(_table(["date", "cost", "basis"], rows, right=(1,)))
+    if breakdown is not None:
+        totals: dict[str, Decimal] = {}
+        for key, cost in zip(breakdown[by], breakdown["cost_usd"], strict=True):
+            totals[str(key)] = totals.get(str(key), Decimal(0)) + cost
+        ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+        click.echo(_table([by, "cost"], [[k, format_usd(v)] for k, v in ranked], right=(1,)))
+
+
+def _engine_name(facts: Any) -> str:
+    return str(getattr(facts.backend, "name", "engine"))
 
 
 if __name__ == "__main__":

@@ -354,7 +354,13 @@ def filter_options(store: Store, start: date, end: date) -> dict[str, list[str]]
 
 
 def daily_usage(
-    store: Store, start: date, end: date, *, by: str, where: Mapping[str, Sequence[str]] | None = None
+    store: Store,
+    start: date,
+    end: date,
+    *,
+    by: str,
+    where: Mapping[str, Sequence[str]] | None = None,
+    book: PriceBook | None = None,
 ) -> pd.DataFrame:
     """Returns the tokens and requests of each UTC day, provider and `by` key start..end (the usage rows that
     pass `where`, as in `daily_spend`): `date`, `provider`, `by`, `requests`, `input_tokens` (cached
@@ -370,9 +376,17 @@ def daily_usage(
         FROM _usage WHERE keep GROUP BY ALL ORDER BY date, provider, key"""
     with store.reader() as con:
         frame = con.execute(sql, {**_params(start, end, None), **filt.params}).df()
-    frame.insert(2, by, _label(store, by, frame.pop("key")))
+    keys = frame.pop("key")
+    if by == "model":  # keyed as the breakdowns are: the canonical model id
+        book = book or store.price_book()
+        keys = pd.Series([_canonical_key(k, book) for k in keys], dtype=object)
+    if by != "provider":  # by provider: the provider column is the key
+        frame.insert(2, by, _label(store, by, keys))
     frame["date"] = [pd.Timestamp(d).date() for d in frame["date"]]
-    for column in ("requests", "input_tokens", "cached_input_tokens", "output_tokens"):
+    counts = ["requests", "input_tokens", "cached_input_tokens", "output_tokens"]
+    frame = frame.groupby(["date", "provider", by] if by != "provider" else ["date", "provider"],
+                          as_index=False, sort=True)[counts].sum()  # fmt: skip
+    for column in counts:
         frame[column] = frame[column].astype("int64")
     return frame
 
@@ -1371,7 +1385,12 @@ def reconcile(
             status = "within tolerance"
         else:
             status = "flagged"
-        cause = "" if status == "to the cent" else _gap_cause(side, diff, (provider, day) in usage_days)
+        if status == "to the cent":
+            cause = ""
+        elif status == "within rounding":
+            cause = f"the bill rounds each of its {side.lines} line(s) to the cent"
+        else:
+            cause = _gap_cause(side, diff, (provider, day) in usage_days)
         rows.append({
             "date": day, "provider": provider, "project": row_project, "model": model, "line_item": line_item,
             "lines": side.lines, "billed_usd": side.billed.quantize(CENT_12),
@@ -1384,6 +1403,41 @@ def reconcile(
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     frame.attrs["notes"] = notes
     return frame
+
+
+RECONCILE_STATUSES = ("to the cent", "within rounding", "within tolerance", "flagged")
+
+
+@dataclass(frozen=True)
+class ReconcileSummary:
+    """A reconcile frame in a few figures: days by their worst row's status, and the totals."""
+
+    first: date | None
+    last: date | None
+    days: dict[str, list[date]]  # status -> the days whose worst row has it
+    billed_usd: Decimal
+    estimated_usd: Decimal
+
+    @property
+    def diff_usd(self) -> Decimal:
+        return self.billed_usd - self.estimated_usd
+
+
+def reconcile_summary(frame: pd.DataFrame) -> ReconcileSummary:
+    """Summarises `reconcile()`'s rows per day (a day is as good as its worst row)."""
+    worst: dict[date, int] = {}
+    for day, status in zip(frame["date"], frame["status"], strict=True):
+        worst[day] = max(worst.get(day, 0), RECONCILE_STATUSES.index(status))
+    days: dict[str, list[date]] = {status: [] for status in RECONCILE_STATUSES}
+    for day in sorted(worst):
+        days[RECONCILE_STATUSES[worst[day]]].append(day)
+    return ReconcileSummary(
+        first=min(worst) if worst else None,
+        last=max(worst) if worst else None,
+        days=days,
+        billed_usd=sum(frame["billed_usd"], Decimal(0)),
+        estimated_usd=sum(frame["estimated_usd"], Decimal(0)),
+    )
 
 
 def _reconcile_order(item: tuple) -> tuple:

@@ -142,15 +142,18 @@ def test_reconcile_json_rows(small_db):
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [
-        (r["date"], r["model"], r["billed_usd"], r["estimated_usd"], r["diff_usd"], r["flagged"])
+        (r["date"], r["project"], r["model"], r["billed_usd"], r["estimated_usd"], r["diff_usd"], r["status"])
         for r in rows
     ] == [
-        ("2026-10-01", "gpt-4o-2024-08-06", "5.000000000000", "5.000000000000", "0E-12", False),
-        ("2026-10-01", "gpt-4o-mini-2024-07-18", "0.200000000000", "0.195000000000", "0.005000000000", False),
-        ("2026-10-02", "gpt-4o-mini-2024-07-18", "1.200000000000", "0.900000000000", "0.300000000000", True),
-    ]
+        ("2026-10-01", "proj_a", "gpt-4o-mini", "0.200000000000", "0.195000000000", "0.005000000000",
+         "within rounding"),
+        ("2026-10-01", "proj_b", "gpt-4o", "5.000000000000", "5.000000000000", "0E-12", "to the cent"),
+        ("2026-10-02", "proj_a", "gpt-4o-mini", "1.200000000000", "0.900000000000", "0.300000000000",
+         "flagged"),
+    ]  # fmt: skip
     human = run("reconcile", "--db", small_db)
-    assert "1 of 3 rows beyond 5%" in human.output and "25.00%" in human.output
+    assert "0 days matched to the cent, 1 within the bill's rounding" in human.output
+    assert "1 flagged" in human.output and "25.00%" in human.output
 
 
 def test_anomalies_names_the_runaway(demo_db):

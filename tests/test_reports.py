@@ -472,16 +472,22 @@ def test_what_if_refuses_bad_choices(small):
 # --- reconcile ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("tolerance", "flags"), [(D(5), [False, False, True]), (D(1), [False, True, True])])
-def test_reconcile_per_day_and_model(small, tolerance, flags):
+@pytest.mark.parametrize(("tolerance", "flags"), [(D(5), [False, False, True]), (D(1), [False, False, True])])
+def test_reconcile_per_day_project_and_model(small, tolerance, flags):
     frame = reports.reconcile(small, tolerance_pct=tolerance)
-    assert [(r.date, r.model, r.billed_usd, r.estimated_usd, r.diff_usd) for r in frame.itertuples()] == [
-        (D1, FOUR_O, D("5.00"), D("5.00"), D(0)),
-        (D1, MINI, D("0.20"), D("0.195"), D("0.005")),
-        (D2, MINI, D("1.20"), D("0.90"), D("0.30")),
+    # The bill names project and model: compared at that level, models by canonical id.
+    assert [
+        (r.date, r.project, r.model, r.billed_usd, r.estimated_usd, r.diff_usd) for r in frame.itertuples()
+    ] == [
+        (D1, "proj_a", "gpt-4o-mini", D("0.20"), D("0.195"), D("0.005")),
+        (D1, "proj_b", "gpt-4o", D("5.00"), D("5.00"), D(0)),
+        (D2, "proj_a", "gpt-4o-mini", D("1.20"), D("0.90"), D("0.30")),
     ]
+    # Half a cent on a line billed in whole cents is the bill's own rounding, whatever the tolerance.
+    assert frame["status"].tolist() == ["within rounding", "to the cent", "flagged"]
     assert frame["flagged"].tolist() == flags
-    assert frame["diff_pct"].tolist() == [D(0), D("2.50"), D("25.00")]
+    assert frame["diff_pct"].tolist() == [D("2.50"), D(0), D("25.00")]
+    assert frame["cause"].iloc[2].startswith("prices differ from the price book")
 
 
 def test_reconcile_demo_store_matches_to_the_cent(demo_store):
