@@ -14,28 +14,39 @@
 # ---
 
 # %% [markdown]
-# # Model choice: what would last month have cost on other models and tiers?
+# # Model choice: what would a month have cost on other models and tiers?
 #
-# Takes the store's real usage of the last full month and re-prices it (what-if) as if every request had gone
-# to each candidate model, at standard and at batch prices, beside a quality score you fill in from your own
-# evaluations. Then estimates a set of your prompts on the same candidates. Both sides of every comparison
-# are token estimates at the dated prices, so they compare like with like.
+# Takes the store's real usage of a month (this month if it has data, else the newest month with usage) and
+# re-prices it (what-if) as if every request had gone to each candidate model of the providers the store
+# holds, at standard and at batch prices, beside a quality score you fill in from your own evaluations.
+# Then estimates a set of your prompts on the same candidates. Both sides of every comparison are token
+# estimates at the dated prices, so they compare like with like.
 
 # %% tags=["parameters"]
 import os
 
 STORE = os.environ.get("LLM_COST_DB", "")  # empty: the default store
-MONTH = ""  # "YYYY-MM"; empty: the last full month in the store
-# Candidate models with a quality score from your own evals (0-1). Fill in your own figures.
+MONTH = ""  # "YYYY-MM"; empty: this month if it has data, else the newest month with usage
+# Candidate models per provider with a quality score from your own evals (0-1). Fill in your own figures;
+# the candidates of the providers found in the store's usage are compared.
 CANDIDATES = {
-    "gpt-5": 0.93,
-    "gpt-4.1": 0.88,
-    "gpt-5-mini": 0.86,
-    "o4-mini": 0.85,
-    "gpt-4o": 0.84,
-    "gpt-4.1-mini": 0.80,
-    "gpt-4o-mini": 0.74,
-    "gpt-4.1-nano": 0.66,
+    "openai": {
+        "gpt-5": 0.93,
+        "gpt-4.1": 0.88,
+        "gpt-5-mini": 0.86,
+        "o4-mini": 0.85,
+        "gpt-4o": 0.84,
+        "gpt-4.1-mini": 0.80,
+        "gpt-4o-mini": 0.74,
+        "gpt-4.1-nano": 0.66,
+    },
+    "anthropic": {
+        "claude-opus-4-1": 0.94,
+        "claude-sonnet-4-5": 0.92,
+        "claude-sonnet-4": 0.89,
+        "claude-haiku-4-5": 0.84,
+        "claude-3-5-haiku": 0.72,
+    },
 }
 TIERS = ["standard", "batch"]
 PROMPTS = [
@@ -46,8 +57,6 @@ PROMPTS = [
 OUTPUT_TOKENS_PER_PROMPT = 300
 
 # %%
-from datetime import timedelta
-
 import altair as alt
 import pandas as pd
 
@@ -58,23 +67,25 @@ from analytics.store import Store
 store = Store.open(STORE or None)
 book = store.price_book()  # the store's prices: catalog + corrections + the override file beside it
 first_day, last_day = reports.data_range(store)
-if MONTH:
-    month = reports.parse_month(MONTH)
-else:  # the last month the store covers from its first day to its last
-    month = (last_day + timedelta(days=1)).replace(day=1) - timedelta(days=1)
-    month = month.replace(day=1)
-    if month < first_day:
-        month = first_day.replace(day=1)
+opened = reports.default_month(store)  # the rule the CLI and the app follow
+month = reports.parse_month(MONTH) if MONTH else opened.month
 start, end = max(month, first_day), min(reports.month_end(month), last_day)
 print(f"Re-pricing the usage of {start} .. {end} (UTC) from {store.path}")
+if opened.note and not MONTH:
+    print(opened.note)
+providers = set(reports.daily_usage(store, start, end, by="provider")["provider"])
+candidates = {m: q for p in sorted(providers) for m, q in CANDIDATES.get(p, {}).items()}
+if not candidates:  # usage of other providers only: compare every candidate
+    candidates = {m: q for by_provider in CANDIDATES.values() for m, q in by_provider.items()}
+print(f"Providers in the usage: {', '.join(sorted(providers)) or 'none'}; {len(candidates)} candidates")
 
 # %% [markdown]
-# ## Last month's usage on each candidate
+# ## The month's usage on each candidate
 
 # %%
 models_used = sorted(reports.daily_spend(store, start, end, by="model", book=book)["model"].unique())
 rows = []
-for candidate, quality in CANDIDATES.items():
+for candidate, quality in candidates.items():
     for tier in TIERS:
         scenario = reports.what_if(
             store, start, end, model_map=dict.fromkeys(models_used, candidate), tier=tier, book=book
@@ -117,7 +128,7 @@ alt.Chart(plot).mark_circle(size=120).encode(
 # %%
 prompt_rows = []
 for number, prompt in enumerate(PROMPTS, start=1):
-    for result in compare(prompt, models=list(CANDIDATES), output_tokens=OUTPUT_TOKENS_PER_PROMPT):
+    for result in compare(prompt, models=list(candidates), output_tokens=OUTPUT_TOKENS_PER_PROMPT):
         prompt_rows.append(
             {"prompt": number, "model": result.model, "input_tokens": result.input_tokens,
              "total_usd": result.total_usd}
@@ -143,7 +154,7 @@ change = (
     else f"{format_usd(-best['saving_usd'])} more, since the month's usage was partly batched already"
 )
 print(
-    f"The cheapest candidate scoring 0.8 or more is {best['model']}: last month's usage, every request at "
+    f"The cheapest candidate scoring 0.8 or more is {best['model']}: {month:%B %Y}'s usage, every request at "
     f"standard prices, would have cost {format_usd(best['cost_usd'])} against {format_usd(actual)} as it "
     f"ran ({change})."
 )

@@ -24,7 +24,7 @@
 import os
 
 STORE = os.environ.get("LLM_COST_DB", "")  # empty: the default store (`make run` uses data/llm-cost.duckdb)
-MONTH = ""  # "YYYY-MM"; empty: the month of the newest data
+MONTH = ""  # "YYYY-MM"; empty: this month if it has data, else the newest month with data
 
 # %%
 
@@ -37,8 +37,11 @@ from analytics.store import Store
 store = Store.open(STORE or None)
 book = store.price_book()  # the store's prices: catalog + corrections + the override file beside it
 first_day, last_day = reports.data_range(store)
-month = reports.parse_month(MONTH) if MONTH else last_day.replace(day=1)
+opened = reports.default_month(store)  # the rule the CLI and the app follow
+month = reports.parse_month(MONTH) if MONTH else opened.month
 print(f"Store: {store.path}\nData from {first_day} to {last_day} (UTC); looking at {month:%B %Y}")
+if opened.note and not MONTH:
+    print(opened.note)
 
 # %% [markdown]
 # ## The month against its budget
@@ -102,8 +105,9 @@ charts.spend_breakdown(breakdowns["project"][0], "project")
 # %% [markdown]
 # ## Days that stand out
 #
-# A day is flagged when it is far above the median of the days before it (robust z-score), with what drove
-# it.
+# A day is flagged when it is far above the median of the days before it (robust z-score, one decimal), with
+# what drove it. The spread counts as at least $0.25 and a day is scored once 7 of the 28 days before it had
+# spend, so a quiet history does not flag every spending day (`reports.anomaly_score`).
 
 # %%
 unusual = reports.anomalies(store, first_day, last_day)

@@ -125,6 +125,13 @@ def test_explore_daily_csv_has_tokens_requests_provider_and_basis(demo_store: St
     assert rows["input_tokens"].sum() == usage["input_tokens"].sum() > 0
     assert rows["requests"].sum() == usage["requests"].sum() > 0
     assert sum(rows["cost_usd"], Decimal(0)) == sum(shown["cost_usd"], Decimal(0))
+    for by in ("model", "provider", "api_key"):  # keyed as the breakdowns are (model: canonical ids)
+        keyed = explore.daily_rows(
+            reports.daily_spend(demo_store, start, end, by=by),
+            reports.daily_usage(demo_store, start, end, by=by),
+            by,
+        )
+        assert keyed["input_tokens"].sum() == usage["input_tokens"].sum(), by
     at = run("explore")
     assert any("explore_download_daily" in key for key in download_keys(at))
 

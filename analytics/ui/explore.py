@@ -46,15 +46,20 @@ USAGE_COLUMNS = ["requests", "input_tokens", "cached_input_tokens", "output_toke
 def daily_rows(shown: pd.DataFrame, usage: pd.DataFrame, by: str) -> pd.DataFrame:
     """Returns the rows of the daily download: date, provider(s), the key, cost (Decimal), basis, and the
     tokens and requests behind it (0 for a billed line without usage, such as a tool call)."""
-    per_key = usage.groupby(["date", by], as_index=False).agg(
-        provider=("provider", lambda p: ", ".join(sorted(set(p)))),
-        **{c: (c, "sum") for c in USAGE_COLUMNS},
-    )
-    rows = shown[["date", by, "cost_usd", "basis"]].merge(per_key, on=["date", by], how="left")
-    rows["provider"] = rows["provider"].fillna("")
+    sums = {c: (c, "sum") for c in USAGE_COLUMNS}
+    if by == "provider":  # the key is the provider itself
+        per_key = usage.groupby(["date", by], as_index=False).agg(**sums)
+        rows = shown[["date", by, "cost_usd", "basis"]].merge(per_key, on=["date", by], how="left")
+        columns = ["date", by, "cost_usd", "basis"]
+    else:
+        joined = {"provider": ("provider", lambda p: ", ".join(sorted(set(p))))}
+        per_key = usage.groupby(["date", by], as_index=False).agg(**joined, **sums)
+        rows = shown[["date", by, "cost_usd", "basis"]].merge(per_key, on=["date", by], how="left")
+        rows["provider"] = rows["provider"].fillna("")
+        columns = ["date", "provider", by, "cost_usd", "basis"]
     for column in USAGE_COLUMNS:
         rows[column] = rows[column].fillna(0).astype("int64")
-    return rows[["date", "provider", by, "cost_usd", "basis", *USAGE_COLUMNS]]
+    return rows[[*columns, *USAGE_COLUMNS]]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
