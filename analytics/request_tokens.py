@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import io
 import json
 import math
@@ -22,7 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from analytics.tokens import TokenCount, base_model, encoding_name_for_model, text_tokens
+from analytics import claude_tokens, token_shapes
+from analytics.tokens import TokenCount, approximate_claude, base_model, encoding_name_for_model, text_tokens
 
 # Messages (cookbook "How to count tokens with tiktoken"): <|im_start|>, <|im_sep|>, <|im_end|> per message,
 # the role counted as text; the reply is primed with <|im_start|>assistant<|im_sep|>. These are published
@@ -138,12 +140,10 @@ class _Counter:
         at: date | datetime | None = None,
     ) -> None:
         self.model = model
-        self.encoding = encoding_name_for_model(model)
+        name, self.encoding, self.reasoning, verified = _model_info(model)
         self.images = images
         self.responses_api = responses_api
         self.constants = FITTED if constants is None else constants
-        self.reasoning = is_reasoning_model(model)
-        name = base_model(model)
         self.legacy_0301 = name.startswith("gpt-3.5-turbo-0301") or (
             name == "gpt-3.5-turbo" and at is not None and _day(at) < GPT35_ALIAS_MOVED
         )
@@ -152,7 +152,7 @@ class _Counter:
         self.uses: dict[str, int] = {}
         self.features: set[str] = set()
         self.notes: list[str] = []
-        if name not in VERIFIED_MODELS and not name.startswith(VERIFIED_MODEL_PREFIXES):
+        if not verified:
             self.note(
                 f"chat formatting of {name} not verified against recorded counts (nearest family's rules)"
             )
@@ -187,6 +187,15 @@ class RequestAnalysis:
     uses: Mapping[str, int]
     shape: str
     notes: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def _model_info(model: str) -> tuple[str, str, bool, bool]:
+    """Returns (base model, encoding, reasoning, chat formatting verified) of a model name, once per name
+    (a batch counts thousands of requests for a handful of models)."""
+    name = base_model(model)
+    verified = name in VERIFIED_MODELS or name.startswith(VERIFIED_MODEL_PREFIXES)
+    return name, encoding_name_for_model(model), is_reasoning_model(model), verified
 
 
 def is_reasoning_model(model: str) -> bool:
@@ -250,9 +259,6 @@ def count_request(
     Images are sized from `data:` URLs or local files (relative to `base_dir`); a remote URL needs its
     (width, height) in `image_sizes`. Image counts are estimates, and the result says so in `notes`.
     """
-    from analytics import claude_tokens
-    from analytics.tokens import approximate_claude
-
     model = model or body.get("model")
     if model and claude_tokens.is_claude(model):
         counting = claude_tokens.APPROXIMATING_MODEL
@@ -265,8 +271,6 @@ def count_request(
 
 def calibrated(analysis: RequestAnalysis) -> TokenCount:
     """Returns the TokenCount of an analysed request: exact or an estimate with its range, per its shape."""
-    from analytics import token_shapes  # the calibration table, loaded once
-
     exact, low, high, reason = token_shapes.calibration(analysis.shape, analysis.tokens)
     notes = analysis.notes
     if not exact and reason:
