@@ -66,14 +66,24 @@ def test_reimporting_the_same_rows_in_other_bytes_adds_nothing(store, tmp_path):
     usage_before = snapshot(store)["usage"]
     (again,) = store.import_files([crlf])
     assert (again.rows_read, again.rows_inserted, again.rows_replaced, again.rows_unchanged) == (4, 0, 0, 3)
-    assert (again.rows_skipped, again.import_id) == (1, 3)
-    assert snapshot(store)["usage"] == usage_before  # unchanged rows keep their first import
+    assert (again.rows_skipped, again.import_id, again.note) == (
+        1,
+        None,
+        "nothing new: every row is already in the store",
+    )
+    assert snapshot(store)["usage"] == usage_before  # nothing recorded: the store is as it was
 
 
 def test_a_newer_overlapping_export_replaces_the_rows_it_covers(store, tmp_path):
     lines = USAGE_CSV.read_text().splitlines()
     # Jan 1 gpt-4o revised (10646 -> 20000 output tokens), Jan 4 is new, Jan 3 is unchanged.
-    jan4 = lines[4].replace("1735948800", "1736035200").replace("1735862400", "1735948800")
+    jan4 = (
+        lines[4]
+        .replace("1735948800", "1736035200")
+        .replace("1735862400", "1735948800")
+        .replace("2025-01-04T", "2025-01-05T")
+        .replace("2025-01-03T", "2025-01-04T")
+    )
     revised = [lines[0], lines[1].replace("10646.0", "20000.0"), lines[4], jan4]
     newer = tmp_path / "completions_usage_2025-01-01_2025-01-05.csv"
     newer.write_text("\n".join(revised) + "\n")
@@ -84,28 +94,36 @@ def test_a_newer_overlapping_export_replaces_the_rows_it_covers(store, tmp_path)
         1,
         1,
     )
+    # Jan 1's gpt-4o-mini row is gone from the newer export: Jan 1 is the newer export alone.
+    assert [str(d) for d in result.replaced_days] == ["2025-01-01"]
+    assert "replaced the stored figures of 2025-01-01" in result.note
     with store.reader() as con:
-        rows, output = con.execute("SELECT count(*), sum(output_tokens) FROM usage").fetchone()
-    assert (rows, output) == (4, 20000 + 300 + 274770 + 274770)
+        rows, output = con.execute("SELECT count(*), sum(output_tokens) FROM usage_effective").fetchone()
+    assert (rows, output) == (3, 20000 + 274770 + 274770)
 
 
-def test_identical_duplicate_rows_in_one_file_are_stored_once(tmp_path):
+@pytest.mark.parametrize("second_output", ["10646.0", "1.0"], ids=["identical", "different"])
+def test_several_rows_for_one_bucket_and_group_are_summed(tmp_path, second_output):
+    # A genuine dashboard export can hold two rows for one day, project, user, key, model, batch and tier
+    # (it groups by something it does not export): both are real usage.
     lines = USAGE_CSV.read_text().splitlines()
     dup = tmp_path / "dup.csv"
-    dup.write_text("\n".join([*lines, lines[1]]) + "\n")
+    dup.write_text("\n".join([*lines, lines[1].replace("10646.0", second_output)]) + "\n")
     s = Store.open(tmp_path / "s.duckdb")
     (result,) = s.import_files([dup])
-    assert (result.rows_read, result.rows_inserted) == (5, 3)
-
-
-def test_two_different_rows_for_one_bucket_are_refused(tmp_path):
-    lines = USAGE_CSV.read_text().splitlines()
-    dup = tmp_path / "conflict.csv"
-    dup.write_text("\n".join([*lines, lines[1].replace("10646.0", "1.0")]) + "\n")
-    s = Store.open(tmp_path / "s.duckdb")
+    assert (result.rows_read, result.rows_inserted, result.rows_skipped, result.rows_summed) == (5, 3, 1, 1)
+    assert "1 rows for an already-seen bucket and group were added to it" in result.note
+    file_total = 10646 + float(second_output) + 300 + 274770
+    with s.reader() as con:
+        assert con.execute("SELECT count(*), sum(output_tokens) FROM usage_effective").fetchone() == (
+            3,
+            file_total,
+        )
     before = snapshot(s)
-    with pytest.raises(BadExportError, match="two different rows for the same bucket"):
-        s.import_files([dup])
+    copy = tmp_path / "dup_again.csv"
+    copy.write_bytes(dup.read_bytes().replace(b"\n", b"\r\n"))  # the same rows in other bytes
+    (again,) = s.import_files([copy])
+    assert (again.import_id, again.rows_inserted, again.rows_replaced) == (None, 0, 0)
     assert snapshot(s) == before
 
 
@@ -293,11 +311,11 @@ def test_migrating_from_an_older_schema_keeps_the_data(tmp_path):
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'credits'"
         ).fetchone() == (0,)
     migrated = Store.open(path)
-    assert migrated.schema_version() == SCHEMA_VERSION == MIGRATIONS[-1][0]
+    assert migrated.schema_version() == SCHEMA_VERSION == max(m[0] for m in MIGRATIONS)
     with migrated.reader() as con:
         assert con.execute("SELECT count(*) FROM usage_effective").fetchone() == (3,)
         assert con.execute("SELECT count(*) FROM credits").fetchone() == (0,)
-    assert [r[0] for r in snapshot(migrated)["schema_version"]] == [m[0] for m in MIGRATIONS]
+    assert [r[0] for r in snapshot(migrated)["schema_version"]] == sorted(m[0] for m in MIGRATIONS)
 
 
 def test_a_version_2_store_gains_the_1h_cache_write_column_in_its_views(tmp_path):
@@ -470,7 +488,7 @@ def test_overlap_without_a_time_hint_is_merged_too(tmp_path):
     (result,) = s.import_files([revised])
     assert (result.rows_inserted, result.rows_replaced, result.rows_unchanged) == (0, 1, 2)
     with s.reader() as con:
-        assert con.execute("SELECT count(*), sum(amount_usd) FROM costs").fetchone() == (
+        assert con.execute("SELECT count(*), sum(amount_usd) FROM costs_effective").fetchone() == (
             3,
             Decimal("2") + Decimal("0.000375") + Decimal("10"),
         )
@@ -481,13 +499,17 @@ def test_duplicates_in_a_file_that_overlaps_stored_rows(store, tmp_path):
     dup = tmp_path / "dup_overlap.csv"
     dup.write_text("\n".join([*lines, lines[1]]) + "\n")
     (result,) = store.import_files([dup])
-    assert (result.rows_read, result.rows_inserted, result.rows_unchanged) == (5, 0, 3)
-    conflict = tmp_path / "conflict_overlap.csv"
-    conflict.write_text("\n".join([*lines, lines[1].replace("10646.0", "1.0")]) + "\n")
-    before = snapshot(store)
-    with pytest.raises(BadExportError, match="two different rows for the same bucket"):
-        store.import_files([conflict])
-    assert snapshot(store) == before
+    # The doubled gpt-4o row sums to a revised figure for that key; the other two are as stored.
+    assert (result.rows_read, result.rows_inserted, result.rows_replaced, result.rows_unchanged) == (
+        5,
+        0,
+        1,
+        2,
+    )
+    with store.reader() as con:
+        assert con.execute("SELECT sum(output_tokens) FROM usage_effective").fetchone() == (
+            2 * 10646 + 300 + 274770,
+        )
 
 
 def test_the_price_override_file_beside_the_store_is_put_in_force(tmp_path):

@@ -65,23 +65,25 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
 
 
 def _usage_row(at: Locator, where: str, r: dict, start, end) -> dict[str, Any]:
-    creation = r.get("cache_creation") or {}
+    creation = at.obj(where, r, "cache_creation")
     write_5m = at.count(f"{where}.cache_creation", creation, "ephemeral_5m_input_tokens") or 0
     write_1h = at.count(f"{where}.cache_creation", creation, "ephemeral_1h_input_tokens") or 0
     uncached = at.count(where, r, "uncached_input_tokens") or 0
     read = at.count(where, r, "cache_read_input_tokens") or 0
-    tools = r.get("server_tool_use") or {}
+    tools = at.obj(where, r, "server_tool_use")
     searches = at.count(f"{where}.server_tool_use", tools, "web_search_requests")
-    tier = r.get("service_tier")
+    tier = at.text_field(where, r, "service_tier")
+    text = {f: at.text_field(where, r, f) for f in ("api_key_id", "workspace_id", "model", "context_window",
+                                                     "inference_geo")}  # fmt: skip
     return {
         "namespace": "anthropic:messages",
-        "key_extra": "|".join(str(r.get(k) or "") for k in ("context_window", "inference_geo")),
+        "key_extra": "|".join(text[k] or "" for k in ("context_window", "inference_geo")),
         "provider": "anthropic",
         "period_start": start,
         "period_end": end,
-        "api_key_id": r.get("api_key_id"),
-        "workspace": r.get("workspace_id"),
-        "model": r.get("model"),
+        "api_key_id": text["api_key_id"],
+        "workspace": text["workspace_id"],
+        "model": text["model"],
         "service_tier": tier,
         "batch": None if tier is None else tier == "batch",
         "requests": None,
@@ -95,18 +97,21 @@ def _usage_row(at: Locator, where: str, r: dict, start, end) -> dict[str, Any]:
             cache_write_5m_tokens=write_5m or None,
             cache_write_1h_tokens=write_1h or None,
             web_search_requests=searches or None,
-            context_window=r.get("context_window"),
-            inference_geo=r.get("inference_geo"),
+            context_window=text["context_window"],
+            inference_geo=text["inference_geo"],
         ),
     }
 
 
 def _cost_row(at: Locator, where: str, r: dict, start, end) -> dict[str, Any]:
-    if str(r.get("currency", "USD")).upper() != "USD":
+    fields = ("currency", "model", "token_type", "cost_type", "description", "workspace_id", "context_window",
+              "service_tier", "inference_geo")  # fmt: skip
+    text = {f: at.text_field(where, r, f) for f in fields}
+    if (text["currency"] or "USD").upper() != "USD":
         raise at.error(f"{where}.currency", "currency", r.get("currency"), "USD")
     cents = at.decimal(where, r.get("amount"), "amount")
-    model, token_type = r.get("model"), r.get("token_type")
-    line_item = r.get("description") or ", ".join(x for x in (model, token_type or r.get("cost_type")) if x)
+    model, token_type = text["model"], text["token_type"]
+    line_item = text["description"] or ", ".join(x for x in (model, token_type or text["cost_type"]) if x)
     return {
         "namespace": "anthropic:costs",
         "key_extra": "|".join(
@@ -116,7 +121,7 @@ def _cost_row(at: Locator, where: str, r: dict, start, end) -> dict[str, Any]:
         "provider": "anthropic",
         "period_start": start,
         "period_end": end,
-        "workspace": r.get("workspace_id"),
+        "workspace": text["workspace_id"],
         "line_item": line_item or None,
         "model": model,
         "token_type": token_type,

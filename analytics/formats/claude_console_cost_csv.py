@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from analytics.formats import Source, Staged, csv_columns
-from analytics.formats.csvsql import Check, CsvSpec, blank, lit, stage_csv
+from analytics.formats.csvsql import Check, CsvSpec, blank, lit, one_line_checks, stage_csv
 
 NAME = "claude_console_cost_csv"
 DISPLAY_NAMES = {
@@ -79,6 +79,7 @@ SPEC = CsvSpec(
         Check(
             "cost_usd", "TRY_CAST(trim(cost_usd) AS DECIMAL(38,12)) IS NULL", "a decimal amount in dollars"
         ),
+        *one_line_checks(["model"]),
     ),
     hint_column="usage_date_utc",
     key=("period_start", "workspace", "model", "token_type"),

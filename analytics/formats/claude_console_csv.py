@@ -14,7 +14,7 @@ from __future__ import annotations
 import duckdb
 
 from analytics.formats import Source, Staged, csv_columns
-from analytics.formats.csvsql import WHOLE, Check, CsvSpec, blank, stage_csv, whole_checks
+from analytics.formats.csvsql import WHOLE, Check, CsvSpec, blank, one_line_checks, stage_csv, whole_checks
 
 NAME = "claude_console_csv"
 COUNTS = [
@@ -68,6 +68,7 @@ SPEC = CsvSpec(
             "usage_date_utc", "year(usage_date_utc) NOT BETWEEN 2015 AND 2099", "a date between 2015 and 2099"
         ),
         *whole_checks(COUNTS),
+        *one_line_checks(["model_version"]),
     ),
     hint_column="usage_date_utc",
     key=("period_start", "model", "api_key_name", "workspace"),

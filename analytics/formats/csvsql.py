@@ -124,14 +124,21 @@ def stage_csv(con: duckdb.DuckDBPyConnection, source: Source, spec: CsvSpec) -> 
     """
     head = source.head()
     text = decode_head(head, source.name)
+    check_line_endings(source, text)
     header_line = text.split("\n", 1)[0].rstrip("\r")
     delim = delimiter(header_line)
     names = header_names(header_line)
+    check_header_names(source, names)
     present = {n.lower() for n in names}
     for col in spec.required:
         if col not in present:
             raise BadExportError(
-                source.name, f"a column named {col} in the header", line=1, column=col, got=header_line
+                source.name,
+                f"a column named {col} in the header",
+                line=1,
+                column=col,
+                column_number=1,
+                got=header_line,
             )
     if _header_only(source, text):
         return Staged(0, {spec.kind: _empty_relation(spec)})
@@ -163,8 +170,12 @@ def stage_csv(con: duckdb.DuckDBPyConnection, source: Source, spec: CsvSpec) -> 
     )"""
 
     def explain(error: Exception) -> BadExportError:
-        if BAD_ROW_MARK in str(error):
-            return _locate_bad_row(con, source, names, spec, delim, absent)
+        # A failed check, or a value that passed DuckDB's reader but not a cast in the mapping (a count
+        # too big for BIGINT, an amount that is no decimal): the checks find its line and column.
+        if BAD_ROW_MARK in str(error) or not _LINE.search(str(error)):
+            located = _locate_bad_row(con, source, names, spec, delim, absent)
+            if located is not None:
+                return located
         return _translate(error, source, names, spec)
 
     # The line count (for rows_read) runs in a thread while DuckDB reads the file: it needs no GIL-free
@@ -173,6 +184,40 @@ def stage_csv(con: duckdb.DuckDBPyConnection, source: Source, spec: CsvSpec) -> 
     return Staged(
         None, {spec.kind: relation}, {"path": str(source.path)}, explain, _count_rows_async(source), hint
     )
+
+
+def check_line_endings(source: Source, text: str) -> None:
+    """Refuses a file whose lines end in CR alone (classic Mac): DuckDB would read it as one huge line."""
+    cr = text.find("\r")
+    if cr != -1 and text[cr + 1 : cr + 2] != "\n" and "\n" not in text[:cr]:
+        raise BadExportError(
+            source.name,
+            "lines ending in LF or CRLF (this file ends them in CR alone; re-save it with Unix or Windows "
+            "line endings)",
+            line=1,
+            column_number=cr + 1,
+            got="CR",
+        )
+
+
+def check_header_names(source: Source, names: list[str]) -> None:
+    """Refuses an empty or repeated column name in the header (DuckDB cannot tell the columns apart)."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if not name:
+            raise BadExportError(
+                source.name, f"a name for column {i + 1} of the header", line=1, column_number=i + 1, got=""
+            )
+        if name.lower() in seen:
+            raise BadExportError(
+                source.name,
+                f"each column named once in the header ({name} is also column {seen[name.lower()]})",
+                line=1,
+                column=name,
+                column_number=i + 1,
+                got=name,
+            )
+        seen[name.lower()] = i + 1
 
 
 def _period_hint(
@@ -277,6 +322,13 @@ def _translate(error: Exception, source: Source, names: list[str], spec: CsvSpec
             column_number=found + 1,
             got=f"{found} fields",
         )
+    if "maximum line size" in message.lower():
+        return BadExportError(
+            source.name,
+            "lines of at most 2 MB (an export's fields are short: is this file an export?)",
+            line=line,
+            got="a longer line",
+        )
     if "unicode" in message.lower() or "utf-8" in message.lower():
         return _find_not_utf8(source, line)
     if "quote" in message.lower():
@@ -305,8 +357,9 @@ def _locate_bad_row(
     spec: CsvSpec,
     delim: str,
     absent: list[str],
-) -> BadExportError:
-    """Returns the error for the first row failing a check (a slow second pass, only for bad files)."""
+) -> BadExportError | None:
+    """Returns the error for the first row failing a check (a slow second pass, only for bad files), or
+    None when no row fails one."""
     lower = [n.lower() for n in names]
     typed = ", ".join(
         f"TRY_CAST({q(n)} AS {spec.types.get(n.lower(), 'VARCHAR')}) AS {q(n)}, "
@@ -322,10 +375,15 @@ def _locate_bad_row(
         f"WHERE NOT coalesce({spec.skip}, false) AND coalesce({c.bad}, false)"
         for i, c in enumerate(spec.checks)
     )
-    check_no, line = con.execute(
+    if not spec.checks:
+        return None
+    found = con.execute(
         f"SELECT check_no, line FROM ({cases}) WHERE line IS NOT NULL ORDER BY line, check_no LIMIT 1",
         {"path": str(source.path)},
     ).fetchone()
+    if found is None:
+        return None
+    check_no, line = found
     check = spec.checks[check_no]
     got = con.execute(
         f"SELECT {q('raw:' + check.column)} FROM {rows} WHERE _line = $line",
@@ -347,7 +405,33 @@ def _locate_bad_row(
 
 def whole_checks(columns: list[str]) -> list[Check]:
     """Returns checks that each count column holds a whole non-negative number (`1.0` is fine)."""
-    return [Check(c, f"{q(c)} < 0 OR {q(c)} <> trunc({q(c)})", WHOLE) for c in columns]
+    # NaN and infinities parse as DOUBLE; 9.2e18 and up do not fit the store's BIGINT.
+    return [
+        Check(c, f"NOT isfinite({q(c)}) OR {q(c)} < 0 OR {q(c)} >= 9.2e18 OR {q(c)} <> trunc({q(c)})", WHOLE)
+        for c in columns
+    ]
+
+
+def one_line_checks(columns: list[str]) -> list[Check]:
+    """Returns checks that text columns (model names) hold no line break: a quoted newline inside a field
+    is legal CSV, but no model, key or project name has one, so it is a broken export."""
+    return [
+        Check(c, f"contains({q(c)}, chr(10)) OR contains({q(c)}, chr(13))", "a name without a line break")
+        for c in columns
+    ]
+
+
+def iso_matches_unix_checks(pairs: dict[str, str]) -> list[Check]:
+    """Returns checks that the dashboard's ISO copies of the times say the same as the Unix columns."""
+    return [
+        Check(
+            iso,
+            f"nullif({q(iso)}, '') IS NOT NULL AND "
+            f"TRY_CAST({q(iso)} AS TIMESTAMPTZ) IS DISTINCT FROM to_timestamp({q(unix)})",
+            f"the same time as {unix}",
+        )
+        for iso, unix in pairs.items()
+    ]
 
 
 def unix_time_checks(start: str, end: str) -> list[Check]:

@@ -24,7 +24,10 @@ def load_json(source: Source) -> tuple[Any, str]:
     except UnicodeDecodeError as e:
         raise not_utf8(source.name, raw, e.start) from None
     try:
-        return json.loads(text, parse_float=Decimal), text
+        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant), text
+    except RecursionError:
+        # An export nests four levels deep; this is thousands: refuse it without a RecursionError.
+        return _too_deep(source, text), text
     except json.JSONDecodeError as e:
         raise BadExportError(
             source.name,
@@ -33,6 +36,48 @@ def load_json(source: Source) -> tuple[Any, str]:
             column_number=e.colno,
             got=e.msg,
         ) from None
+
+
+def _no_constant(name: str) -> Any:
+    # NaN / Infinity are not JSON; kept as a marker so the field's own check names line and column.
+    return _Constant(name)
+
+
+class _Constant(str):
+    """A NaN/Infinity literal from the file (not valid JSON; refused where a number is expected)."""
+
+
+MAX_DEPTH = 64
+
+
+def _too_deep(source: Source, text: str) -> Any:
+    depth = 0
+    in_string = escaped = False
+    line, col = 1, 0
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col = line + 1, 0
+        if in_string:
+            escaped = not escaped and ch == "\\"
+            if ch == '"' and not escaped:
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                break
+        elif ch in "]}":
+            depth -= 1
+    raise BadExportError(
+        source.name,
+        f"JSON nested at most {MAX_DEPTH} levels deep (a usage page nests 4)",
+        line=line,
+        column_number=col,
+        got=f"more than {MAX_DEPTH} levels",
+    )
 
 
 def pages(document: Any) -> list[Any]:
@@ -52,14 +97,31 @@ def bucket_results(
     Both vendors' Admin APIs page the same way: `{"data": [{<bucket times>, "results": [...]}]}`; only
     the time fields differ, which `period(path, bucket)` reads and checks.
     """
+    at = Locator(source, source_text(source))
     for p, page in enumerate(pages(document)):
-        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-            raise BadExportError(source.name, expected_page, column=f"[{p}]", got=str(page)[:60])
+        if not isinstance(page, dict):
+            raise at.error(f"[{p}]", None, page, expected_page)
+        if not isinstance(page.get("data"), list):
+            raise at.error(f"[{p}].data", "data", page.get("data"), f"{expected_page} (data as a list)")
         for b, bucket in enumerate(page["data"]):
             path = f"data[{b}]"
+            if not isinstance(bucket, dict):
+                raise at.error(path, None, bucket, "a bucket object with start and end times and results")
             start, end = period(path, bucket)
-            for r, result in enumerate(bucket.get("results") or []):
+            results = bucket.get("results")
+            if results is None:
+                continue
+            if not isinstance(results, list):
+                raise at.error(f"{path}.results", "results", results, "a list of results")
+            for r, result in enumerate(results):
+                if not isinstance(result, dict):
+                    raise at.error(f"{path}.results[{r}]", None, result, "a result object")
                 yield f"{path}.results[{r}]", result, start, end
+
+
+def source_text(source: Source) -> str:
+    """Returns the file's text (for locating errors)."""
+    return source.path.read_bytes().decode("utf-8-sig", "replace")
 
 
 def stage_facts(
@@ -80,6 +142,10 @@ def stage_facts(
     return Staged(read, relations)
 
 
+BIGINT_LIMIT = 9_200_000_000_000_000_000  # the store's counts are BIGINT (< 2**63)
+AMOUNT_LIMIT = Decimal(10) ** 26  # DECIMAL(38,12) holds 26 integer digits
+
+
 class Locator:
     """Finds where a JSON value sits in the text, so errors can name a line and column."""
 
@@ -87,18 +153,53 @@ class Locator:
         self.source = source
         self.text = text
 
-    def error(self, path: str, field: str, value: Any, expected: str) -> BadExportError:
-        """Returns a BadExportError for `field` (shown as its JSON path) holding `value`."""
-        shown = json.dumps(value, default=str) if not isinstance(value, str) else value
-        pattern = re.escape(json.dumps(field)) + r"\s*:\s*" + re.escape(json.dumps(value, default=str))
-        match = re.search(pattern, self.text) or re.search(re.escape(json.dumps(field)), self.text)
-        line = col = None
-        if match:
-            line = self.text.count("\n", 0, match.start()) + 1
-            col = match.start() - (self.text.rfind("\n", 0, match.start()) + 1) + 1
+    def error(self, path: str, field: str | None, value: Any, expected: str) -> BadExportError:
+        """Returns a BadExportError for `field` (shown as its JSON path) holding `value`, located at the
+        first place the field (with that value, if it can be found) appears in the text; line 1 column 1
+        when it cannot be found, so every message has a place."""
+        try:
+            dumped = json.dumps(value, default=str)
+        except (RecursionError, ValueError):
+            dumped = str(type(value).__name__)
+        shown = value if isinstance(value, str) and not isinstance(value, _Constant) else dumped
+        if isinstance(value, _Constant):
+            dumped = str(value)
+        match = None
+        if field is not None:
+            key = re.escape(json.dumps(field)) + r"\s*:\s*"
+            match = re.search(key + re.escape(dumped), self.text) or re.search(key, self.text)
+        line = self.text.count("\n", 0, match.start()) + 1 if match else 1
+        col = match.start() - (self.text.rfind("\n", 0, match.start()) + 1) + 1 if match else 1
         return BadExportError(
-            self.source.name, expected, line=line, column=path, column_number=col, got=shown
+            self.source.name, expected, line=line, column=path, column_number=col, got=shown[:200]
         )
+
+    def text_field(self, path: str, obj: dict, field: str) -> str | None:
+        """Returns obj[field] when it is text (None when absent or null); refuses objects, lists, numbers."""
+        value = obj.get(field)
+        if value is None or (isinstance(value, str) and not isinstance(value, _Constant)):
+            if isinstance(value, str) and ("\n" in value or "\r" in value):
+                raise self.error(f"{path}.{field}", field, value, "a name without a line break")
+            return value
+        raise self.error(f"{path}.{field}", field, value, "a string or null")
+
+    def number(self, path: str, obj: dict, field: str) -> Decimal | int | None:
+        """Returns obj[field] when it is a finite number (None when absent); refuses anything else."""
+        value = obj.get(field)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | Decimal) or not Decimal(value).is_finite():
+            raise self.error(f"{path}.{field}", field, value, "a number or null")
+        return value
+
+    def obj(self, path: str, obj: dict, field: str) -> dict:
+        """Returns obj[field] when it is an object ({} when absent or null); refuses anything else."""
+        value = obj.get(field)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.error(f"{path}.{field}", field, value, "an object")
+        return value
 
     def count(self, path: str, obj: dict, field: str) -> int | None:
         """Returns a whole non-negative count from obj[field] (None when absent); refuses anything else."""
@@ -108,7 +209,8 @@ class Locator:
         ok = (
             isinstance(value, int | Decimal)
             and not isinstance(value, bool)
-            and value >= 0
+            and (not isinstance(value, Decimal) or value.is_finite())
+            and 0 <= value < BIGINT_LIMIT
             and value == int(value)
         )
         if not ok:
@@ -136,8 +238,8 @@ class Locator:
             amount = Decimal(str(value)) if isinstance(value, int | str | Decimal) else None
         except ArithmeticError:
             amount = None
-        if amount is None or not amount.is_finite():
-            raise self.error(f"{path}.{field}", field, value, "a decimal amount")
+        if amount is None or not amount.is_finite() or abs(amount) >= AMOUNT_LIMIT:
+            raise self.error(f"{path}.{field}", field, value, "a decimal amount below 1e26")
         return amount
 
 

@@ -81,18 +81,23 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
 
 def _usage_row(at: Locator, where: str, kind: str, r: dict, start, end) -> dict[str, Any]:
     counts = {f: at.count(where, r, f) for f in _OTHER_COUNTS.get(kind, ())}
+    text = {f: at.text_field(where, r, f) for f in ("project_id", "api_key_id", "user_id", "model",
+                                                     "service_tier", "source", "size")}  # fmt: skip
+    batch = r.get("batch")
+    if batch is not None and not isinstance(batch, bool):
+        raise at.error(f"{where}.batch", "batch", batch, "true, false or null")
     return {
         "namespace": f"openai:{kind}",
-        "key_extra": "|".join(str(r.get(k) or "") for k in ("source", "size")) if kind == "images" else "",
+        "key_extra": "|".join(text[k] or "" for k in ("source", "size")) if kind == "images" else "",
         "provider": "openai",
         "period_start": start,
         "period_end": end,
-        "project_id": r.get("project_id"),
-        "api_key_id": r.get("api_key_id"),
-        "user_id": r.get("user_id"),
-        "model": r.get("model"),
-        "service_tier": r.get("service_tier"),
-        "batch": r.get("batch"),
+        "project_id": text["project_id"],
+        "api_key_id": text["api_key_id"],
+        "user_id": text["user_id"],
+        "model": text["model"],
+        "service_tier": text["service_tier"],
+        "batch": batch,
         "requests": at.count(where, r, "num_model_requests"),
         "input_tokens": at.count(where, r, "input_tokens") or 0,
         "cached_input_tokens": at.count(where, r, "input_cached_tokens") or 0,
@@ -101,29 +106,30 @@ def _usage_row(at: Locator, where: str, kind: str, r: dict, start, end) -> dict[
         "cache_write_1h_tokens": 0,
         "output_tokens": at.count(where, r, "output_tokens") or 0,
         "reasoning_tokens": None,
-        "details": details(kind=kind, source=r.get("source"), size=r.get("size"), **counts),
+        "details": details(kind=kind, source=text["source"], size=text["size"], **counts),
     }
 
 
 def _cost_row(at: Locator, where: str, r: dict, start, end) -> dict[str, Any]:
-    amount = r.get("amount") or {}
+    amount = at.obj(where, r, "amount")
     currency = str(amount.get("currency", "")).lower()
     if currency != "usd":
         raise at.error(f"{where}.amount.currency", "currency", amount.get("currency"), "usd")
     value = at.decimal(f"{where}.amount", amount.get("value"), "value")
-    line_item = r.get("line_item")
+    text = {f: at.text_field(where, r, f) for f in ("line_item", "project_id", "api_key_id", "project_name")}
+    line_item = text["line_item"]
     model, _, token_type = (line_item or "").partition(",")
     return {
         "namespace": "openai:costs",
         "provider": "openai",
         "period_start": start,
         "period_end": end,
-        "project_id": r.get("project_id"),
-        "api_key_id": r.get("api_key_id"),
+        "project_id": text["project_id"],
+        "api_key_id": text["api_key_id"],
         "line_item": line_item,
         "model": model.strip() if token_type else None,
         "token_type": token_type.strip() or None,
         "amount_usd": value,
         "currency": "USD",
-        "details": details(project_name=r.get("project_name"), quantity=r.get("quantity")),
+        "details": details(project_name=text["project_name"], quantity=at.number(where, r, "quantity")),
     }

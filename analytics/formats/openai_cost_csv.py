@@ -24,7 +24,16 @@ from pathlib import Path
 import duckdb
 
 from analytics.formats import Source, Staged, csv_columns
-from analytics.formats.csvsql import Check, CsvSpec, blank, stage_csv, unix_time_checks, with_iso_times
+from analytics.formats.csvsql import (
+    Check,
+    CsvSpec,
+    blank,
+    iso_matches_unix_checks,
+    one_line_checks,
+    stage_csv,
+    unix_time_checks,
+    with_iso_times,
+)
 
 NAME = "openai_cost_csv"
 # The natural key of a cost line, shared with the Costs API pages (same key namespace).
@@ -90,6 +99,8 @@ SPEC = CsvSpec(
     skip=f"{blank('amount_value')} IS NULL AND {_LINE_ITEM} IS NULL",
     checks=(
         *unix_time_checks("start_time", "end_time"),
+        *one_line_checks(["line_item"]),
+        *iso_matches_unix_checks({"start_time_iso": "start_time", "end_time_iso": "end_time"}),
         Check(
             "amount_value",
             "TRY_CAST(trim(amount_value) AS DECIMAL(38,12)) IS NULL",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -29,6 +30,8 @@ from analytics.formats.csvsql import (
     CsvSpec,
     blank,
     count_expr,
+    iso_matches_unix_checks,
+    one_line_checks,
     stage_csv,
     unix_time_checks,
     whole_checks,
@@ -139,7 +142,12 @@ SPEC = CsvSpec(
     # An empty bucket: the time columns and nothing else.
     skip="num_model_requests IS NULL AND input_tokens IS NULL AND output_tokens IS NULL",
     # Only the columns we keep are checked (and so parsed); the text/uncached splits are derivable.
-    checks=(*unix_time_checks("start_time", "end_time"), *whole_checks(USED_COUNTS)),
+    checks=(
+        *unix_time_checks("start_time", "end_time"),
+        *whole_checks(USED_COUNTS),
+        *one_line_checks(["model"]),
+        *iso_matches_unix_checks({"start_time_iso": "start_time", "end_time_iso": "end_time"}),
+    ),
     key_source={"period_start": "start_time", "period_end": "end_time"},
     hint_column="start_time",
     key=USAGE_KEY,
@@ -159,8 +167,16 @@ def sniff(head: bytes) -> bool:
     return bool(cols & {"num_model_requests", "input_tokens", "output_tokens"}) or cols == set(TIME_COLUMNS)
 
 
+# Without these the rows would land with zero tokens (and replace stored figures): a file that has any
+# count column must have them. Only the 4-column file of an empty range has none.
+COUNTS_REQUIRED = ("input_tokens", "output_tokens")
+
+
 def stage(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
     """Stages the usage rows in `stage_usage` (all in SQL)."""
+    cols = csv_columns(source.head())
+    if cols - set(TIME_COLUMNS):
+        return stage_csv(con, source, replace(SPEC, required=(*SPEC.required, *COUNTS_REQUIRED)))
     return stage_csv(con, source, SPEC)
 
 
