@@ -466,8 +466,11 @@ def _count_message(counter: _Counter, message: Mapping[str, Any], call_names: Ma
         counter.text(role)
         if message.get("name"):
             counter.features.add(f"name_{role}")
-            counter.add("name")
-            counter.text(message["name"])
+            if counter.harmony:  # harmony renders the author as `role:name` (openai/harmony, Render<Message>)
+                counter.text(f":{message['name']}")
+            else:
+                counter.add("name")
+                counter.text(message["name"])
     _count_content(counter, message.get("content"))
     if role == "assistant" and counter.harmony:
         counter.add("harmony_assistant")

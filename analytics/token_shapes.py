@@ -19,6 +19,7 @@ from typing import Any
 EXACT_RATE = 0.99
 MIN_ROWS = 10  # fewer held-out requests than this cannot show a 99% rate: 1 miss in 10 is already 90%
 MIN_RANGE_ROWS = 20  # below this a shape's own percentiles are too noisy; its features' ranges are used
+MIN_FEATURE_ROWS = 5  # a feature seen fewer times than this gives no range (the +-5% fallback does)
 # No recorded request of a similar shape: a range of +-5% (at least 10 tokens), wider than every feature's
 # cross-validated 95th percentile on the truth set but one (see the report's "range coverage").
 FALLBACK_SHARE = 0.05
@@ -71,7 +72,7 @@ def _feature_range(shape: str, data: dict[str, Any]) -> tuple[int, int, bool]:
     lows, highs = [], []
     for feature in features.split("+"):
         entry = data["features"].get(f"{api}/{kind}/{feature}") or data["features"].get(f"{api}/*/{feature}")
-        if entry and entry["rows"] >= MIN_RANGE_ROWS:
+        if entry and entry["rows"] >= MIN_FEATURE_ROWS:
             lows.append(entry["low"])
             highs.append(entry["high"])
     if not lows:

@@ -134,6 +134,12 @@ def held_out(path: Path, fitted: dict[str, int], table: dict) -> None:
     print(f"  exact {_rate(hits)}; `exact: true` wrong: {_wrong_share(samples, counts, claims)}")
     plain = [h for h, s in zip(hits, samples, strict=True) if s.shape.endswith("/plain")]
     print(f"  plain text exact {_rate(plain)}")
+    covered = [
+        token_truth.in_range(s, c, table)
+        for s, c, claim in zip(samples, counts, claims, strict=True)
+        if not claim
+    ]
+    print(f"  estimates whose low..high holds the recorded count: {_rate(covered)}")
     for sample, count, hit in zip(samples, counts, hits, strict=True):
         if not hit:
             print(
