@@ -32,6 +32,10 @@ def test_estimator_sizes_a_batch_file_with_its_rate_limit_time(streamlit_server:
     tpm.fill("100")
     tpm.press("Enter")
     expect(tpm).to_have_value("100")
+    # Priced as the model each request names (gpt-4o-mini), not as each model selected above.
+    named = page.get_by_text("Price each request as the model the file names")
+    named.click()
+    expect(page.get_by_role("checkbox", name=re.compile("^Price each request as the model"))).to_be_checked()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         str(fixtures / "requests" / "batch_input.jsonl")
     )
