@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from analytics import tokens
 from analytics.request_tokens import count_request
@@ -53,9 +53,8 @@ class BadInputError(ValueError):
         return BadInputError, (self.path, self.line, self.column, self.expected)
 
 
-@dataclass(frozen=True)
-class Request:
-    """One request of a batch file, as the estimator needs it."""
+class Request(NamedTuple):
+    """One request of a batch file, as the estimator needs it (a tuple: one is made per line and model)."""
 
     line: int
     model: str

@@ -266,47 +266,51 @@ class _TextTokens:
     as plain text.
 
     Memoised because batch files repeat the same system prompt and tool definitions in every request. The
-    memo keeps at most `maxsize` entries, least recently used dropped first, and keys a long text by its
-    128-bit BLAKE2 digest rather than the text itself: a batch file of unique 2 kB messages would otherwise
-    keep 130 MB of them alive, so memory would grow with the file instead of staying flat. Same interface
-    as `functools.lru_cache` (`cache_info()`, `cache_clear()`); safe to call from threads.
+    memo is bounded both in entries (`maxsize`) and in the characters of the texts it keeps (`max_chars`),
+    oldest dropped first, so a batch file of unique 2 kB messages keeps memory flat instead of holding every
+    message; a text that is used again is simply counted again once it has been dropped. Same interface as
+    `functools.lru_cache` (`cache_info()`, `cache_clear()`); safe to call from threads.
     """
 
-    _KEEP_TEXT_UP_TO = 128  # characters; a digest is no smaller than a short text
-
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._memo: dict[tuple[str, str | bytes], int] = {}
+    def __init__(self, maxsize: int, max_chars: int) -> None:
+        self.maxsize, self.max_chars = maxsize, max_chars
+        self._memo: dict[tuple[str, str], int] = {}
+        self._chars = 0
         self._hits = self._misses = 0
-        self._evicting = threading.Lock()
+        self._inserting = threading.Lock()
 
     def __call__(self, encoding: str, text: str) -> int:
-        key: str | bytes = text
-        if len(text) > self._KEEP_TEXT_UP_TO:
-            key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        memo = self._memo
-        count = memo.pop((encoding, key), None)
-        if count is None:
-            self._misses += 1
-            count = len(get_encoding(encoding).encode_ordinary(text))
-            if len(memo) >= self.maxsize:
-                with self._evicting:
-                    for old in list(itertools.islice(memo, max(len(memo) - self.maxsize + 1, 0))):
-                        memo.pop(old, None)
-        else:
+        key = (encoding, text)
+        count = self._memo.get(key)
+        if count is not None:
             self._hits += 1
-        memo[(encoding, key)] = count  # (re)inserted last: the dict's order is the recency order
+            return count
+        self._misses += 1
+        count = len(get_encoding(encoding).encode_ordinary(text))
+        if len(text) <= self.max_chars // 8:
+            with self._inserting:
+                memo = self._memo
+                if key not in memo:
+                    memo[key] = count
+                    self._chars += len(text)
+                if len(memo) > self.maxsize or self._chars > self.max_chars:
+                    # Drop the oldest quarter (dicts keep insertion order), not one entry per miss.
+                    for old in list(itertools.islice(memo, max(len(memo) // 4, 1))):
+                        memo.pop(old, None)
+                        self._chars -= len(old[1])
         return count
 
     def cache_info(self) -> functools._CacheInfo:
         return functools._CacheInfo(self._hits, self._misses, self.maxsize, len(self._memo))
 
     def cache_clear(self) -> None:
-        self._memo.clear()
-        self._hits = self._misses = 0
+        with self._inserting:
+            self._memo.clear()
+            self._chars = 0
+            self._hits = self._misses = 0
 
 
-text_tokens = _TextTokens(maxsize=65_536)
+text_tokens = _TextTokens(maxsize=65_536, max_chars=8_000_000)  # at most ~8-32 MB of text
 
 
 def count_text(text: str, model: str) -> TokenCount:
