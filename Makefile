@@ -7,8 +7,8 @@ PORT ?= 8501
 # (README, "Serving to a team").
 HOST ?= 127.0.0.1
 # Debian packages the tests need, installed by `make test` when missing: Chromium for the browser tests,
-# openssl for the certificate of the SMTP-over-TLS tests.
-APT_TEST_PACKAGES := chromium openssl
+# openssl for the certificate of the SMTP-over-TLS tests, a Java runtime for the Spark tests.
+APT_TEST_PACKAGES := chromium openssl openjdk-17-jre-headless
 export LLM_COST_DB ?= $(CURDIR)/data/llm-cost.duckdb
 
 .PHONY: run test test-deps shell bench lint notebooks venv venv-dev clean
@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	@touch $@ $(VENV)/.installed
 
 venv: $(VENV)/.installed

@@ -683,6 +683,8 @@ def import_(
     refused = results.errors
     for error in refused:
         click.echo(f"Error: {error}", err=True)
+        if error.cli_hint and mapping is None:
+            click.echo(f"  hint: {error.cli_hint}", err=True)
     if as_json:
         _echo_json({"files": [r.as_dict() for r in results], "refused": [str(e) for e in refused]})
         if refused:
@@ -885,6 +887,12 @@ chart_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also save a chart: FILE.png, .svg, .html or .json.",
 )
+tz_option = click.option(
+    "--tz", "tz", metavar="ZONE", envvar="LLM_COST_TZ",
+    help="Count days and months in this time zone, e.g. Europe/Berlin (default: UTC, or $LLM_COST_TZ).",
+)
+
+
 project_option = click.option("--project", help="One project: its id or label name.")
 
 
@@ -938,6 +946,7 @@ engine_options = [
 @db_option
 @json_option
 @csv_option
+@tz_option
 @_apply(engine_options)
 @_bad_input_is_exit_2
 def report(
@@ -950,6 +959,7 @@ def report(
     db: Path | None,
     as_json: bool,
     as_csv: bool,
+    tz: str | None,
     engine: str | None = None,
     parquet_dir: str | None = None,
     table: str | None = None,
@@ -971,7 +981,7 @@ def report(
         _report_on_engine(engine, parquet_dir, table, mapping, month_text=month_text, start=start, end=end,
                           by=by, project=project, as_json=as_json)  # fmt: skip
         return
-    store = _open_store(db)
+    store = _open_zoned(db, tz, quiet=as_json or as_csv)
     start, end = _day(from_text, "--from"), _day(to_text, "--to")
     if (start is not None or end is not None) and month_text:
         raise click.UsageError("give --month or --from/--to, not both")
@@ -1067,9 +1077,9 @@ def report(
     scope = _scope_name(store, reports.resolve_project(store, project) or budgets.ORG)
     if status:
         as_of = status.as_of.isoformat() if status.as_of >= status.month else "no data this month yet"
-        click.echo(f"{status.month:%B %Y}, {scope}, as of {as_of} (UTC)")
+        click.echo(f"{status.month:%B %Y}, {scope}, as of {as_of} ({_zone_label(tz)})")
     else:
-        click.echo(f"{start.isoformat()} .. {end.isoformat()}, {scope} (UTC)")
+        click.echo(f"{start.isoformat()} .. {end.isoformat()}, {scope} ({_zone_label(tz)})")
     click.echo(f"Spent     {format_usd(spent)}  ({basis})")
     for vendor_name, days_left in _provisional(store, start, end).items():
         click.echo(f"Provisional {vendor_name} {days_left[0]} .. {days_left[-1]} (synced; may still be revised)")
@@ -1142,6 +1152,7 @@ def _echo_breakdown(breakdown: Any, by: str) -> None:
 @db_option
 @json_option
 @csv_option
+@tz_option
 @_bad_input_is_exit_2
 def whatif(
     from_text: str | None,
@@ -1153,6 +1164,7 @@ def whatif(
     db: Path | None,
     as_json: bool,
     as_csv: bool,
+    tz: str | None,
 ) -> None:
     """Re-price a period's real usage under other choices and show the saving per project.
 
@@ -1160,7 +1172,7 @@ def whatif(
     llm-cost whatif --from 2026-11-01 --to 2026-11-20 --model-map gpt-4o=gpt-4o-mini --tier batch
     """
     _one_output(as_json, as_csv)
-    store = _open_store(db)
+    store = _open_zoned(db, tz, quiet=as_json or as_csv)
     start, end = _day(from_text, "--from"), _day(to_text, "--to")
     if start is None and end is None:
         start = _default_month(store, quiet=as_json or as_csv)
@@ -1210,7 +1222,8 @@ def whatif(
     ]
     names = [*result.projects["project"], "total"]
     rows = [[name, *cells] for name, *cells in zip(names, *columns, strict=True)]
-    click.echo(f"{start.isoformat()} .. {end.isoformat()} (UTC), token estimates at the dated prices")
+    zone = _zone_label(tz)
+    click.echo(f"{start.isoformat()} .. {end.isoformat()} ({zone}), token estimates at the dated prices")
     click.echo(_table(["project", "as run", "what if", "saving"], rows, right=(1, 2, 3)))
 
 
@@ -1225,6 +1238,7 @@ def whatif(
 @db_option
 @json_option
 @csv_option
+@tz_option
 @_bad_input_is_exit_2
 def reconcile(
     from_text: str | None,
@@ -1236,13 +1250,14 @@ def reconcile(
     db: Path | None,
     as_json: bool,
     as_csv: bool,
+    tz: str | None,
 ) -> None:
     """Compare the bill with the token-estimated cost per day and model.
 
     \b
     llm-cost reconcile --from 2026-11-01 --to 2026-11-18 --tolerance 2 --json
     """
-    store = _open_store(db)
+    store = _open_zoned(db, tz, quiet=as_json or as_csv)
     frame = reports.reconcile(
         store, _day(from_text, "--from"), _day(to_text, "--to"),
         tolerance_pct=Decimal(str(tolerance)), project=project, book=_book(store),
@@ -1315,13 +1330,14 @@ def reconcile(
 @db_option
 @json_option
 @csv_option
+@tz_option
 @_bad_input_is_exit_2
 def anomalies(
     from_text: str | None, to_text: str | None, threshold: float, project: str | None, db: Path | None,
-    as_json: bool, as_csv: bool,
+    as_json: bool, as_csv: bool, tz: str | None,
 ) -> None:  # fmt: skip
     """List days far above their trailing 28-day norm, with the model, project and key that drove them."""
-    store = _open_store(db)
+    store = _open_zoned(db, tz, quiet=as_json or as_csv)
     span = reports.data_range(store)
     end = _day(to_text, "--to") or (span[1] if span else datetime.now(UTC).date())
     start = _day(from_text, "--from") or end - timedelta(days=60)
@@ -1413,6 +1429,28 @@ def _scope_name(store: Store, scope: str) -> str:
         return "the organisation"
     name = store.labels().get(("project", scope))
     return f"project {name} ({scope})" if name else f"project {scope}"
+
+
+def _open_zoned(db: Path | None, tz: str | None, *, quiet: bool = False) -> Any:
+    """Returns the store read on `tz`'s calendar (analytics.report_zone), saying how exactly it applies."""
+    from analytics import report_zone
+
+    store = _open_store(db)
+    zone = report_zone.parse_zone(tz)
+    if zone is None:
+        return store
+    span = reports.data_range(store)
+    note = report_zone.zone_note(store, zone, *span) if span else None
+    if note and not quiet:
+        click.echo(f"Note: {note}", err=True)
+    return report_zone.zoned(store, zone)
+
+
+def _zone_label(tz: str | None) -> str:
+    from analytics import report_zone
+
+    zone = report_zone.parse_zone(tz)
+    return "UTC" if zone is None else zone.key
 
 
 def _warn_unknown_project(store: Store, project: str | None) -> None:
