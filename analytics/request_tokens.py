@@ -81,6 +81,10 @@ CONSTANTS: dict[str, tuple[int, str]] = {
     "responses_reasoning_format_with_tools": (0, "Responses API, reasoning: a format beside tools"),
     "patch_image": (0, "an image counted with the 32px patch scheme, beside its patches"),
     "early_responses": (0, "Responses API before 2025-04-01: per request, against today's rendering"),
+    # ... and a fixed block more when the request has function tools, whatever their size (dd-trace-py's
+    # and pydantic-ai's March 2025 rows: +215/216 with tools of 217 to 587 characters, +18 without).
+    "early_responses_tools": (0, "Responses API before 2025-04-01: a request with function tools"),
+    "early_responses_reasoning": (0, "Responses API before 2025-04-01, reasoning models: per request"),
 }
 # The Responses API counted input differently before this date (the rows recorded earlier show it).
 EARLY_RESPONSES_API_BEFORE = date(2025, 4, 1)
@@ -226,7 +230,9 @@ def analyse_request(
     elif "input" in body or "instructions" in body:
         counter = _Counter(model, images, responses_api=True, constants=constants, at=at)
         if at is not None and _day(at) < EARLY_RESPONSES_API_BEFORE:
-            counter.add("early_responses")
+            counter.add("early_responses_reasoning" if counter.reasoning else "early_responses")
+            if any(tool.get("type") == "function" for tool in body.get("tools") or ()):
+                counter.add("early_responses_tools")
             counter.features.add("before_2025_04")
         if body.get("instructions"):
             counter.features.add("instructions")
