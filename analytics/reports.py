@@ -428,7 +428,8 @@ def _daily(
         if by is not None:
             # Allocated parts add up exactly to their bill (`allocate`), so the day's total is the sum of
             # its parts; the total of a billed day is the bill, whatever the parts' split.
-            totals = parts.assign(basis=parts["basis"].replace("allocated", "billed")).groupby(
+            whole = parts if filt.split else parts.assign(basis=parts["basis"].replace("allocated", "billed"))
+            totals = whole.groupby(
                 "date", as_index=False, sort=True
             ).agg(cost_usd=("cost_usd", "sum"), basis=("basis", combine_bases))
         else:
@@ -436,7 +437,12 @@ def _daily(
     days = pd.DataFrame({"date": [start + timedelta(days=i) for i in range((end - start).days + 1)]})
     totals = days.merge(totals[["date", "cost_usd", "basis"]], on="date", how="left")
     totals["cost_usd"] = [Decimal(0) if pd.isna(c) else c for c in totals["cost_usd"]]
-    totals["basis"] = totals["basis"].fillna("estimated")
+    # A day without a row is billed $0 when a cost export covers it (the bill says nothing was spent).
+    billed_periods = _cost_periods(store)
+    totals["basis"] = [
+        b if isinstance(b, str) else ("billed" if _covered(d, billed_periods) else "estimated")
+        for d, b in zip(totals["date"], totals["basis"], strict=True)
+    ]
     totals.attrs["unpriced"] = unpriced
     if by is None:
         return totals, None
@@ -740,6 +746,16 @@ class MonthStatus:
         return None if self.budget is None else self.budget.monthly_usd
 
     @property
+    def over(self) -> bool:
+        """Whether `as_of` is the month's last day: the month's figures are its totals."""
+        return self.as_of >= month_end(self.month)
+
+    @property
+    def forecast_basis(self) -> str:
+        """The forecast's basis: the month's own when the month is over (the forecast is its total)."""
+        return self.basis if self.over else "estimated"
+
+    @property
     def crossed(self) -> tuple[Alert, ...]:
         """The alerts reached this month, in order."""
         return tuple(a for a in self.alerts if a.crossed_on is not None)
@@ -782,6 +798,11 @@ def month_status(
     if as_of is None:
         span = data_range(store)
         as_of = min(last, span[1]) if span else first - timedelta(days=1)
+        # Days a cost export covers are known even without rows (billed $0): a month billed to its end is
+        # over, and its forecast is its total.
+        covered = [stop - timedelta(days=1) for _, stop in _cost_periods(store) if stop > first]
+        if covered:
+            as_of = max(as_of, min(last, max(covered)))
         as_of = max(as_of, first - timedelta(days=1))
     if budget is None:
         budget = get_budget(store, project_id or ORG)
@@ -820,6 +841,25 @@ def month_status(
         unpriced=unpriced,
         breakdown=breakdown,
     )
+
+
+def _cost_periods(store: Store) -> list[tuple[date, date]]:
+    """UTC day ranges [first, stop) that cost exports cover, empty buckets included."""
+    with store.reader() as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        sql = (
+            "SELECT DISTINCT CAST(period_start AS DATE), CAST(period_end AS DATE) FROM coverage"
+            " WHERE kind = 'costs'"
+            if "coverage" in tables
+            else "SELECT DISTINCT CAST(i.period_start AS DATE), CAST(i.period_end AS DATE) FROM imports i"
+            " WHERE i.period_start IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM costs c WHERE c.import_id = i.import_id)"
+        )
+        return [(a, b) for a, b in con.execute(sql).fetchall() if a is not None and b is not None]
+
+
+def _covered(day: date, periods: list[tuple[date, date]]) -> bool:
+    return any(first <= day < stop for first, stop in periods)
 
 
 def _first_data_day(store: Store, project: str | None, default: date) -> date:

@@ -207,3 +207,29 @@ def test_llm_cost_reconcile_prints_matched_and_flagged_days_and_totals(claude_da
         r["status"] for r in rows
     } == {"within rounding", "flagged"}
     assert all("cause" in r and "rounding_usd" in r for r in rows)
+
+
+# ---------------------------------------------------------------- month badges
+
+
+def test_a_month_billed_every_day_is_billed_and_its_forecast_is_its_total(tmp_path):
+    october = [date(2026, 10, 1) + timedelta(days=i) for i in range(31)]
+    quiet = {date(2026, 10, 10), date(2026, 10, 11)}
+    # A bucket with no spend is a row with only the time columns: nothing is stored for it, but the export
+    # covers the day, so it is billed $0, not an estimated day.
+    rows = [
+        _org_cost_row(day, "2.50") if day not in quiet
+        else {**_org_cost_row(day, ""), "amount_currency": "", "organization_id": "", "organization_name": ""}
+        for day in october
+    ]  # fmt: skip
+    costs = tmp_path / "cost_2026-10-01_2026-10-31.csv"
+    openai_cost_csv.write(costs, rows, header=openai_cost_csv.HEADER_V1)
+    store = Store.open(tmp_path / "october.duckdb")
+    store.import_files([costs])
+    status = reports.month_status(store, date(2026, 10, 1))
+    assert status.as_of == date(2026, 10, 31) and status.over
+    assert set(status.days["basis"]) == {"billed"} and status.basis == "billed"
+    assert status.spent_usd == D("72.50")
+    forecast = status.forecast
+    assert forecast.expected_usd == forecast.low_usd == forecast.high_usd == status.spent_usd
+    assert status.forecast_basis == "billed"

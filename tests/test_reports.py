@@ -230,9 +230,10 @@ def costs(store: Store, where: dict) -> list[Decimal]:
 
 
 def test_where_keeps_a_model_family_from_the_bill_and_the_tokens(small):
-    # gpt-4o keeps gpt-4o-2024-08-06 (bill lines and usage), never gpt-4o-mini.
+    # gpt-4o keeps gpt-4o-2024-08-06 (bill lines and usage), never gpt-4o-mini. D2's bill has no gpt-4o
+    # line: billed $0.
     assert spend(small, {"model": ["gpt-4o"]}) == [
-        (D1, D("5.00"), "billed"), (D2, D(0), "estimated"), (D3, D("3.00"), "estimated"),
+        (D1, D("5.00"), "billed"), (D2, D(0), "billed"), (D3, D("3.00"), "estimated"),
         (D4, D(0), "estimated"),
     ]  # fmt: skip
     assert costs(small, {"model": [MINI]}) == [D("0.20"), D("1.20"), D(0), D(0)]
@@ -243,7 +244,7 @@ def test_where_splits_the_bill_for_a_key_a_user_or_a_tier(two_models):
     assert costs(two_models, {"api_key": ["alpha-prod"]}) == [D("0.20"), D("2.10"), 0, 0]
     # user-3: half the mini lines (0.60) and all of the gpt-4o line (0.90), allocated; user-1 the other 0.60.
     assert spend(two_models, {"user": ["user-3"]}) == [
-        (D1, D(0), "estimated"), (D2, D("1.50"), "allocated"), (D3, D(0), "estimated"),
+        (D1, D(0), "billed"), (D2, D("1.50"), "allocated"), (D3, D(0), "estimated"),
         (D4, D(0), "estimated"),
     ]  # fmt: skip
     assert costs(two_models, {"user": ["user-1", "user-2"]}) == [

@@ -63,8 +63,8 @@ def show() -> None:
     with top[1]:
         st.caption(
             f"Month to date up to **{status.as_of:%a %d %b %Y}** (the last day with data). "
-            "All days are UTC. Badges say whether a figure is billed (the provider's cost export), "
-            "estimated (tokens x the price in force that day) or mixed."
+            f"All days are {components.zone_label()}. Badges say whether a figure is billed (the provider's "
+            "cost export), estimated (tokens x the price in force that day) or mixed."
         )
         from analytics.sync import freshness  # "OpenAI synced 2 h ago, Anthropic from a CSV imported Nov 28"
 
@@ -121,10 +121,11 @@ def _metrics(status: reports.MonthStatus) -> None:
         cols[3],
         f"Forecast, {status.month:%b} {reports.month_end(status.month):%d}",
         forecast.expected_usd,
-        note=f"range {format_usd(forecast.low_usd)} – {format_usd(forecast.high_usd)}",
+        note="the month's total" if status.over
+        else f"range {format_usd(forecast.low_usd)} – {format_usd(forecast.high_usd)}",
         help="Spent so far plus each remaining day at the mean of the same weekday over the last 28 days; "
-        "the range uses each weekday's lowest and highest day.",
-        basis="estimated",
+        "the range uses each weekday's lowest and highest day. A month that is over: its total.",
+        basis=status.forecast_basis,
     )
     value, note = _runs_out(status)
     with cols[4]:
@@ -183,9 +184,9 @@ def _chart(status: reports.MonthStatus) -> None:
     st.altair_chart(chart, width="stretch", key="overview_chart")
     cols = st.columns([3, 1])
     cols[0].caption(
-        "Top: each UTC day's cost by model; estimated days are drawn lighter than billed ones (the tooltip "
-        "says which). Below, on its own axis: month to date; dashed with a grey band: the forecast and its "
-        "range; red: the budget; orange dashes: the alert lines."
+        f"Top: each {components.zone_label()} day's cost by model; estimated days are drawn lighter than "
+        "billed ones (the tooltip says which). Below, on its own axis: month to date; dashed with a grey "
+        "band: the forecast and its range; red: the budget; orange dashes: the alert lines."
     )
     cols[1].download_button(
         "Chart data (CSV)",
@@ -239,7 +240,7 @@ def _anomalies(found: list[reports.Anomaly]) -> None:
         return
     table = pd.DataFrame(
         {
-            "Day (UTC)": [a.date for a in found],
+            f"Day ({components.zone_label()})": [a.date for a in found],
             "Cost": [format_usd(a.cost_usd) for a in found],
             "Usual": [format_usd(a.expected_usd) for a in found],
             "Score": [round(a.score, 1) for a in found],
