@@ -20,6 +20,7 @@ OPENAI_PRICING = "https://developers.openai.com/api/docs/pricing"
 OPENAI_RELEASE_NOTES = "https://help.openai.com/en/articles/9624314-model-release-notes"
 OPENAI_BATCH = "https://platform.openai.com/docs/guides/batch"
 OPENAI_FLEX = "https://platform.openai.com/docs/guides/flex-processing"
+OPENAI_PRIORITY = "https://openai.com/api-priority-processing/"
 ANTHROPIC_PRICING = "https://platform.claude.com/docs/en/about-claude/pricing"
 ANTHROPIC_LONG_CONTEXT = "https://platform.claude.com/docs/en/about-claude/pricing#long-context-pricing"
 ANTHROPIC_BATCH = "https://platform.claude.com/docs/en/build-with-claude/batch-processing#pricing"
@@ -63,6 +64,12 @@ _O3_CUT = date(2025, 6, 10)  # OpenAI cut o3 by 80% on this day
 _FLEX_LAUNCH = date(2025, 4, 17)  # Flex processing (beta) for o3 and o4-mini
 _GPT5_LAUNCH = date(2025, 8, 7)
 _SONNET4_1M = date(2025, 8, 12)  # 1M-token context (beta) for Claude Sonnet 4, with long-context prices
+_GPT51_LAUNCH = date(2025, 11, 13)  # gpt-5.1 in the API (snapshot gpt-5.1-2025-11-13)
+_CATALOG_TIERS = date(2026, 10, 12)  # genai-prices dates its flex and priority prices from this day
+# The pricing page's Flex and Priority tables as listed in November 2025 (the copy that lists gpt-5.1 and
+# says AgentKit billing begins 2025-11-01), same prices as OpenAI's Priority processing page. We date them
+# from gpt-5.1's launch, the earliest day that copy can be dated to; earlier priority use stays unpriced.
+_NOV_2025_PAGE = "the pricing page's November 2025 Flex and Priority tables"
 
 CORRECTIONS: tuple[Correction, ...] = (
     Correction(
@@ -102,6 +109,33 @@ CORRECTIONS: tuple[Correction, ...] = (
             ("gpt-5", "0.625", "5", "0.0625"),
             ("gpt-5-mini", "0.125", "1", "0.0125"),
             ("gpt-5-nano", "0.025", "0.2", "0.0025"),
+        )
+    ),
+    Correction(
+        "openai", "gpt-5.1", "flex", _GPT51_LAUNCH, _CATALOG_TIERS,
+        {"input": D("0.625"), "output": D("5"), "cached_input": D("0.0625")},
+        OPENAI_PRICING,
+        f"gpt-5.1 flex as {_NOV_2025_PAGE} list it; the catalog dates flex from 2026-10-12",
+    ),
+    *(
+        Correction(
+            "openai", model, "priority", _GPT51_LAUNCH, _CATALOG_TIERS,
+            {"input": D(i), "output": D(o), "cached_input": None if c is None else D(c)},
+            OPENAI_PRIORITY,
+            f"{model} priority as {_NOV_2025_PAGE} list it; the catalog dates priority from 2026-10-12",
+        )
+        for model, i, c, o in (
+            ("gpt-5.1", "2.50", "0.25", "20"),
+            ("gpt-5", "2.50", "0.25", "20"),
+            ("gpt-5-mini", "0.45", "0.045", "3.60"),
+            ("gpt-4.1", "3.50", "0.875", "14"),
+            ("gpt-4.1-mini", "0.70", "0.175", "2.80"),
+            ("gpt-4.1-nano", "0.20", "0.05", "0.80"),
+            ("gpt-4o", "4.25", "2.125", "17"),
+            ("gpt-4o-2024-05-13", "8.75", None, "26.25"),
+            ("gpt-4o-mini", "0.25", "0.125", "1"),
+            ("o3", "3.50", "0.875", "14"),
+            ("o4-mini", "2", "0.50", "8"),
         )
     ),
     Correction(
