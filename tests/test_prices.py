@@ -183,7 +183,7 @@ def test_anthropic_batch_halves_cache_writes_too():
     ("model", "day", "tier"),
     [
         ("gpt-4o", date(2025, 9, 1), "flex"),  # OpenAI never sold gpt-4o on flex
-        # Priority existed, but neither the catalog (2026-10-12) nor a dated page copy we cite covers this day.
+        # Priority existed, but neither the catalog (2026-10-12) nor a page copy we cite covers this day.
         ("gpt-4o-mini", date(2025, 9, 1), "priority"),
         ("o3", date(2025, 4, 16), "flex"),  # the day before flex launched
         ("claude-sonnet-4-5", date(2025, 11, 1), "flex"),
