@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -39,9 +40,33 @@ TOKEN_COLUMNS = {
 }  # fmt: skip
 
 
+ZONE_KEY = "report_tz"  # session state: the reporting time zone chosen in Settings (None: UTC)
+
+
+def report_zone() -> str | None:
+    """Returns the reporting time zone: the one chosen in Settings, else $LLM_COST_TZ, else None (UTC)."""
+    return st.session_state.get(ZONE_KEY) or os.environ.get("LLM_COST_TZ") or None
+
+
+def zone_label() -> str:
+    """Returns the name days are counted in: "UTC" or the reporting zone ("Europe/Berlin")."""
+    return report_zone() or "UTC"
+
+
 def store() -> Store:
-    """Returns the app's store; its prices (with the override file beside it) are `store().price_book()`."""
-    return state.store()
+    """Returns the app's store, read on the reporting zone's calendar (`analytics.report_zone`); its prices
+    (with the override file beside it) are `store().price_book()`."""
+    current = state.store()
+    zone = report_zone()
+    if not zone:
+        return current
+    from analytics.report_zone import zoned
+
+    try:
+        return zoned(current, zone)
+    except ValueError as error:  # a bad $LLM_COST_TZ: say so once, count in UTC
+        st.warning(f"{error}; days are shown in UTC.")
+        return current
 
 
 def data_version(current: Store) -> tuple:
@@ -58,7 +83,8 @@ def data_version(current: Store) -> tuple:
         ).fetchone()
     path = current.overrides_path()
     stat = path.stat() if path.exists() else None
-    return (*row, None if stat is None else (str(path), stat.st_mtime_ns, stat.st_size))
+    # The zone is part of it: the same store counted in another zone is another set of figures.
+    return (*row, None if stat is None else (str(path), stat.st_mtime_ns, stat.st_size), zone_label())
 
 
 def register_pages(pages: dict[str, object]) -> None:
@@ -105,7 +131,7 @@ def month_picker(first: date, last: date, *, key: str) -> date:
     while month >= first.replace(day=1):
         months.append(month)
         month = (month - timedelta(days=1)).replace(day=1)
-    return st.selectbox("Month (UTC)", months, format_func=lambda m: f"{m:%B %Y}", key=key)
+    return st.selectbox(f"Month ({zone_label()})", months, format_func=lambda m: f"{m:%B %Y}", key=key)
 
 
 def totals_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -104,7 +104,7 @@ def _filters(current: Store, span: tuple[date, date], version: tuple) -> tuple[d
     _period_presets(first, last)
     cols = st.columns([2, 1])
     picked = cols[0].date_input(
-        "Days (UTC)",
+        f"Days ({components.zone_label()})",
         min_value=first,
         max_value=last,
         key="explore_days",
@@ -187,7 +187,8 @@ def _summary(shown: pd.DataFrame, by: str, start: date, end: date) -> None:
     basis = reports.combine_bases(shown["basis"]) if not shown.empty else None
     days = (end - start).days + 1
     cols = st.columns(3)
-    components.money_metric(cols[0], f"Total, {start:%b %d} – {end:%b %d} (UTC)", total, basis=basis)
+    zone = components.zone_label()
+    components.money_metric(cols[0], f"Total, {start:%b %d} – {end:%b %d} ({zone})", total, basis=basis)
     components.money_metric(cols[1], "Per day", total / days)
     with cols[2]:
         st.metric(f"{components.DIMENSION_TITLES[by]}s", f"{shown[by].nunique() if not shown.empty else 0:,}")
@@ -219,7 +220,7 @@ def _downloads(
     note = f" Only {filtered}." if filtered else ""
     cols[2].caption(
         f"Exact amounts in USD (not rounded), with the provider, basis, requests and tokens of each day; "
-        f"days are UTC.{note}"
+        f"days are {components.zone_label()}.{note}"
     )
 
 

@@ -324,6 +324,37 @@ def _replace_overrides(path: Path, name: str, content: bytes) -> None:
 # ---------------------------------------------------------------- store
 
 
+COMMON_ZONES = ("UTC", "Europe/Berlin", "Europe/London", "Europe/Paris", "America/New_York",
+                "America/Chicago", "America/Los_Angeles", "Asia/Tokyo", "Asia/Singapore",
+                "Australia/Sydney")  # fmt: skip
+
+
+def _time_zone(current: Store, span: tuple | None) -> None:
+    """The reporting time zone of this session: days and months on every page in that zone."""
+    from zoneinfo import available_timezones
+
+    from analytics.report_zone import zone_note
+
+    zones = [*COMMON_ZONES, *sorted(available_timezones() - set(COMMON_ZONES))]
+    chosen = components.zone_label()
+
+    def keep() -> None:
+        picked = st.session_state["settings_tz"]
+        st.session_state[components.ZONE_KEY] = None if picked == "UTC" else picked
+
+    st.selectbox(
+        "Reporting time zone",
+        zones,
+        index=zones.index(chosen) if chosen in zones else 0,
+        key="settings_tz",
+        on_change=keep,
+        help="Days and months on every page in this zone (for this session; set $LLM_COST_TZ for a default). "
+        "The store itself stays UTC.",
+    )
+    note = zone_note(current, components.report_zone(), *span) if span and components.report_zone() else None
+    st.caption(note or "Days are UTC days, as the providers' exports count them.")
+
+
 def _store_facts(current: Store) -> None:
     path = current.path
     size = path.stat().st_size if path.exists() else 0
@@ -333,9 +364,11 @@ def _store_facts(current: Store) -> None:
     cols[0].metric("Size", f"{size / 1_000_000:,.1f} MB")
     cols[1].metric("Imports", f"{len(imports):,}")
     # The range goes under the metric: as the metric's value it was cut to "2026-09-02 – 202…".
-    cols[2].metric("Data (UTC)", f"{(span[1] - span[0]).days + 1:,} days" if span else "empty")
+    days = f"{(span[1] - span[0]).days + 1:,} days" if span else "empty"
+    cols[2].metric(f"Data ({components.zone_label()})", days)
     if span:
         cols[2].caption(f"{span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}")
+    _time_zone(current, span)
     st.write(
         f"The store is the DuckDB file `{path}`. Point `LLM_COST_DB` at another file to use another one."
     )
