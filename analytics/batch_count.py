@@ -282,14 +282,25 @@ def csv_requests(path: Path, model: str | None, prompt_column: str) -> Iterator[
 def tally_range(job: Job, start: int, end: int, on_bytes: Callable[[int], None] | None = None) -> Tally:
     """Returns the sums of the JSONL requests in bytes start..end (line numbers in errors: from `start`)."""
     tally: Tally = {}
+    path, output_tokens = job.path, job.output_tokens
     models: Sequence[str | None] = job.models or (None,)
-    for number, body, url in jsonl_bodies(job.path, start, end, on_bytes):
+    for number, body, url in jsonl_bodies(path, start, end, on_bytes):
         for model in models:
-            request = request_from_body(job.path, number, body, url, model)
+            request = request_from_body(path, number, body, url, model)
             try:
-                _tally_request(tally, request, job.output_tokens)
-            except BadInputError as error:
-                raise BadInputError(job.path, number, error.column, error.expected) from None
+                counted = count_one(request)
+            except tokens.UnknownModelError as error:
+                raise BadInputError(path, number, 1, str(error)) from None
+            sums = tally.get(request.model)
+            if sums is None:
+                sums = tally[request.model] = ModelTally()
+            output = output_tokens
+            if output is None:
+                output = request.max_output_tokens
+                if output is None:
+                    sums.notes.add(NO_MAX_OUTPUT_NOTE)
+                    output = 0
+            sums.add(counted, output)
     return tally
 
 

@@ -267,8 +267,8 @@ class _TextTokens:
 
     Memoised because batch files repeat the same system prompt and tool definitions in every request. The
     memo is bounded both in entries (`maxsize`) and in the characters of the texts it keeps (`max_chars`),
-    oldest dropped first, so a batch file of unique 2 kB messages keeps memory flat instead of holding every
-    message; a text that is used again is simply counted again once it has been dropped. Same interface as
+    least recently used dropped first, so a batch file of unique 2 kB messages keeps memory flat instead of
+    holding every message, while the texts it repeats stay. Same interface as
     `functools.lru_cache` (`cache_info()`, `cache_clear()`); safe to call from threads.
     """
 
@@ -281,15 +281,16 @@ class _TextTokens:
 
     def __call__(self, encoding: str, text: str) -> int:
         key = (encoding, text)
-        count = self._memo.get(key)
+        memo = self._memo
+        count = memo.pop(key, None)
         if count is not None:
             self._hits += 1
+            memo[key] = count  # last again: a text in use (a shared system prompt) is never the oldest
             return count
         self._misses += 1
         count = len(get_encoding(encoding).encode_ordinary(text))
         if len(text) <= self.max_chars // 8:
             with self._inserting:
-                memo = self._memo
                 if key not in memo:
                     memo[key] = count
                     self._chars += len(text)

@@ -272,3 +272,16 @@ def test_price_lookups_are_memoised_per_book(tmp_path: Path, monkeypatch: pytest
 
     monkeypatch.setattr(prices, "price_for", no_lookup)
     assert price_memo.price_for("gpt-4o-mini", tier="batch", at=DAY) == looked_up
+
+
+def test_text_memo_stays_bounded_and_keeps_the_texts_in_use() -> None:
+    memo = tokens._TextTokens(maxsize=1_000, max_chars=10_000)
+    shared = "You are a careful classifier of support tickets."
+    for i in range(2_000):
+        memo("o200k_base", shared)
+        memo("o200k_base", f"ticket {i}: " + "word " * 50)  # ~260 characters, each new
+    info = memo.cache_info()
+    assert memo._chars <= 10_000 and info.currsize <= 1_000  # flat, whatever the number of messages
+    assert info.misses == 2_001  # the shared prompt was tokenized once
+    text = "ticket 5: " + "word " * 50
+    assert memo("o200k_base", text) == len(tokens.get_encoding("o200k_base").encode_ordinary(text))

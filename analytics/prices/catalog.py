@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from importlib.metadata import version
+from importlib.util import find_spec
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analytics.prices.types import Price, Target
@@ -19,7 +20,22 @@ from analytics.prices.types import Price, Target
 if TYPE_CHECKING:
     from genai_prices.types import ModelInfo, ModelPrice, Provider
 
-CATALOG = f"genai-prices {version('genai-prices')}"
+
+
+def _installed_version(distribution: str, package: str) -> str:
+    # `importlib.metadata` costs a third of `llm-cost --help` to import; the installed distribution's
+    # `<name>-<version>.dist-info` folder beside the package says the same (metadata as the fallback).
+    spec = find_spec(package)
+    if spec is not None and spec.origin:
+        found = sorted(Path(spec.origin).parent.parent.glob(f"{package}-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name[len(package) + 1 : -len(".dist-info")]
+    from importlib.metadata import version
+
+    return version(distribution)
+
+
+CATALOG = f"genai-prices {_installed_version('genai-prices', 'genai_prices')}"
 # How genai-prices selects a tier: `price_variants` whose `when` equals this request context.
 _TIER_CONTEXT = {
     "batch": {"processing": "batch"},
