@@ -173,8 +173,3 @@ def page(browser, request: pytest.FixtureRequest):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
-
-
-def wait_for_script(page) -> None:
-    """Waits until Streamlit has finished running the script (its status widget is gone)."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
