@@ -1007,6 +1007,10 @@ def report(
         )
     spent = sum(days["cost_usd"], Decimal(0))
     basis = status.basis if status else (reports.combine_bases(days["basis"]) if len(days) else "estimated")
+    caching = reports.cache_savings(
+        store, start, end, where={"project": [project]} if project else None, book=_book(store)
+    )
+    saved, without_cache = (sum(caching[c], Decimal(0)) for c in ("saved_usd", "without_cache_usd"))
     if chart is not None:
         if breakdown is not None:
             figure = _charts().spend_breakdown(breakdown, by)
@@ -1056,6 +1060,9 @@ def report(
             ],
             "days": _days_json(days),
             "unpriced": unpriced,
+            # What the same tokens would cost without cached input (token estimate, like gateways show).
+            "caching_saved_usd": str(saved),
+            "without_cache_usd": str(without_cache),
         }
         if status:
             out["month"] = status.month.strftime("%Y-%m")
@@ -1081,6 +1088,11 @@ def report(
     else:
         click.echo(f"{start.isoformat()} .. {end.isoformat()}, {scope} ({_zone_label(tz)})")
     click.echo(f"Spent     {format_usd(spent)}  ({basis})")
+    if saved:
+        click.echo(
+            f"Caching   saved {format_usd(saved)}: the same tokens without cached input would cost "
+            f"{format_usd(without_cache)} (token estimate)"
+        )
     for vendor_name, days_left in _provisional(store, start, end).items():
         click.echo(f"Provisional {vendor_name} {days_left[0]} .. {days_left[-1]} (synced; may still be revised)")
     if status:
@@ -1089,8 +1101,9 @@ def report(
         f = status.forecast
         click.echo(
             f"Forecast  {format_usd(f.expected_usd)} by month end "
-            f"(range {format_usd(f.low_usd)} .. {format_usd(f.high_usd)})"
-        )
+            + ("(the month is over: its total)" if status.over
+               else f"(range {format_usd(f.low_usd)} .. {format_usd(f.high_usd)})")
+        )  # fmt: skip
         if status.budget is not None:
             runs_out = status.runs_out_on.isoformat() if status.runs_out_on else "not this month"
             click.echo(f"Runs out  {runs_out} at this pace")
@@ -1813,11 +1826,12 @@ def check(
         )
     else:
         for s in statuses:
+            who = _scope_name(store, s.scope)
             if not s.crossed:
-                click.echo(f"OK {s.scope}: {format_usd(s.spent_usd)} of {format_usd(s.budget_usd)} "
+                click.echo(f"OK {who}: {format_usd(s.spent_usd)} of {format_usd(s.budget_usd)} "
                            f"({s.percent_used}%) in {s.month:%Y-%m}, no threshold crossed")  # fmt: skip
             for a in s.crossed:
-                click.echo(f"CROSSED {s.scope}: {_alert_label(a)} of {format_usd(s.budget_usd)} "
+                click.echo(f"CROSSED {who}: {_alert_label(a)} of {format_usd(s.budget_usd)} "
                            f"({format_usd(a.threshold_usd)}) since {a.crossed_on.isoformat()}; "
                            f"spent {format_usd(s.spent_usd)} ({s.percent_used}%)")  # fmt: skip
     if not crossed:

@@ -672,7 +672,7 @@ class Store:
 # below (a year of hourly usage rows for a big organisation is ~1 GB of CSV).
 ZIP_MEMBER_MAX_BYTES = 4 << 30
 ZIP_MAX_MEMBERS = 10_000
-ZIP_MAX_RATIO = 1000  # expanded / compressed; text exports compress ~10-50x
+ZIP_MAX_RATIO = 250  # expanded / compressed; text exports compress ~10-50x
 
 
 def expand_sources(paths: Iterable[str | Path], scratch: Path) -> Iterator[Source | BadExportError]:
@@ -686,14 +686,27 @@ def expand_sources(paths: Iterable[str | Path], scratch: Path) -> Iterator[Sourc
                 hidden = any(part.startswith((".", "__MACOSX")) for part in child.relative_to(path).parts)
                 if not hidden and child.suffix.lower() in EXPORT_SUFFIXES:
                     yield from expand_sources([child], scratch)
+        elif path.is_symlink() and _is_system_file(path):
+            # Never read, so nothing of it can be echoed back.
+            yield BadExportError(
+                path, "a usage or cost export", line=1, column_number=1, got="a link to a system file"
+            )
         elif path.suffix.lower() == ".zip" and path.is_file():
             yield from _zip_members(path, scratch)
         elif path.is_file():
-            yield Source(path, str(path))
+            yield Source(path, str(path), private=path.is_symlink())
         elif path.exists():
             yield BadExportError(path, "a regular file, folder or .zip archive", got="a device or pipe")
         else:
             yield BadExportError(path, "an existing file, folder or .zip archive", got=str(path))
+
+
+_SYSTEM_DIRS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/var", "/usr", "/bin", "/sbin", "/lib")
+
+
+def _is_system_file(path: Path) -> bool:
+    target = str(path.resolve())
+    return any(target == d or target.startswith(d + "/") for d in _SYSTEM_DIRS)
 
 
 def _zip_members(path: Path, scratch: Path) -> Iterator[Source | BadExportError]:
@@ -706,7 +719,11 @@ def _zip_members(path: Path, scratch: Path) -> Iterator[Source | BadExportError]
         infos = archive.infolist()
         if len(infos) > ZIP_MAX_MEMBERS:
             yield BadExportError(
-                path, f"a zip of at most {ZIP_MAX_MEMBERS:,} files (is it a zip bomb?)", got=f"{len(infos):,}"
+                path,
+                f"a zip of at most {ZIP_MAX_MEMBERS:,} files (is it a zip bomb?)",
+                line=1,
+                column_number=1,
+                got=f"{len(infos):,}",
             )
             return
         found = 0
@@ -745,7 +762,9 @@ def _zip_members(path: Path, scratch: Path) -> Iterator[Source | BadExportError]
                 continue
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as e:
                 target.unlink(missing_ok=True)
-                yield BadExportError(name, "a zip member that can be extracted", got=str(e))
+                yield BadExportError(
+                    name, "a zip member that can be extracted", line=1, column_number=1, got=str(e)
+                )
                 continue
             yield Source(target, name)
         if not found:
@@ -753,6 +772,8 @@ def _zip_members(path: Path, scratch: Path) -> Iterator[Source | BadExportError]
             yield BadExportError(
                 path,
                 "a zip holding usage or cost exports (.csv, .tsv, .json, .jsonl)",
+                line=1,
+                column_number=1,
                 got=f"no export in it ({listed or 'empty'})",
             )
 
@@ -762,6 +783,8 @@ def _zip_too_big(name: str, size: int) -> BadExportError:
         name,
         f"a zip member that expands to at most {ZIP_MEMBER_MAX_BYTES >> 30} GiB and "
         f"{ZIP_MAX_RATIO}x its compressed size (is it a zip bomb? unzip it yourself if it is genuine)",
+        line=1,
+        column_number=1,
         got=f"{size:,} bytes",
     )
 

@@ -226,7 +226,8 @@ def test_the_same_bucket_from_the_dashboard_csv_and_the_admin_api_is_one_row(tmp
     (result,) = store.import_files([GOOD / "openai_admin_pages.json"])
     assert (result.rows_inserted, result.rows_replaced, result.rows_unchanged) == (5, 1, 0)
     with store.reader() as con:
-        assert con.execute("SELECT count(*) FROM usage_effective WHERE project_id = 'proj_Alpha01'").fetchone() == (3,)
+        alpha = "SELECT count(*) FROM usage_effective WHERE project_id = 'proj_Alpha01'"
+        assert con.execute(alpha).fetchone() == (3,)
 
 
 def test_query_keeps_money_as_decimal(tmp_path):

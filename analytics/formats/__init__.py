@@ -96,6 +96,7 @@ class BadExportError(ValueError):
         self.got = got
         self.imported: list = []  # ImportResults that landed in the same import_files call (store fills it)
         self.errors: list = []  # every file refused in that call, this one included (the store fills it)
+        self.cli_hint: str | None = None  # advice that only makes sense on the command line
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -119,6 +120,8 @@ class Source:
 
     path: Path
     name: str
+    # A link to a file elsewhere: its content is never echoed in messages (it may be a private file).
+    private: bool = False
 
     def head(self) -> bytes:
         with self.path.open("rb") as f:
@@ -150,10 +153,39 @@ class Staged:
 # --- looking at the first bytes ---------------------------------------------------------------------
 
 
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a zip archive or an Excel workbook (name a zip .zip; save a workbook as CSV)",
+    b"\xd0\xcf\x11\xe0": "an old Excel or Word file (save it as CSV)",
+    b"\x1f\x8b": "a gzip archive (unpack it first)",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"SQLite format 3": "an SQLite database",
+    b"\xff\xfe": "UTF-16 text (save it as UTF-8)",
+    b"\xfe\xff": "UTF-16 text (save it as UTF-8)",
+}
+
+
+def binary_kind(head: bytes) -> str | None:
+    """Returns what a binary head looks like ("a PNG image"), or None for text."""
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    if head[8:12] == b"DUCK":
+        return "a DuckDB database (an llm-cost store? pass it as --db)"
+    if b"\x00" in head[:8192]:
+        return "a binary file"
+    return None
+
+
 def decode_head(head: bytes, name: str | Path) -> str:
-    """Returns the head as text without a BOM; an empty or non-UTF-8 head is a BadExportError."""
+    """Returns the head as text without a BOM; an empty, binary or non-UTF-8 head is a BadExportError."""
     if not head.strip():
         raise BadExportError(name, "a usage or cost export, not an empty file", line=1, column_number=1)
+    if kind := binary_kind(head):
+        raise BadExportError(
+            name, "a text export (CSV, TSV or JSON)", line=1, column_number=1, got=f"binary content: {kind}"
+        )
     try:
         # The head may end inside a multi-byte character: decode incrementally, keep what is complete.
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
@@ -181,7 +213,8 @@ def first_line(head: bytes) -> str:
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False).removeprefix("\ufeff")
     except UnicodeDecodeError:
         return ""
-    return text.split("\n", 1)[0].rstrip("\r")
+    # Up to the first line break of any kind (a CR-only file is refused later, with its own message).
+    return re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
 
 
 def delimiter(header_line: str) -> str:
@@ -193,7 +226,10 @@ def header_names(header_line: str) -> list[str]:
     """Returns the column names of a header line, unquoted and stripped (vendors quote some, not others)."""
     import csv
 
-    row = next(csv.reader([header_line], delimiter=delimiter(header_line)), [])
+    try:
+        row = next(csv.reader([header_line], delimiter=delimiter(header_line)), [])
+    except csv.Error:  # a stray line break or quote: the header is then compared as plain text
+        row = header_line.split(delimiter(header_line))
     return [name.strip() for name in row]
 
 
@@ -264,17 +300,20 @@ def detect(source: Source | Path) -> ModuleType:
             "an OpenAI or Anthropic usage or cost page (JSON with data[].results[])",
             line=1,
             column_number=1,
-            got=_clip(" ".join(stripped.split())[:80]),
+            got=None if source.private else _clip(" ".join(stripped.split())[:80]),
         )
     header = text.split("\n", 1)[0].rstrip("\r")
-    raise BadExportError(
+    error = BadExportError(
         source.name,
         "the header of a known usage or cost export (OpenAI usage/cost CSV, legacy activity, "
-        "Claude Console usage/cost CSV), or a --mapping for a generic CSV",
+        "Claude Console usage/cost CSV)",
         line=1,
         column_number=1,
-        got=header,
+        got=None if source.private else header,
     )
+    # Said by the command line only (the app has no such option): how to read a CSV of another shape.
+    error.cli_hint = "a CSV of another shape can be read by naming its columns: --map FIELD=COLUMN"
+    raise error
 
 
 __all__ = [

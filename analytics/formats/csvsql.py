@@ -327,6 +327,7 @@ def _translate(error: Exception, source: Source, names: list[str], spec: CsvSpec
             source.name,
             "lines of at most 2 MB (an export's fields are short: is this file an export?)",
             line=line,
+            column_number=1,
             got="a longer line",
         )
     if "unicode" in message.lower() or "utf-8" in message.lower():

@@ -161,8 +161,8 @@ class Locator:
             dumped = json.dumps(value, default=str)
         except (RecursionError, ValueError):
             dumped = str(type(value).__name__)
-        shown = value if isinstance(value, str) and not isinstance(value, _Constant) else dumped
-        if isinstance(value, _Constant):
+        shown = str(value) if isinstance(value, str | int | Decimal) and not isinstance(value, bool) else dumped
+        if isinstance(value, _Constant | Decimal):
             dumped = str(value)
         match = None
         if field is not None:
