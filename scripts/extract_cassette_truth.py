@@ -1,4 +1,4 @@
-"""Extracts token-truth rows from the HTTP cassettes of a git repository snapshot (VCR / vcrpy YAML).
+"""Extracts token-truth rows from the HTTP cassettes of a git repository snapshot (VCR / vcrpy YAML, HAR).
 
 A row pairs an OpenAI request body as sent (Chat Completions or Responses API, api.openai.com only) with the
 prompt tokens the API reported, plus provenance. Integrity filters (those of the dev set's README): the
@@ -21,6 +21,7 @@ import subprocess
 import sys
 import zlib
 from collections import defaultdict
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -54,7 +55,7 @@ def _text(body: Any) -> str | None:
         for decode in (lambda b: gzip.decompress(b), lambda b: zlib.decompress(b, 47), lambda b: b):
             try:
                 return decode(body).decode("utf-8")
-            except (OSError, zlib.error, UnicodeDecodeError):
+            except (OSError, EOFError, zlib.error, UnicodeDecodeError):
                 continue
         return None
     return body
@@ -161,21 +162,79 @@ def _interactions(data: Any) -> list[tuple[dict, dict, str | None]]:
     return found
 
 
-def rows_from_file(text: str, repo: str, path: str, commit: str, licence: str) -> list[dict]:
+Exchange = tuple[str, str, str | None, int | None, str | None, int | None, datetime | None]
+
+
+def _yaml_exchanges(text: str) -> list[Exchange]:
+    """(method, uri, body, recorded length, response body, status, recorded at) per interaction."""
     try:
         data = yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         return []
+    found = []
+    for request, response, recorded in _interactions(data):
+        length = _header(request.get("headers"), "Content-Length")
+        if recorded:
+            stamp = parsedate_to_datetime(recorded) if "," in str(recorded) else None
+        else:
+            date_header = _header(response.get("headers"), "date")
+            stamp = parsedate_to_datetime(date_header) if date_header else None
+        found.append(
+            (
+                str(request.get("method", "")),
+                str(request.get("uri", "")),
+                _text(request.get("body")),
+                int(length) if length is not None else None,
+                _text(response.get("body")),
+                (response.get("status") or {}).get("code"),
+                stamp,
+            )
+        )
+    return found
+
+
+def _har_exchanges(text: str) -> list[Exchange]:
+    """The same from a HAR file (Polly.js recordings): the request's `bodySize` is its recorded length."""
+    try:
+        entries = json.loads(text)["log"]["entries"]
+    except (ValueError, KeyError, TypeError):
+        return []
+    found = []
+    for entry in entries:
+        request, response = entry.get("request") or {}, entry.get("response") or {}
+        content = response.get("content") or {}
+        reply = content.get("text")
+        if reply and content.get("encoding") == "base64":
+            reply = _text(base64.b64decode(reply))
+        elif reply and content.get("_isBinary"):
+            try:
+                reply = _text(b"".join(base64.b64decode(chunk) for chunk in json.loads(reply)))
+            except (ValueError, TypeError):
+                reply = None
+        size = request.get("bodySize")
+        stamp = entry.get("startedDateTime")
+        found.append(
+            (
+                str(request.get("method", "")),
+                str(request.get("url", "")),
+                (request.get("postData") or {}).get("text"),
+                size if isinstance(size, int) and size >= 0 else None,
+                reply,
+                response.get("status"),
+                datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None,
+            )
+        )
+    return found
+
+
+def rows_from_file(text: str, repo: str, path: str, commit: str, licence: str) -> list[dict]:
+    exchanges = _har_exchanges(text) if path.endswith(".har") else _yaml_exchanges(text)
     rows = []
-    for index, (request, response, recorded) in enumerate(_interactions(data)):
-        uri = str(request.get("uri", ""))
+    for index, (method, uri, raw, length, reply, status, stamp) in enumerate(exchanges):
         match = re.match(r"https://api\.openai\.com(/v1/(?:chat/completions|responses))/?(?:\?.*)?$", uri)
-        if not match or str(request.get("method", "")).upper() != "POST":
+        if not match or method.upper() != "POST":
             continue
         api = ENDPOINTS[match.group(1)]
-        status = (response.get("status") or {}).get("code")
-        raw = _text(request.get("body"))
-        reply = _text(response.get("body"))
         if status != 200 or not raw or not reply or REDACTION.search(raw):
             continue
         try:
@@ -184,12 +243,11 @@ def rows_from_file(text: str, repo: str, path: str, commit: str, licence: str) -
             continue
         if not isinstance(body, dict) or not body.get("model") or _remote_images(body):
             continue
-        length = _header(request.get("headers"), "Content-Length")
         if length is None:
             check = "no-content-length"
-        elif int(length) == len(raw.encode("utf-8")):
+        elif length == len(raw.encode("utf-8")):
             check = "match-raw"
-        elif int(length) in _serialised_lengths(body):
+        elif length in _serialised_lengths(body):
             check = "match-reserialized"
         else:
             continue
@@ -197,11 +255,6 @@ def rows_from_file(text: str, repo: str, path: str, commit: str, licence: str) -
         prompt_tokens = (usage or {}).get("prompt_tokens", (usage or {}).get("input_tokens"))
         if not isinstance(prompt_tokens, int):
             continue
-        if recorded:
-            stamp = parsedate_to_datetime(recorded) if "," in str(recorded) else None
-        else:
-            date_header = _header(response.get("headers"), "date")
-            stamp = parsedate_to_datetime(date_header) if date_header else None
         model = body["model"]
         family = next((f for prefix, f in FAMILIES if model.startswith(prefix)), "other")
         cached = ((usage.get("prompt_tokens_details") or usage.get("input_tokens_details")) or {}).get(
@@ -245,7 +298,7 @@ def main() -> None:
         [
             *("git", "-C", args.git_dir, "grep", "-l", "-E"),
             r"api\.openai\.com/v1/(chat/completions|responses)",
-            *(commit, "--", "*.yaml", "*.yml"),
+            *(commit, "--", "*.yaml", "*.yml", "*.har"),
         ],
         capture_output=True,
     ).stdout
