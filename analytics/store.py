@@ -377,8 +377,10 @@ def connect(
             with contextlib.suppress(duckdb.InvalidInputException):
                 con.execute("SET enable_progress_bar = false")
             return con
-        except duckdb.IOException as e:
-            if "lock" not in str(e).lower():
+        except (duckdb.IOException, duckdb.ConnectionException) as e:
+            # IOException: another process holds the file. ConnectionException: this process has it open the
+            # other way (a read-only connection while a writer opens, or back): two app sessions at once.
+            if "lock" not in str(e).lower() and "different configuration" not in str(e):
                 raise
             if time.monotonic() >= deadline:
                 raise StoreBusyError(
@@ -495,6 +497,8 @@ class Store:
                 )
             _create_atomically(store.path, schema_version)
         _check_is_store_file(store.path)
+        if schema_version == SCHEMA_VERSION and store._is_current():
+            return store  # nothing to migrate: no write lock needed (readers never wait for each other)
         with store.writer() as con:
             tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
             if tables and "schema_version" not in tables:
@@ -504,6 +508,15 @@ class Store:
                 )
             migrate(con, target=schema_version)
         return store
+
+    def _is_current(self) -> bool:
+        """True when the file is a store with every migration applied (checked read-only)."""
+        with self.reader() as con:
+            tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            if "schema_version" not in tables:
+                return False
+            applied = {r[0] for r in con.execute("SELECT version FROM schema_version").fetchall()}
+        return applied >= {m[0] for m in MIGRATIONS}
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
