@@ -20,6 +20,7 @@ import itertools
 import json
 import multiprocessing
 import pickle
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -365,6 +366,9 @@ def _tally_in_processes(
     job: Job, ranges: list[tuple[int, int]], size: int, on_progress: ProgressCallback | None
 ) -> Tally:
     context = multiprocessing.get_context("fork")
+    for stream in (sys.stdout, sys.stderr):  # or a child would write the parent's pending output again
+        if stream is not None:
+            stream.flush()
     done = multiprocessing.RawArray("q", len(ranges))  # bytes read per range, for the progress bar
     children: list[tuple[Any, Connection]] = []
     for index, (start, end) in enumerate(ranges[1:], start=1):

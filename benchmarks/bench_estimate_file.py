@@ -123,8 +123,20 @@ def compare(n: int, folder: Path, env: dict[str, str], repeats: int) -> None:
     path.unlink()
 
 
+def machine_load() -> str:
+    """The load others put on the machine. With every core already busy (CPU pressure near 100%) a second
+    process of ours gains little wall time, so the ratios then say more about CPU time than about cores."""
+    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
+    try:
+        pressure = Path("/proc/pressure/cpu").read_text().split()[1].split("=")[1]
+    except (OSError, IndexError):
+        pressure = "n/a"
+    return f"machine: {os.cpu_count()} cores, load average {load}, CPU pressure (some, avg10) {pressure}%"
+
+
 def main() -> None:
     sizes = [int(arg) for arg in sys.argv[1:]] or [100, 20_000, 200_000]
+    print(machine_load())
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         env = {
