@@ -526,3 +526,106 @@ def test_the_price_override_file_beside_the_store_is_put_in_force(tmp_path):
     assert s.price_book().overrides_file == "price_overrides.csv"
     assert s.price_book().price_for("gpt-4o", at=date(2025, 6, 1)).input == Decimal("2.00")
     assert prices.price_for("gpt-4o", at=date(2025, 6, 1)).input == Decimal("2.5")  # no process-wide state
+
+
+def test_the_app_says_the_store_is_busy_and_retries_instead_of_a_traceback(
+    sandboxed_store, monkeypatch, tmp_path
+):
+    from streamlit.testing.v1 import AppTest
+
+    Store.open(sandboxed_store).import_files([USAGE_CSV])
+    monkeypatch.setenv("LLM_COST_APP_LOCK_TIMEOUT", "0.5")
+    holder = _hold(sandboxed_store, 30)  # a long import holds the write lock
+    try:
+        at = AppTest.from_string("from analytics.ui import overview\noverview.show()\n", default_timeout=60)
+        at.run()
+        assert not at.exception
+        assert any("The store is busy" in w.value for w in at.warning)
+        assert [b.label for b in at.button] == ["Retry"]
+    finally:
+        holder.kill()
+        holder.wait()
+    at.button[0].click().run()
+    assert not at.exception
+    assert not any("The store is busy" in w.value for w in at.warning)
+
+
+def _big_usage_csv(path: Path, rows: int) -> Path:
+    """A real-format dashboard usage export of `rows` rows (one per user and day, two projects)."""
+    from analytics.formats import openai_usage_csv
+
+    day0 = 1735689600
+    openai_usage_csv.write(
+        path,
+        (
+            {
+                "start_time": day0 + 86400 * (i // 1000), "end_time": day0 + 86400 * (i // 1000 + 1),
+                "project_id": f"proj_{'AB'[i % 2]}", "user_id": f"user-{i % 1000}",
+                "model": "gpt-4o-mini-2024-07-18", "batch": False, "service_tier": "default",
+                "num_model_requests": 1, "input_tokens": 100 + i % 7, "output_tokens": 10,
+                "input_cached_tokens": 0,
+            }
+            for i in range(rows)
+        ),
+    )  # fmt: skip
+    return path
+
+
+IMPORT = (
+    "import sys\nfrom analytics.store import Store\nStore.open(sys.argv[1]).import_files([sys.argv[2]])\n"
+)
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.8, 1.5])
+def test_kill_9_during_an_import_leaves_the_store_as_before_or_after(tmp_path, delay):
+    import signal
+
+    db = tmp_path / "s.duckdb"
+    store = Store.open(db)
+    store.import_files([COST_CSV])
+    big = _big_usage_csv(tmp_path / "completions_usage_big.csv", 150_000)
+    before = snapshot(store)
+    process = subprocess.Popen([sys.executable, "-c", IMPORT, str(db), str(big)])
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    after = Store.open(db)
+    with after.reader() as con:
+        rows = con.execute("SELECT count(*) FROM usage_effective").fetchone()[0]
+        imports = con.execute("SELECT count(*) FROM imports").fetchone()[0]
+    assert (rows, imports) in {(0, 1), (150_000, 2)}
+    if rows == 0:
+        assert snapshot(after) == before
+    (again,) = after.import_files([big])  # the store still takes imports
+    assert again.rows_read == 150_000
+
+
+READ_LOOP = textwrap.dedent(
+    """
+    import sys, time
+    from analytics.store import Store
+    store = Store(__import__("pathlib").Path(sys.argv[1]), lock_timeout=60)
+    seen = set()
+    end = time.time() + float(sys.argv[2])
+    while time.time() < end:
+        with store.reader() as con:
+            seen.add(con.execute(
+                "SELECT (SELECT count(*) FROM usage_effective), (SELECT count(*) FROM imports)").fetchone())
+    print(sorted(seen))
+    """
+)
+
+
+def test_a_report_during_an_import_sees_it_whole_or_not_at_all(tmp_path):
+    db = tmp_path / "s.duckdb"
+    store = Store.open(db)
+    store.import_files([USAGE_CSV])
+    big = _big_usage_csv(tmp_path / "completions_usage_big.csv", 150_000)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READ_LOOP, str(db), "6"], stdout=subprocess.PIPE, text=True
+    )
+    time.sleep(1)
+    store.import_files([big])
+    seen = eval(reader.communicate(timeout=120)[0])
+    # (The big export covers the small one's days: it alone answers for them.)
+    assert set(seen) <= {(3, 1), (150_000, 2)}, seen

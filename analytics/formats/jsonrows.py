@@ -161,7 +161,8 @@ class Locator:
             dumped = json.dumps(value, default=str)
         except (RecursionError, ValueError):
             dumped = str(type(value).__name__)
-        shown = str(value) if isinstance(value, str | int | Decimal) and not isinstance(value, bool) else dumped
+        scalar = isinstance(value, str | int | Decimal) and not isinstance(value, bool)
+        shown = str(value) if scalar else dumped
         if isinstance(value, _Constant | Decimal):
             dumped = str(value)
         match = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ import streamlit as st
 
 from analytics import reports
 from analytics.money import format_usd, format_usd_column
-from analytics.store import Store
+from analytics.store import Store, StoreBusyError
 from analytics.ui import state
 
 BASIS_COLORS = {"billed": "blue", "allocated": "violet", "estimated": "gray", "mixed": "orange"}
@@ -51,6 +52,25 @@ def report_zone() -> str | None:
 def zone_label() -> str:
     """Returns the name days are counted in: "UTC" or the reporting zone ("Europe/Berlin")."""
     return report_zone() or "UTC"
+
+
+def retry_when_busy(page: Callable[[], None]) -> Callable[[], None]:
+    """Wraps a page so a store another process keeps locked (a long import) shows "the store is busy"
+    and a Retry button instead of a StoreBusyError traceback."""
+
+    @functools.wraps(page)
+    def guarded() -> None:
+        try:
+            page()
+        except StoreBusyError:
+            st.warning(
+                "The store is busy: another process (an import, a sync) is writing to it. "
+                "Your data is safe; try again in a moment."
+            )
+            if st.button("Retry", key=f"retry_busy_{page.__module__}", type="primary"):
+                st.rerun()
+
+    return guarded
 
 
 def store() -> Store:

@@ -40,12 +40,23 @@ def _usage(
     return reports.daily_usage(_store, start, end, by=by, where=dict(where))
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _caching(
+    _store: Store, path: str, start: date, end: date, by: str, where: Where, version: tuple
+) -> pd.DataFrame:
+    return reports.cache_savings(_store, start, end, by=by, where=dict(where))
+
+
 USAGE_COLUMNS = ["requests", "input_tokens", "cached_input_tokens", "output_tokens"]
+CACHING_COLUMNS = ["without_cache_usd", "caching_saved_usd"]
 
 
-def daily_rows(shown: pd.DataFrame, usage: pd.DataFrame, by: str) -> pd.DataFrame:
+def daily_rows(
+    shown: pd.DataFrame, usage: pd.DataFrame, by: str, caching: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Returns the rows of the daily download: date, provider(s), the key, cost (Decimal), basis, and the
-    tokens and requests behind it (0 for a billed line without usage, such as a tool call)."""
+    tokens and requests behind it (0 for a billed line without usage, such as a tool call); with `caching`
+    (`reports.cache_savings`) also what the same tokens would cost without cached input, and the saving."""
     sums = {c: (c, "sum") for c in USAGE_COLUMNS}
     if by == "provider":  # the key is the provider itself
         per_key = usage.groupby(["date", by], as_index=False).agg(**sums)
@@ -59,7 +70,13 @@ def daily_rows(shown: pd.DataFrame, usage: pd.DataFrame, by: str) -> pd.DataFram
         columns = ["date", "provider", by, "cost_usd", "basis"]
     for column in USAGE_COLUMNS:
         rows[column] = rows[column].fillna(0).astype("int64")
-    return rows[[*columns, *USAGE_COLUMNS]]
+    if caching is None:
+        return rows[[*columns, *USAGE_COLUMNS]]
+    extra = caching.rename(columns={"saved_usd": "caching_saved_usd"})[["date", by, *CACHING_COLUMNS]]
+    rows = rows.merge(extra, on=["date", by], how="left")
+    for column in CACHING_COLUMNS:
+        rows[column] = [Decimal(0) if pd.isna(v) else v for v in rows[column]]
+    return rows[[*columns, *USAGE_COLUMNS, *CACHING_COLUMNS]]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -67,6 +84,7 @@ def _options(_store: Store, path: str, start: date, end: date, version: tuple) -
     return reports.filter_options(_store, start, end)
 
 
+@components.retry_when_busy
 def show() -> None:
     """Renders the Explore page."""
     st.title("Explore")
@@ -87,7 +105,9 @@ def show() -> None:
         totals = components.totals_by(shown, by)
         components.money_table(totals, by, key="explore_table")
         usage = _usage(current, str(current.path), start, end, by, where, version)
-        _downloads(daily_rows(shown, usage, by), totals, by, start, end, _describe(current, where))
+        caching = _caching(current, str(current.path), start, end, by, where, version)
+        rows = daily_rows(shown, usage, by, caching)
+        _downloads(rows, totals, by, start, end, _describe(current, where))
     if shown.attrs.get("unpriced"):
         st.warning("No price for: " + ", ".join(shown.attrs["unpriced"]) + "; their tokens count as $0.")
     _what_if(current, start, end, dict(where), version)

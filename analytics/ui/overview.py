@@ -25,6 +25,7 @@ class _Figures:
     projects: pd.DataFrame
     keys: pd.DataFrame
     anomalies: list[reports.Anomaly]
+    caching: pd.DataFrame | None = None  # reports.cache_savings of the month's days
 
 
 @st.cache_data(show_spinner="Reading the store…", max_entries=16)
@@ -41,9 +42,11 @@ def _figures(_store: Store, path: str, month: date, version: tuple) -> _Figures:
         projects=components.totals_by(reports.daily_spend(_store, start, end, by="project"), "project"),
         keys=components.totals_by(reports.daily_spend(_store, start, end, by="api_key"), "api_key"),
         anomalies=reports.anomalies(_store, start, end),
+        caching=reports.cache_savings(_store, start, end),
     )
 
 
+@components.retry_when_busy
 def show() -> None:
     """Renders the Overview page."""
     st.title("Overview")
@@ -77,6 +80,7 @@ def show() -> None:
         st.info(f"No usage in {month:%B %Y} yet.")
         return
     _metrics(status)
+    _caching_line(figures.caching)
     _budget_lines(status)
     _chart(status)
     if status.unpriced:
@@ -100,6 +104,19 @@ def _first_start(current: Store) -> None:
     with right:
         st.markdown("**Your own data**: OpenAI or Anthropic usage and cost exports (CSV, JSON, zip).")
         components.page_link("upload", "Upload exports", icon=":material/upload:")
+
+
+def _caching_line(caching: pd.DataFrame | None) -> None:
+    """What prompt caching saved this month: the same tokens without cached input, as gateways show it."""
+    if caching is None or caching.empty:
+        return
+    saved = sum(caching["saved_usd"], Decimal(0))
+    if saved:
+        without = sum(caching["without_cache_usd"], Decimal(0))
+        st.caption(
+            f"**Caching saved {format_usd(saved)}** this month: the same tokens without cached input would "
+            f"have cost {format_usd(without)} (token estimate at the dated prices)."
+        )
 
 
 def _metrics(status: reports.MonthStatus) -> None:
@@ -179,9 +196,11 @@ def _chart(status: reports.MonthStatus) -> None:
         budget_usd=status.budget_usd,
         alert_thresholds=lines,
         forecast=status.forecast.days,
+        zone=components.zone_label(),
     )
     st.subheader("Daily cost against the budget")
-    st.altair_chart(chart, width="stretch", key="overview_chart")
+    # A two-panel chart keeps its own width (Vega-Lite cannot stretch a concatenation to the container).
+    st.altair_chart(chart, width="content", key="overview_chart")
     cols = st.columns([3, 1])
     cols[0].caption(
         f"Top: each {components.zone_label()} day's cost by model; estimated days are drawn lighter than "

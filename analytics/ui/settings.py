@@ -20,6 +20,7 @@ LABEL_KINDS = {"project": "Project", "api_key": "API key", "user": "User"}
 _ID_COLUMNS = {"project": "project_id", "api_key": "api_key_id", "user": "user_id"}
 
 
+@components.retry_when_busy
 def show() -> None:
     """Renders the Settings page."""
     st.title("Settings")

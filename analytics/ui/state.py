@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -15,7 +16,9 @@ from analytics.store import Store, default_db_path
 def _store_at(path: str) -> Store:
     # A Store holds only its path: each query opens and closes its own short connection, so the app never
     # keeps the file locked and `llm-cost import` can write while the app is open.
-    return Store.open(path)
+    # A page waits a few seconds for a busy store, then says so (components.retry_when_busy), rather than
+    # the CLI's minute.
+    return Store.open(path, lock_timeout=float(os.environ.get("LLM_COST_APP_LOCK_TIMEOUT", "5")))
 
 
 def store() -> Store:

@@ -13,11 +13,12 @@ from analytics import demo
 from analytics.formats import BadExportError
 from analytics.store import ImportResult, StoreBusyError
 from analytics.ui import auth
-from analytics.ui.components import store
+from analytics.ui.components import retry_when_busy, store
 
 ACCEPTED = ["csv", "tsv", "json", "jsonl", "zip"]
 
 
+@retry_when_busy
 def show() -> None:
     """Renders the Upload page."""
     st.title("Upload")
