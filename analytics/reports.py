@@ -391,6 +391,53 @@ def daily_usage(
     return frame
 
 
+def cache_savings(
+    store: Store,
+    start: date,
+    end: date,
+    *,
+    by: str | None = None,
+    where: Mapping[str, Sequence[str]] | None = None,
+    book: PriceBook | None = None,
+) -> pd.DataFrame:
+    """Returns what prompt caching saved each UTC day start..end (per `by` key when given): `date`,
+    [`by`], `cost_usd` (the tokens as priced), `without_cache_usd` (the same tokens with cache reads and
+    writes billed as plain input), `saved_usd` (the difference; negative when cache writes cost more than
+    the reads saved). Token estimates at the dated prices, for every usage row `where` keeps, billed day or
+    not: comparable with the "cache savings" of gateway dashboards. Unpriced tokens are left out.
+    """
+    if by is not None and by not in DIMENSIONS:
+        raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(DIMENSIONS)}")
+    filt = _resolve_where(store, start, end, dict(where or {}))
+    book = book or store.price_book()
+    key = "NULL" if by is None else _USAGE_KEY[by]
+    keys = ("keep", *(() if by is None else (_USAGE_KEY[by],)))
+    with store.reader() as con:
+        _, long_flag = _register_prices(con, start, end, None, filt=filt, book=book)
+        frame = _arrow(
+            con,
+            f"""WITH {_usage_cte(None, filt=filt)}, {_PRICES_CTE}, {_summed_priced_cte(keys, long_flag)}
+                SELECT day AS date, {key} AS key,
+                       CAST(sum(micro_cost) * 0.000001 AS DECIMAL(38,12)) AS cost_usd,
+                       CAST(sum(micro_uncached) * 0.000001 AS DECIMAL(38,12)) AS without_cache_usd
+                FROM _priced WHERE keep AND micro_cost IS NOT NULL GROUP BY ALL ORDER BY 1""",
+            {**_params(start, end, None), **filt.params},
+        )
+    if by == "model":
+        frame["key"] = [_canonical_key(_none(k), book) for k in frame["key"]]
+    columns = ["date", *(() if by is None else (by,)), "cost_usd", "without_cache_usd", "saved_usd"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    if by is not None:
+        frame[by] = _label(store, by, frame["key"])
+    group = ["date", *(() if by is None else (by,))]
+    frame = frame.groupby(group, as_index=False, sort=True, dropna=False).agg(
+        cost_usd=("cost_usd", "sum"), without_cache_usd=("without_cache_usd", "sum")
+    )
+    frame["saved_usd"] = [w - c for w, c in zip(frame["without_cache_usd"], frame["cost_usd"], strict=True)]
+    return frame[columns]
+
+
 def _canonical(model: str) -> str | None:
     try:
         return prices.resolve_model(model)[1]

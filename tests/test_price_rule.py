@@ -161,3 +161,59 @@ def test_one_hour_writes_on_a_model_with_only_a_five_minute_price_are_unpriced_n
     with pytest.raises(ValueError, match="no cache write 1h price"):
         prices.cost(model, usage, at=DAY)
     assert prices.cost(model, TokenUsage(input_tokens=1000, cache_write_tokens=100), at=DAY).total_usd > 0
+
+
+# ---------------------------------------------------------------- what caching saved
+
+
+@pytest.mark.parametrize(("model", "tier", "window", "plain", "w5m", "w1h", "reads", "output"), CLAUDE[:3])
+def test_what_caching_saved_is_the_same_tokens_priced_without_caching(
+    tmp_path, model, tier, window, plain, w5m, w1h, reads, output
+):
+    path = tmp_path / "claude_api_tokens_2025_10.csv"
+    path.write_text(
+        CLAUDE_HEADER
+        + f"{CLAUDE_DAY},{model},ci,Default,{tier},{window},{plain},{w5m},{w1h},{reads},{output},0,global,\n",
+        encoding="utf-8",
+    )
+    store = Store.open(tmp_path / "s.duckdb")
+    store.import_files([path])
+    usage = TokenUsage(
+        input_tokens=plain + w5m + w1h + reads,
+        output_tokens=output,
+        cached_input_tokens=reads,
+        cache_write_tokens=w5m + w1h,
+        cache_write_1h_tokens=w1h,
+    )
+    cached = prices.cost(model, usage, at=CLAUDE_DAY, tier=tier)
+    plain_input = prices.cost(model, usage, at=CLAUDE_DAY, tier=tier, without_cache=True)
+    # Without caching every input token is plain input (at the long-context rate when long).
+    rate = cached.price.long_input if cached.long_context else cached.price.input
+    out_rate = cached.price.long_output if cached.long_context else cached.price.output
+    assert plain_input.total_usd == (usage.input_tokens * rate + output * out_rate) / Decimal(1_000_000)
+    (row,) = reports.cache_savings(store, CLAUDE_DAY, CLAUDE_DAY).itertuples()
+    assert (row.cost_usd, row.without_cache_usd) == (cached.total_usd, plain_input.total_usd)
+    assert row.saved_usd == plain_input.total_usd - cached.total_usd > 0
+    (by_model,) = reports.cache_savings(store, CLAUDE_DAY, CLAUDE_DAY, by="model").itertuples()
+    assert by_model.model == prices.resolve_model(model)[1] and by_model.saved_usd == row.saved_usd
+
+
+def test_explore_daily_download_carries_what_caching_saved(tmp_path):
+    from analytics.ui import explore
+
+    model, tier, window, plain, w5m, w1h, reads, output = CLAUDE[0]
+    path = tmp_path / "claude_api_tokens_2025_10.csv"
+    path.write_text(
+        CLAUDE_HEADER
+        + f"{CLAUDE_DAY},{model},ci,Default,{tier},{window},{plain},{w5m},{w1h},{reads},{output},0,global,\n",
+        encoding="utf-8",
+    )
+    store = Store.open(tmp_path / "s.duckdb")
+    store.import_files([path])
+    shown = reports.daily_spend(store, CLAUDE_DAY, CLAUDE_DAY, by="model")
+    usage = reports.daily_usage(store, CLAUDE_DAY, CLAUDE_DAY, by="model")
+    caching = reports.cache_savings(store, CLAUDE_DAY, CLAUDE_DAY, by="model")
+    (row,) = explore.daily_rows(shown, usage, "model", caching).to_dict("records")
+    assert row["model"] == "claude-sonnet-4-5"
+    assert row["caching_saved_usd"] == caching["saved_usd"].iloc[0] > 0
+    assert row["without_cache_usd"] - row["caching_saved_usd"] == row["cost_usd"]  # estimated day
