@@ -11,6 +11,7 @@ Used by `scripts/token_truth_report.py` and its tests; nothing here runs when co
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -124,21 +125,35 @@ def _image_urls(node: object) -> Iterable[str]:
 # --- fitting ----------------------------------------------------------------------------------------------
 
 
-def fit(samples: Sequence[Sample], *, min_repos: int = 1, rounds: int = 6) -> dict[str, int]:
+def fit(
+    samples: Sequence[Sample], *, min_repos: int = 1, rounds: int = 6, restarts: int = 6
+) -> dict[str, int]:
     """Returns integer constants that make the most `samples` exact, starting from the priors.
 
     Coordinate ascent (one constant at a time, to the value most rows agree on), then moves of two
     constants that appear in the same rows at once (their effects are partly collinear, so one at a time
-    gets stuck), repeated while either improves. A constant leaves its prior only for a value that is
-    exact on rows of at least `min_repos` repositories; a constant no sample uses keeps its prior.
+    gets stuck), repeated while either improves. The search is run `restarts` times with the constants
+    visited in different (deterministic) orders and the best is kept: a local optimum found in one order
+    is often beaten in another. A constant leaves its prior only for a value that is exact on rows of at
+    least `min_repos` repositories; a constant no sample uses keeps its prior.
     """
-    state = _FitState([s for s in samples if s.base is not None], min_repos)
-    for _ in range(rounds):
-        changed = state.ascend()
-        changed = state.pair_moves() or changed
-        if not changed:
-            break
-    return state.values
+    usable = [s for s in samples if s.base is not None]
+    best: tuple[int, dict[str, int]] | None = None
+    for restart in range(restarts):
+        state = _FitState(usable, min_repos)
+        if restart == 1:
+            state.names.reverse()
+        elif restart > 1:
+            random.Random(restart).shuffle(state.names)
+        for _ in range(rounds):
+            changed = state.ascend()
+            changed = state.pair_moves() or changed
+            if not changed:
+                break
+        score = state._score(range(len(usable)))
+        if best is None or score > best[0]:
+            best = (score, state.values)
+    return best[1] if best else dict(PRIORS)
 
 
 class _FitState:
