@@ -314,10 +314,12 @@ def _replace_overrides(path: Path, name: str, content: bytes) -> None:
     try:
         rows = prices.load_overrides(staged)
     except ValueError as error:
-        staged.unlink(missing_ok=True)
         st.error(f"{str(error).replace(str(staged), name)} — the current prices are unchanged.")
         return
-    os.replace(staged, path)  # `Store.price_book()` reads it from now on
+    else:
+        os.replace(staged, path)  # `Store.price_book()` reads it from now on
+    finally:
+        staged.unlink(missing_ok=True)  # on every path, errors included (after the move it is gone)
     st.session_state["settings_overrides_done"] = fingerprint
     st.success(f"Using {name}: {len(rows)} override row(s).")
 
