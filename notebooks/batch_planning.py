@@ -36,12 +36,16 @@ from decimal import Decimal
 import altair as alt
 import pandas as pd
 
-from analytics import demo
+from analytics import demo, prices
 from analytics.estimate import estimate_requests, format_minutes
 from analytics.money import format_usd
+from analytics.store import Store, default_db_path
 
 root = Path.cwd() if (Path.cwd() / "data").exists() else Path.cwd().parent
 batch_file = Path(BATCH_FILE) if BATCH_FILE else root / "data" / "example_batch_input.jsonl"
+# The store's prices (catalog + corrections + the override file beside it), as the app and CLI use them.
+store_path = Path(os.environ["LLM_COST_DB"]) if os.environ.get("LLM_COST_DB") else default_db_path()
+book = Store.open(store_path).price_book() if store_path.exists() else prices.default_book()
 if not batch_file.exists():
     demo.write_batch_input(batch_file)
 print(f"Batch file: {batch_file} ({batch_file.stat().st_size / 1e6:.1f} MB)")
@@ -50,7 +54,7 @@ print(f"Batch file: {batch_file} ({batch_file.stat().st_size / 1e6:.1f} MB)")
 # ## The job as written
 
 # %%
-as_written = estimate_requests(batch_file, output_tokens=OUTPUT_TOKENS)
+as_written = estimate_requests(batch_file, output_tokens=OUTPUT_TOKENS, book=book)
 for total in as_written.models:
     print(
         f"{total.model}: {total.requests:,} requests, {total.input_tokens:,} prompt tokens, "
@@ -69,7 +73,7 @@ print(
 # %%
 rows = []
 for model in CANDIDATE_MODELS:
-    job = estimate_requests(batch_file, model=model, output_tokens=OUTPUT_TOKENS)
+    job = estimate_requests(batch_file, model=model, output_tokens=OUTPUT_TOKENS, book=book)
     (total,) = job.models
     rows.append(
         {
@@ -121,7 +125,7 @@ cost_chart
 # %%
 durations = []
 for tier, (tpm, rpm) in RATE_LIMITS.items():
-    job = estimate_requests(batch_file, output_tokens=OUTPUT_TOKENS, tpm=tpm, rpm=rpm)
+    job = estimate_requests(batch_file, output_tokens=OUTPUT_TOKENS, tpm=tpm, rpm=rpm, book=book)
     durations.append(
         {"limits": tier, "tpm": tpm, "rpm": rpm, "minutes": job.minutes_at_limit,
          "least time": format_minutes(job.minutes_at_limit)}
