@@ -1081,6 +1081,8 @@ def report(
         _echo_json(out)
         return
     _echo_unpriced(unpriced)
+    for note in [] if breakdown is None else breakdown.attrs.get("notes", []):
+        click.echo(f"Note: {note}.", err=True)
     scope = _scope_name(store, reports.resolve_project(store, project) or budgets.ORG)
     if status:
         as_of = status.as_of.isoformat() if status.as_of >= status.month else "no data this month yet"

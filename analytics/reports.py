@@ -499,7 +499,28 @@ def _daily(
         cost_usd=("cost_usd", "sum"), basis=("basis", combine_bases)
     )
     breakdown.attrs["unpriced"] = unpriced
+    breakdown.attrs["notes"] = _unknown_bill_models(store, start, end, book) if by == "model" else []
     return totals, breakdown.reset_index(drop=True)
+
+
+def _unknown_bill_models(store: Store, start: date, end: date, book: PriceBook | None) -> list[str]:
+    """Notes on bill lines whose model no price book knows (a display name not mapped to an id)."""
+    book = book or store.price_book()
+    with store.reader() as con:
+        rows = con.execute(
+            """SELECT DISTINCT model, details->>'model_name' FROM costs_effective
+               WHERE period_start >= $start AND period_start < $stop AND model IS NOT NULL ORDER BY 1""",
+            _params(start, end, None),
+        ).fetchall()
+    notes = []
+    for model, name in rows:
+        try:
+            book.resolve_model(model)
+        except prices.UnknownModelError:
+            notes.append(
+                f"the bill names a model no price book knows: {name or model!r} (shown as {model!r})"
+            )
+    return notes
 
 
 def _spend(

@@ -192,6 +192,9 @@ def test_a_claude_breakdown_shows_each_model_once(claude_day):
         "claude-haiku-4-5", "claude-opus-4-5", "claude-sonnet-4-5", "claude-sonnet-9",
     ]  # fmt: skip
     assert set(frame["basis"]) == {"billed"}
+    assert frame.attrs["notes"] == [
+        "the bill names a model no price book knows: 'Claude Sonnet 9' (shown as 'claude-sonnet-9')"
+    ]
 
 
 def test_llm_cost_reconcile_prints_matched_and_flagged_days_and_totals(claude_day, openai_week):
