@@ -3,6 +3,7 @@ through AppTest on the real app.py and pages."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -200,6 +201,9 @@ def test_single_sign_on_not_signed_in_shows_only_the_sign_in_button(demo_store: 
     at = app(OIDC, user={"is_logged_in": False})
     assert not shows_the_store(at)
     assert [b.label for b in at.button] == ["Sign in"]
+    # Without the sso extra the page says what to install instead of failing on the click.
+    missing = importlib.util.find_spec("authlib") is None
+    assert any("needs Authlib" in e.value for e in at.error) is missing
 
 
 def test_single_sign_on_outside_the_allow_list_is_refused(demo_store: Store):

@@ -17,6 +17,7 @@ Viewers read everything; uploads, budgets, credits, names, price overrides and s
 from __future__ import annotations
 
 import hmac
+import importlib.util
 import ipaddress
 import time
 from collections.abc import Mapping, Sequence
@@ -230,6 +231,11 @@ def _login_wall(config: AuthConfig) -> None:
         if st.button("Sign out", key="auth_logout_denied"):
             st.logout()
         return
+    if config.oidc_providers and importlib.util.find_spec("authlib") is None:
+        st.error(
+            "Single sign-on is configured, but Streamlit's login needs Authlib: run "
+            "`.venv/bin/pip install -e '.[sso]'` and restart the app."
+        )
     for provider in config.oidc_providers:
         label = "Sign in" if provider is None else f"Sign in with {provider.replace('_', ' ').title()}"
         if st.button(label, key=f"auth_login_{provider or 'default'}", type="primary"):
