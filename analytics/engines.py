@@ -43,8 +43,8 @@ def connect(url: str | None = None) -> Any:
         return _spark_backend(url)
     import ibis
 
-    if url.startswith("duckdb:"):
-        duckdb_compat()
+    if url.startswith("duckdb://"):
+        return duckdb_backend(url.removeprefix("duckdb://") or None)
     try:
         return ibis.connect(url)
     except Exception as error:  # Ibis raises many kinds; the user needs the URL and the reason

@@ -5,6 +5,7 @@ Layout under the export folder (every path fixed, so a re-export of the same sto
     usage/provider=<p>/month=<YYYY-MM>/part-00000.parquet   the usage facts (`USAGE_SCHEMA`)
     costs/provider=<p>/month=<YYYY-MM>/part-00000.parquet   the billed facts (`COSTS_SCHEMA`)
     prices/prices.parquet                                   the dated price table the reports join
+    labels/labels.parquet                                   names given to ids (kind, id, name)
     manifest.json                                           layout version, row counts, unpriced models
 
 **Which rows.** The rows of the `usage_effective` / `costs_effective` views: where a bucket has
@@ -133,6 +134,7 @@ def export_parquet(store: Store, folder: str | Path) -> ExportResult:
             usage_rows, usage_parts = _write_fact(con, "usage", USAGE_SCHEMA, scratch)
             cost_rows, cost_parts = _write_fact(con, "costs", COSTS_SCHEMA, scratch)
             models, span = _models_and_span(con)
+        _write_labels(store, scratch / "labels" / "labels.parquet")
         book = store.price_book()  # the store's override file too, as its reports use
         price_rows, unpriced = _write_prices(models, span, scratch / "prices" / "prices.parquet", book)
         manifest = {
@@ -256,3 +258,14 @@ def _write_prices(
     table, unpriced = price_frame(models if span else [], start, end, book=book)
     pq.write_table(table, path, compression="zstd")
     return table.num_rows, unpriced
+
+
+def _write_labels(store: Store, path: Path) -> None:
+    """The names people gave ids (project, API key, user), so reports elsewhere show the same names."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = sorted((kind, id_, name) for (kind, id_), name in store.labels().items())
+    table = pa.table(
+        {"kind": [r[0] for r in rows], "id": [r[1] for r in rows], "name": [r[2] for r in rows]},
+        schema=pa.schema([("kind", pa.string()), ("id", pa.string()), ("name", pa.string())]),
+    )
+    pq.write_table(table, path, compression="zstd")

@@ -83,7 +83,16 @@ def from_parquet(backend: BaseBackend, folder: str | Path, *, labels: dict | Non
     usage = _read_hive(backend, f"{root}/usage")
     costs = _read_hive(backend, f"{root}/costs")
     prices = backend.read_parquet(f"{root}/prices/prices.parquet")
-    return Facts(backend, usage, costs, prices, dict(labels or {}))
+    if labels is None:
+        names = backend.read_parquet(f"{root}/labels/labels.parquet") if _has_labels(root) else None
+        frame = backend.to_pandas(names) if names is not None else None
+        labels = {} if frame is None else {(r.kind, r.id): r.name for r in frame.itertuples(index=False)}
+    return Facts(backend, usage, costs, prices, dict(labels))
+
+
+def _has_labels(root: str) -> bool:
+    # Exports before labels were written have none; a remote URL is taken to have them.
+    return "://" in root or (Path(root) / "labels" / "labels.parquet").is_file()
 
 
 def _read_hive(backend: BaseBackend, path: str) -> Table:
@@ -182,7 +191,9 @@ def from_table(
     time = source[cols["time"]]
     if not time.type().is_timestamp():
         time = time.cast(dt.Timestamp(timezone="UTC"))
-    usage = source.select(
+    rows = source.select(
+        amount_usd=source[cols["billed_usd"]].cast(MONEY) if "billed_usd" in cols else ibis.null(MONEY),
+        line_item=ibis.literal(None, type=dt.string),
         provider=column("provider", dt.string, provider),
         period_start=time,
         project_id=column("project", dt.string, None),
@@ -201,12 +212,9 @@ def from_table(
         cache_write_1h_tokens=ibis.literal(0, type=dt.int64),
         output_tokens=column("output_tokens", dt.int64, 0),
     )
+    usage = rows.drop("amount_usd", "line_item")
     if "billed_usd" in cols:
-        billed = usage.mutate(
-            amount_usd=source[cols["billed_usd"]].cast(MONEY),
-            line_item=ibis.literal(None, type=dt.string),
-        )
-        costs = billed.filter(billed.amount_usd.notnull()).select(*COST_COLUMNS)
+        costs = rows.filter(rows.amount_usd.notnull()).select(*COST_COLUMNS)
     else:
         costs = ibis.memtable(
             {c: [] for c in COST_COLUMNS},
