@@ -1279,11 +1279,13 @@ def reconcile(
     )  # fmt: skip
     if chart is not None:
         _save_chart(_charts().reconciliation(frame), chart)
-    columns = ["date", "provider", "project", "model", "line_item", "lines", "billed_usd", "estimated_usd",
-               "diff_usd", "diff_pct", "rounding_usd", "status", "flagged", "cause"]  # fmt: skip
+    columns = ["date", "provider", "project", "workspace", "model", "line_item", "lines", "billed_usd",
+               "estimated_usd", "diff_usd", "diff_pct", "rounding_usd", "status", "flagged",
+               "cause"]  # fmt: skip
     if as_csv:
         _echo_csv(columns,
-                  [[r.date.isoformat(), r.provider, r.project, r.model, r.line_item, r.lines, r.billed_usd,
+                  [[r.date.isoformat(), r.provider, r.project, r.workspace, r.model, r.line_item, r.lines,
+                    r.billed_usd,
                     r.estimated_usd, r.diff_usd, "" if r.diff_pct is None else r.diff_pct, r.rounding_usd,
                     r.status, bool(r.flagged), r.cause]
                    for r in frame.itertuples()])  # fmt: skip
@@ -1292,10 +1294,10 @@ def reconcile(
         _echo_json(
             [
                 {
-                    **{c: getattr(r, c) for c in ("provider", "project", "model", "line_item")},
+                    **{c: getattr(r, c) for c in ("provider", "project", "workspace", "model", "line_item")},
                     "date": r.date.isoformat(),
                     "lines": int(r.lines),
-                    **{c: str(getattr(r, c)) for c in columns[6:9]},
+                    **{c: str(getattr(r, c)) for c in ("billed_usd", "estimated_usd", "diff_usd")},
                     "rounding_usd": str(r.rounding_usd),
                     "status": r.status,
                     "cause": r.cause,
@@ -1325,13 +1327,15 @@ def reconcile(
     if len(shown):
         money = [format_usd_column(shown[c]) for c in ("billed_usd", "estimated_usd", "diff_usd")]
         rows = [
-            [r.date.isoformat(), r.provider, r.project or "", r.model or r.line_item or "(all)", b, e, d,
+            [r.date.isoformat(), r.provider, r.project or r.workspace or "",
+             r.model or r.line_item or "(all)", b, e, d,
              "" if r.diff_pct is None else f"{r.diff_pct}%", r.status, r.cause]
             for r, b, e, d in zip(shown.itertuples(), *money, strict=True)
         ]  # fmt: skip
         click.echo("")
-        click.echo(_table(["date", "provider", "project", "model", "billed", "estimated", "diff", "diff %",
-                           "status", "likely cause"], rows, right=(4, 5, 6, 7)))  # fmt: skip
+        headers = ["date", "provider", "project/workspace", "model", "billed", "estimated", "diff", "diff %",
+                   "status", "likely cause"]  # fmt: skip
+        click.echo(_table(headers, rows, right=(4, 5, 6, 7)))
     for note in frame.attrs.get("notes", []):
         click.echo(f"note: {note}")
 

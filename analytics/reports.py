@@ -476,9 +476,9 @@ def _daily(
             # Allocated parts add up exactly to their bill (`allocate`), so the day's total is the sum of
             # its parts; the total of a billed day is the bill, whatever the parts' split.
             whole = parts if filt.split else parts.assign(basis=parts["basis"].replace("allocated", "billed"))
-            totals = whole.groupby(
-                "date", as_index=False, sort=True
-            ).agg(cost_usd=("cost_usd", "sum"), basis=("basis", combine_bases))
+            totals = whole.groupby("date", as_index=False, sort=True).agg(
+                cost_usd=("cost_usd", "sum"), basis=("basis", combine_bases)
+            )
         else:
             totals = parts
     days = pd.DataFrame({"date": [start + timedelta(days=i) for i in range((end - start).days + 1)]})
@@ -1364,15 +1364,16 @@ def reconcile(
 ) -> pd.DataFrame:
     """Returns the bill against the token-priced cost over the days a cost export covers.
 
-    Each (day, provider) is compared at the finest level both sides carry: by project when the bill's
-    lines all name one (and the usage has projects), by model when the bill itemises models (line items),
-    else the day as a whole (an organisation bill without line items). Models on both sides are mapped to
+    Each (day, provider) is compared at the finest level both sides carry: by project (Claude:
+    workspace) when the bill's lines all name one (and the usage has them), by model when the bill
+    itemises models (line items), else the day as a whole (an organisation bill without line items).
+    Models on both sides are mapped to
     one canonical id first (`Claude Opus 4.5` and `claude-opus-4-5-20251101` are one model); a bill line
     with no model (web search, ...) is its own row.
 
-    Columns: `date`, `provider`, `project` (None when not compared by project), `model` (None when not
-    compared by model), `line_item` (bill lines that are not tokens), `lines` (bill lines in the row),
-    `billed_usd`, `estimated_usd`, `diff_usd` (billed - estimated), `diff_pct` (of billed),
+    Columns: `date`, `provider`, `project` / `workspace` (None when not compared by them), `model` (None
+    when not compared by model), `line_item` (bill lines that are not tokens), `lines` (bill lines in the
+    row), `billed_usd`, `estimated_usd`, `diff_usd` (billed - estimated), `diff_pct` (of billed),
     `rounding_usd` (a cent per bill line when the export rounds lines to cents, else 0), `status`
     (`to the cent`, `within rounding`, `within tolerance` (of `tolerance_pct`), `flagged`), `flagged`,
     and `cause` (what the store shows behind a gap, for rows not matched to the cent). The range defaults
@@ -1397,8 +1398,9 @@ def reconcile(
         usage = _arrow(
             con,
             f"""WITH {_usage_cte(project_id)}, {_PRICES_CTE},
-                {_summed_priced_cte(("project_id",), long_flag)}, {_COVERED_CTE}
-                SELECT u.provider, u.day, u.project_id, u.model, u.tier, bool_and(u.priced) AS priced,
+                {_summed_priced_cte(("project_id", "workspace"), long_flag)}, {_COVERED_CTE}
+                SELECT u.provider, u.day, u.project_id, u.workspace, u.model, u.tier,
+                       bool_and(u.priced) AS priced,
                        CAST(coalesce(sum(u.micro_cost), 0) * 0.000001 AS DECIMAL(38,18)) AS estimated,
                        CAST(sum(u.cache_write) AS BIGINT) AS cache_writes
                 FROM _priced u SEMI JOIN _covered c ON c.provider = u.provider AND c.day = u.day
@@ -1406,17 +1408,17 @@ def reconcile(
             params,
         )
         extras = con.execute(
-            f"""SELECT provider, CAST(period_start AS DATE) AS day, project_id, model, key,
+            f"""SELECT provider, CAST(period_start AS DATE) AS day, project_id, workspace, model, key,
                        sum(TRY_CAST(details->>key AS BIGINT)) AS n
-                FROM (SELECT provider, period_start, project_id, model, unnest(json_keys(details)) AS key,
-                             details FROM usage_effective
+                FROM (SELECT provider, period_start, project_id, workspace, model,
+                             unnest(json_keys(details)) AS key, details FROM usage_effective
                       WHERE period_start >= $start AND period_start < $stop{where} AND details IS NOT NULL)
                 WHERE key LIKE '%search%' OR key LIKE '%image%' OR key LIKE '%audio%'
                 GROUP BY ALL HAVING n > 0""",
             params,
         ).fetchall()
         bills = con.execute(
-            f"""SELECT provider, CAST(period_start AS DATE) AS day, project_id, model, line_item,
+            f"""SELECT provider, CAST(period_start AS DATE) AS day, project_id, workspace, model, line_item,
                        details->>'model_name' AS model_name, count(*) AS lines, sum(amount_usd) AS billed,
                        bool_and(amount_usd = round(amount_usd, 2)) AS cents
                 FROM costs_effective WHERE period_start >= $start AND period_start < $stop{where}
@@ -1433,29 +1435,38 @@ def reconcile(
     notes: list[str] = []
     # The level of each (provider, day): what the bill carries there.
     by_project: dict[tuple, bool] = {}
+    by_workspace: dict[tuple, bool] = {}
     by_model: dict[tuple, bool] = {}
-    for provider, day, bill_project, model, *_ in bills:
+    for provider, day, bill_project, bill_workspace, model, *_ in bills:
         group = (provider, day)
         by_project[group] = by_project.get(group, True) and bill_project is not None
+        by_workspace[group] = by_workspace.get(group, True) and bill_workspace is not None
         by_model[group] = by_model.get(group, False) or model is not None
     usage_projects = {(r.provider, r.day) for r in usage.itertuples() if _none(r.project_id) is not None}
+    usage_workspaces = {(r.provider, r.day) for r in usage.itertuples() if _none(r.workspace) is not None}
     for group in by_project:
         by_project[group] = by_project[group] and group in usage_projects
+        # Claude's exports have workspaces where OpenAI's have projects: the same level.
+        by_workspace[group] = by_workspace[group] and group in usage_workspaces
     sides: dict[tuple, _Side] = {}
 
-    def row_key(provider: str, day: date, row_project: Any, model: Any, line_item: Any = None) -> tuple:
+    def row_key(
+        provider: str, day: date, row_project: Any, row_workspace: Any, model: Any, line_item: Any = None
+    ) -> tuple:
         group = (provider, day)
         return (
             day,
             provider,
             _none(row_project) if by_project[group] else None,
+            _none(row_workspace) if by_workspace[group] else None,
             _canonical_key(_none(model), book) if by_model[group] else None,
             line_item,
         )
 
-    for provider, day, bill_project, model, line_item, model_name, lines, billed, cents in bills:
+    for line in bills:
+        provider, day, bill_project, bill_workspace, model, line_item, model_name, lines, billed, cents = line
         other = line_item if model is None and by_model[(provider, day)] else None
-        side = sides.setdefault(row_key(provider, day, bill_project, model, other), _Side())
+        side = sides.setdefault(row_key(provider, day, bill_project, bill_workspace, model, other), _Side())
         side.billed += billed
         side.lines += lines
         side.cents = side.cents and bool(cents)
@@ -1471,18 +1482,20 @@ def reconcile(
                 if note not in notes:
                     notes.append(note)
     for r in usage.itertuples():
-        side = sides.setdefault(row_key(r.provider, r.day, r.project_id, r.model), _Side())
+        side = sides.setdefault(row_key(r.provider, r.day, r.project_id, r.workspace, r.model), _Side())
         side.estimated += r.estimated
         side.cache_writes += int(r.cache_writes or 0)
         if not r.priced:
             side.unpriced.add(f"{r.model} ({r.tier})")
-    for provider, day, row_project, model, key, n in extras:
+    for provider, day, row_project, row_workspace, model, key, n in extras:
         if (provider, day) in by_project:
-            side = sides.setdefault(row_key(provider, day, row_project, model), _Side())
+            side = sides.setdefault(row_key(provider, day, row_project, row_workspace, model), _Side())
             side.extras[key] = side.extras.get(key, 0) + int(n)
     rows = []
     tolerance = Decimal(tolerance_pct)
-    for (day, provider, row_project, model, line_item), side in sorted(sides.items(), key=_reconcile_order):
+    for (day, provider, row_project, row_workspace, model, line_item), side in sorted(
+        sides.items(), key=_reconcile_order
+    ):
         diff = side.billed - side.estimated
         rounding = Decimal("0.01") * side.lines if side.cents else Decimal(0)
         if abs(diff) < Decimal("0.005"):
@@ -1500,14 +1513,15 @@ def reconcile(
         else:
             cause = _gap_cause(side, diff, (provider, day) in usage_days)
         rows.append({
-            "date": day, "provider": provider, "project": row_project, "model": model, "line_item": line_item,
+            "date": day, "provider": provider, "project": row_project, "workspace": row_workspace,
+            "model": model, "line_item": line_item,
             "lines": side.lines, "billed_usd": side.billed.quantize(CENT_12),
             "estimated_usd": side.estimated.quantize(CENT_12), "diff_usd": diff.quantize(CENT_12),
             "diff_pct": (diff * 100 / side.billed).quantize(Decimal("0.01")) if side.billed else None,
             "rounding_usd": rounding, "status": status, "flagged": status == "flagged", "cause": cause,
         })  # fmt: skip
     frame = pd.DataFrame(rows, columns=_RECONCILE_COLUMNS) if rows else _empty_reconcile()
-    for column in ("project", "model", "line_item"):
+    for column in ("project", "workspace", "model", "line_item"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     frame.attrs["notes"] = notes
     return frame
@@ -1549,8 +1563,9 @@ def reconcile_summary(frame: pd.DataFrame) -> ReconcileSummary:
 
 
 def _reconcile_order(item: tuple) -> tuple:
-    (day, provider, row_project, model, line_item), _ = item
-    return (day, provider, row_project or "", model is None, model or "", line_item or "")
+    (day, provider, row_project, row_workspace, model, line_item), _ = item
+    names = (row_project or "", row_workspace or "", model is None, model or "", line_item or "")
+    return (day, provider, *names)
 
 
 def _gap_cause(side: _Side, diff: Decimal, usage_covers_day: bool) -> str:
@@ -1595,6 +1610,7 @@ _RECONCILE_COLUMNS = [
     "date",
     "provider",
     "project",
+    "workspace",
     "model",
     "line_item",
     "lines",

@@ -171,6 +171,8 @@ def test_a_claude_cost_export_pairs_with_its_token_export_model_by_model(claude_
         "claude-haiku-4-5", "claude-opus-4-5", "claude-sonnet-4-5", "claude-sonnet-9",
     ]  # fmt: skip
     paired = frame[frame["model"] != "claude-sonnet-9"]
+    # Both exports name the workspace (Claude's project): compared per workspace and model.
+    assert set(frame["workspace"]) == {"Default"} and frame["project"].isna().all()
     # Each line is rounded to the cent: a gap inside cents x lines is the bill's rounding, never flagged.
     assert not paired["flagged"].any()
     assert set(paired["status"]) <= {"to the cent", "within rounding"}
