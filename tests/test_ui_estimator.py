@@ -58,3 +58,18 @@ def test_tier_without_price_is_an_error_not_standard(app: AppTest):
     app.selectbox(key="est_tier").set_value("flex")
     app.text_area(key="est_text").input("Hello").run()
     assert app.error, "flex has no price for gpt-3.5-turbo: the page must say so"
+
+
+def test_an_estimated_count_shows_its_range(app: AppTest):
+    app.radio(key="est_kind").set_value("Request body (JSON)").run()
+    app.multiselect(key="est_models").set_value(["gpt-4o-mini"])
+    tool = {"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "string"}}}}
+    body = {
+        "messages": [{"role": "user", "content": "Hi"}],
+        "tools": [{"type": "function", "function": tool}],
+    }
+    app.text_area(key="est_body").input(json.dumps(body)).run()
+    assert not app.exception
+    label = app.dataframe[0].value["Count"][0]
+    low, high = (int(n.replace(",", "")) for n in label.split("(")[1].split(" ")[0].split("–"))
+    assert label.startswith("estimate (") and low <= app.dataframe[0].value["Input tokens"][0] <= high
