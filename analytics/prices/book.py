@@ -20,7 +20,7 @@ import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -342,7 +342,3 @@ def utc_day(at: date | datetime | None) -> date:
 def _check_tier(tier: str) -> None:
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}; expected one of {', '.join(TIERS)}")
-
-
-def next_day(day: date) -> date:
-    return day + timedelta(days=1)

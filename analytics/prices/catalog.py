@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from genai_prices.types import ModelInfo, ModelPrice, Provider
 
 
-
 def _installed_version(distribution: str, package: str) -> str:
     # `importlib.metadata` costs a third of `llm-cost --help` to import; the installed distribution's
     # `<name>-<version>.dist-info` folder beside the package says the same (metadata as the fallback).
