@@ -71,6 +71,7 @@ def month_spend(
     budget_usd: Decimal | None = None,
     alert_thresholds: Sequence[tuple[str, Decimal]] = (),
     forecast: pd.DataFrame | None = None,
+    zone: str = "UTC",
 ) -> alt.VConcatChart:
     """Returns two panels on one day axis: daily cost bars (stacked by `by` when `breakdown` is given),
     and below them month to date with the forecast band and the budget and alert lines.
@@ -80,14 +81,16 @@ def month_spend(
     `cost_usd`, `basis` (as `MonthStatus.breakdown`); `forecast` has `date`, `expected_usd`, `low_usd`,
     `high_usd` per day ahead (`reports.Forecast.days`), drawn cumulatively from the last spent figure.
     Estimated days are drawn lighter than billed ones; the basis is in every bar's tooltip.
-    `alert_thresholds` are (label, USD) pairs.
+    `alert_thresholds` are (label, USD) pairs; `zone` names the days' time zone in the title.
     """
     ahead = _forecast_frame(days, forecast)
     x = day_axis([*days["date"], *ahead["date"]])
     return alt.vconcat(
-        _daily_bars(days, breakdown, by, x).properties(width=640, height=220, title="Daily cost (UTC days)"),
+        _daily_bars(days, breakdown, by, x).properties(
+            width=720, height=220, title=f"Daily cost ({zone} days)"
+        ),
         _month_to_date(days, ahead, budget_usd, alert_thresholds, x).properties(
-            width=640, height=180, title="Month to date"
+            width=720, height=180, title="Month to date"
         ),
         spacing=12,
     ).resolve_scale(x="shared", color="independent", opacity="independent", strokeDash="independent")
@@ -128,6 +131,7 @@ def _daily_bars(days: pd.DataFrame, breakdown: pd.DataFrame | None, by: str, x: 
                 "basis:N",
                 title="Basis",
                 scale=alt.Scale(domain=list(BASIS_OPACITY), range=list(BASIS_OPACITY.values())),
+                legend=alt.Legend(symbolType="square", symbolFillColor="#4c78a8", symbolStrokeWidth=0),
             ),
             order=alt.Order("key:N"),
             tooltip=[
@@ -237,6 +241,7 @@ def spend_breakdown(frame: pd.DataFrame, by: str) -> alt.Chart:
             opacity=alt.Opacity(
                 "basis:N", title="Basis",
                 scale=alt.Scale(domain=list(BASIS_OPACITY), range=list(BASIS_OPACITY.values())),
+                legend=alt.Legend(symbolType="square", symbolFillColor="#4c78a8", symbolStrokeWidth=0),
             ),
             tooltip=[
                 alt.Tooltip("date:T", title="Day (UTC)", format="%a %b %d"),

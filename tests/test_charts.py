@@ -88,7 +88,7 @@ def test_month_chart_is_daily_bars_by_model_over_a_separate_month_to_date_panel(
     opacity = daily["encoding"]["opacity"]
     assert opacity["field"] == "basis"
     assert dict(zip(opacity["scale"]["domain"], opacity["scale"]["range"], strict=True)) == {
-        "billed": 1.0, "mixed": 0.7, "estimated": 0.4,
+        "billed": 1.0, "allocated": 0.85, "mixed": 0.7, "estimated": 0.4,
     }  # fmt: skip
 
 

@@ -156,8 +156,9 @@ def test_upload_lists_imports_with_a_forget_button_that_asks_first(demo_store: S
 
 def test_a_file_imported_again_says_already_imported(demo_store: Store, sandboxed_store: Path):
     export = next((sandboxed_store.parent / "demo").glob("completions_usage_*.csv"))
+    first_id = next(r["import_id"] for r in demo_store.list_imports() if r["file_name"].endswith(export.name))
     (again,) = demo_store.import_files([export])
-    assert upload._unchanged(again).startswith("already imported, nothing changed")
+    assert upload._unchanged(again) == f"already imported, nothing changed (it is import #{first_id})."
 
 
 # --- Estimator ----------------------------------------------------------------------------------------

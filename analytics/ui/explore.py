@@ -152,7 +152,7 @@ def _filters(current: Store, span: tuple[date, date], version: tuple) -> tuple[d
             [*options[name], *chosen_before],
             format_func=lambda v, kind=kind: labels.get((kind, v), v) if kind else v,
             key=key,
-            placeholder=f"All {title.lower()}s",
+            placeholder=f"All {title if title.startswith('API') else title.lower()}s",  # "All API keys"
         )
         if values:
             where.append((name, tuple(values)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -85,6 +86,9 @@ def _unchanged(result: ImportResult) -> str:
     note = result.note or ""
     if "0 usable rows" in note:
         return f"nothing imported, nothing changed ({note.split(':', 1)[-1].strip()})."
+    same = re.search(r"already imported as #(\d+)", note)
+    if same:
+        return f"already imported, nothing changed (it is import #{same[1]})."
     return "already imported, nothing changed" + (f" ({note})." if note else ".")
 
 
@@ -120,9 +124,9 @@ def _show_imports() -> None:
     st.subheader("In the store")
     if done := st.session_state.pop("upload_forgot", None):
         st.success(done)
-    widths = [1, 5, 2, 2, 3, 1]
+    widths = [1, 5, 3, 2, 3, 2]
     head = st.columns(widths)
-    for col, title in zip(head, ["Import", "File", "Format", "Rows", "Period (UTC)", ""], strict=True):
+    for col, title in zip(head, ["ID", "File", "Format", "Rows", "Period (UTC)"], strict=False):
         col.markdown(f"**{title}**")
     asked = st.session_state.get("upload_confirm_forget")
     for r in listed:
