@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -37,11 +36,13 @@ ENGINES = ("anchor", "duckdb/store", "duckdb/parquet", "spark/parquet")
 
 
 def _peak_mb(jvm_pid: int | None = None) -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    if jvm_pid:
-        for line in Path(f"/proc/{jvm_pid}/status").read_text().splitlines():
+    """This process's peak resident memory (VmHWM: its own, unlike ru_maxrss, which Linux carries over from
+    the parent across fork and exec), plus the JVM's for Spark."""
+    peak = 0.0
+    for pid in ("self", *([str(jvm_pid)] if jvm_pid else [])):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
-                peak += int(line.split()[1]) / 1024
+                peak += int(line.split()[1]) / 1024  # kB
     return peak
 
 

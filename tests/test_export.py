@@ -164,3 +164,17 @@ def test_portable_what_if_equals_reports(small_generated):
         )
         assert (got.actual_usd, got.scenario_usd) == (expected.actual_usd, expected.scenario_usd)
         assert got.scenario_usd != got.actual_usd
+
+
+def test_portable_reconcile_join_covers_every_bill(small_generated):
+    """Reconcile's join: every billed cent lands on a (day, provider, model) row beside its token estimate;
+    days the bill has unitemised lines (tool calls) have one row with no model."""
+    start, end = date(2026, 9, 1), date(2026, 10, 31)
+    frame = portable.reconcile(portable.from_store(small_generated), start, end)
+    with small_generated.reader() as con:
+        (billed,) = con.execute("SELECT sum(amount_usd) FROM costs_effective").fetchone()
+    assert sum(frame["billed_usd"]) == billed
+    unitemised = frame[frame["model"].isna()]
+    assert len(unitemised) > 0 and all(d.day % 7 == 0 for d in unitemised["date"])
+    assert (frame["estimated_usd"] > 0).all()
+    assert set(frame["provider"]) == {"openai"}
