@@ -485,8 +485,8 @@ def _count_message(counter: _Counter, message: Mapping[str, Any], call_names: Ma
 
 def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
     """Adds an assistant turn that calls tools: a message addressed `to=functions.name` whose content is the
-    arguments as compact JSON; several calls in one turn become one `multi_tool_use.parallel` call
-    (gpt-5 sends each call as a message of its own)."""
+    arguments as compact JSON; on Chat Completions several calls in one turn become one
+    `multi_tool_use.parallel` call (gpt-5 and the Responses API send each call as a message of its own)."""
     if message.get("content"):
         counter.tokens += TOKENS_PER_MESSAGE
         counter.text("assistant")
@@ -494,7 +494,9 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
     calls = [call.get("function") or call.get("custom") or {} for call in message["tool_calls"]]
     if counter.responses_api and not counter.reasoning:
         counter.add("responses_stored_call", sum(bool(call.get("stored")) for call in message["tool_calls"]))
-    if counter.harmony or len(calls) == 1:
+    # The Responses API sends each function_call item as a message of its own too (ellmer's, pydantic-ai's
+    # and activeagent's parallel-call rows; multi_tool_use.parallel over-counts them by 16 to 22 tokens).
+    if counter.harmony or len(calls) == 1 or counter.responses_api:
         for call in calls:
             counter.tokens += TOKENS_PER_MESSAGE
             if counter.harmony:
