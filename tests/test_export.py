@@ -4,6 +4,7 @@ the portable (Ibis) report core on DuckDB agreeing with `analytics.reports` to t
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -178,3 +179,24 @@ def test_portable_reconcile_join_covers_every_bill(small_generated):
     assert len(unitemised) > 0 and all(d.day % 7 == 0 for d in unitemised["date"])
     assert (frame["estimated_usd"] > 0).all()
     assert set(frame["provider"]) == {"openai"}
+
+
+def test_cli_report_on_an_export_picks_the_engine_from_the_environment(demo_store, tmp_path):
+    export_parquet(demo_store, tmp_path / "out")
+    result = CliRunner().invoke(
+        main,
+        ["report", "--parquet", str(tmp_path / "out"), "--month", "2026-11", "--by", "project", "--json"],
+        env={"LLM_COST_ENGINE": "duckdb://"},
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    status = reports.month_status(demo_store, date(2026, 11, 1))
+    assert out["engine"] == "duckdb"
+    assert Decimal(out["spent_usd"]) == status.spent_usd
+    assert Decimal(out["forecast_usd"]) == status.forecast.expected_usd
+    assert {r["project"] for r in out["breakdown"]} == {"Research agents", "Support assistant",
+                                                       "Document pipeline", "Semantic search"}  # fmt: skip
+    unknown = CliRunner().invoke(
+        main, ["report", "--parquet", str(tmp_path / "out")], env={"LLM_COST_ENGINE": "nosuch://x"}
+    )
+    assert unknown.exit_code == 2 and "nosuch://x" in unknown.output
