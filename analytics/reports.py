@@ -235,12 +235,13 @@ def _register_prices(
         where, keep = where + filt.usage_sql, filt.keep_sql
         params.update(filt.params)
     rows = con.execute(
-        f"SELECT DISTINCT model, {tiers_sql} AS tier, {keep} AS keep FROM usage "
-        f"WHERE period_start >= $start AND period_start < $stop{where}",
+        f"SELECT model, {tiers_sql} AS tier, {keep} AS keep, bool_or(coalesce(cache_write_1h_tokens, 0) > 0)"
+        f" FROM usage WHERE period_start >= $start AND period_start < $stop{where} GROUP BY ALL",
         params,
     ).fetchall()
-    used = list(dict.fromkeys((m, t) for m, t, _ in rows))
-    kept = list(dict.fromkeys((m, t) for m, t, k in rows if k))
+    used = list(dict.fromkeys((m, t) for m, t, _, _ in rows))
+    kept = list(dict.fromkeys((m, t) for m, t, k, _ in rows if k))
+    with_1h = {(m, t) for m, t, k, h in rows if k and h}
     frames = []
     unknown: set[str] = set()
     for model in dict.fromkeys([*(m for m, _ in used if m), *extra_models]):
@@ -252,6 +253,12 @@ def _register_prices(
     con.register("_price_frame", frame)
     priced = set(zip(frame["model"], frame["tier"], strict=True))
     unpriced = sorted(f"{m} ({t})" for m, t in kept if m is None or m in unknown or (m, t) not in priced)
+    # The rule leaves 1-hour writes unpriced on a model that prices only 5-minute ones (`prices.rule`).
+    no_1h = frame[frame["cache_write_5m_per_mtok"].notna() & frame["cache_write_1h_per_mtok"].isna()]
+    unpriced += sorted(
+        {f"{m} ({t}, 1-hour cache writes)" for m, t in zip(no_1h["model"], no_1h["tier"], strict=True)
+         if (m, t) in with_1h}
+    )  # fmt: skip
     return unpriced, _long_flag(frame)
 
 

@@ -217,3 +217,28 @@ def test_explore_daily_download_carries_what_caching_saved(tmp_path):
     assert row["model"] == "claude-sonnet-4-5"
     assert row["caching_saved_usd"] == caching["saved_usd"].iloc[0] > 0
     assert row["without_cache_usd"] - row["caching_saved_usd"] == row["cost_usd"]  # estimated day
+
+
+def test_a_report_names_one_hour_writes_it_cannot_price(tmp_path):
+    # A private model whose override prices 5-minute cache writes but not 1-hour ones.
+    (tmp_path / "price_overrides.csv").write_text(
+        "provider,model,tier,valid_from,input_per_mtok,output_per_mtok,cached_input_per_mtok,"
+        "cache_write_5m_per_mtok,cache_write_1h_per_mtok,note\n"
+        ",acme-claude,standard,2025-01-01,1,2,0.1,1.25,,\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "claude_api_tokens_2025_10.csv"
+    path.write_text(
+        CLAUDE_HEADER + f"{CLAUDE_DAY},acme-claude,ci,Default,standard,≤ 200k,1000,0,500,0,100,0,global,\n",
+        encoding="utf-8",
+    )
+    store = Store.open(tmp_path / "s.duckdb")
+    store.import_files([path])
+    frame = reports.daily_spend(store, CLAUDE_DAY, CLAUDE_DAY)
+    assert frame.attrs["unpriced"] == ["acme-claude (standard, 1-hour cache writes)"]
+    usage = TokenUsage(
+        input_tokens=1500, output_tokens=100, cache_write_tokens=500, cache_write_1h_tokens=500
+    )
+    with pytest.raises(ValueError, match="no cache write 1h price"):
+        store.price_book().cost("acme-claude", usage, at=CLAUDE_DAY)
+    assert frame["cost_usd"].iloc[0] == 0  # counted as 0 and named, never at the cheaper 5-minute rate
