@@ -242,3 +242,27 @@ def test_a_report_names_one_hour_writes_it_cannot_price(tmp_path):
     with pytest.raises(ValueError, match="no cache write 1h price"):
         store.price_book().cost("acme-claude", usage, at=CLAUDE_DAY)
     assert frame["cost_usd"].iloc[0] == 0  # counted as 0 and named, never at the cheaper 5-minute rate
+
+
+def test_the_cli_prices_reports_with_the_book_it_is_given(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from analytics.cli import main
+
+    store = openai_store(tmp_path, "gpt-5-mini-2025-08-07", "standard", 1_000_000, 0, 1_000_000)
+    runner = CliRunner()
+    args = ["report", "--from", str(DAY), "--to", str(DAY), "--db", str(store.path), "--json"]
+    listed = json.loads(runner.invoke(main, args).stdout)
+    assert Decimal(listed["spent_usd"]) == Decimal("2.25")  # 0.25 in + 2.00 out, the list price
+    overrides = tmp_path / "negotiated.csv"
+    overrides.write_text(
+        "provider,model,tier,valid_from,input_per_mtok,output_per_mtok\nopenai,gpt-5-mini,standard,2025-08-07,0.20,1.60\n",
+        encoding="utf-8",
+    )
+    negotiated = json.loads(runner.invoke(main, ["--price-overrides", str(overrides), *args]).stdout)
+    assert Decimal(negotiated["spent_usd"]) == Decimal("1.80")
+    # The same file beside the store is the store's own book: no flag needed.
+    (tmp_path / "price_overrides.csv").write_bytes(overrides.read_bytes())
+    assert Decimal(json.loads(runner.invoke(main, args).stdout)["spent_usd"]) == Decimal("1.80")
