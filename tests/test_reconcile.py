@@ -238,3 +238,47 @@ def test_a_month_billed_every_day_is_billed_and_its_forecast_is_its_total(tmp_pa
     forecast = status.forecast
     assert forecast.expected_usd == forecast.low_usd == forecast.high_usd == status.spent_usd
     assert status.forecast_basis == "billed"
+
+
+def test_line_items_reconcile_per_project_and_model_and_tool_calls_are_explained(tmp_path):
+    day = date(2026, 11, 3)
+    model = "gpt-5-mini-2025-08-07"
+    usage = tmp_path / "completions_usage_2026-11-03_2026-11-03.csv"
+    rows, lines = [], []
+    for project, input_tokens, output in (
+        ("proj_support", 4_000_000, 500_000),
+        ("proj_research", 800_000, 90_000),
+    ):
+        rows.append({
+            "start_time": unix(day), "end_time": unix(day + timedelta(days=1)), "project_id": project,
+            "num_model_requests": 100, "user_id": "", "api_key_id": "", "model": model, "batch": False,
+            "service_tier": "default", "input_tokens": input_tokens, "output_tokens": output,
+            "input_cached_tokens": 0, "input_uncached_tokens": input_tokens,
+        })  # fmt: skip
+        price = prices.price_for(model, at=day)
+        for kind, tokens, rate in (("input", input_tokens, price.input), ("output", output, price.output)):
+            lines.append({
+                "start_time": unix(day), "end_time": unix(day + timedelta(days=1)),
+                "amount_value": f"{tokens * rate / D(1_000_000):.30f}", "amount_currency": "usd",
+                "line_item": f"{model}, {kind}_tokens", "project_id": project, "organization_id": "org-1",
+                "organization_name": "Acme", "project_name": project, "quantity_value": f"{tokens}.0",
+                "quantity_unit": "tokens",
+            })  # fmt: skip
+    lines.append({
+        "start_time": unix(day), "end_time": unix(day + timedelta(days=1)), "amount_value": "2.5",
+        "amount_currency": "usd", "line_item": "web search tool calls", "project_id": "proj_research",
+        "organization_id": "org-1", "organization_name": "Acme", "quantity_value": "250.0",
+        "quantity_unit": "calls",
+    })  # fmt: skip
+    openai_usage_csv.write(usage, rows)
+    costs = tmp_path / "cost_2026-11-03_2026-11-03.csv"
+    openai_cost_csv.write(costs, lines)
+    store = Store.open(tmp_path / "items.duckdb")
+    store.import_files([usage, costs])
+    frame = reports.reconcile(store, tolerance_pct=D(0))
+    assert [(r.project, r.model, r.line_item, r.status) for r in frame.itertuples()] == [
+        ("proj_research", "gpt-5-mini", None, "to the cent"),
+        ("proj_research", None, "web search tool calls", "flagged"),
+        ("proj_support", "gpt-5-mini", None, "to the cent"),
+    ]
+    assert frame.iloc[1]["cause"] == "usage not in the token export (web search calls)"
