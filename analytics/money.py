@@ -36,10 +36,13 @@ def format_usd_column(amounts: Iterable[Decimal | None], *, places: int = 2) -> 
     ['$0.9840', '$0.0178', '$1.0000']
     """
     values = list(amounts)
-    shown = places
+    wanted = places  # enough for 3 significant digits of the smallest amount under a dollar...
     for amount in values:
         if amount and abs(amount) < 1:
-            shown = max(shown, min(MAX_PLACES, -abs(amount).adjusted() - 1 + SIGNIFICANT_DIGITS))
+            wanted = max(wanted, min(MAX_PLACES, -abs(amount).adjusted() - 1 + SIGNIFICANT_DIGITS))
+    # ...but no more than any amount has: $0.20 and $1.20 stay cents, not $0.200 and $1.200.
+    used = max((max(0, -a.normalize().as_tuple().exponent) for a in values if a), default=0)
+    shown = max(places, min(wanted, used))
     return ["n/a" if a is None else _fixed(a, shown) for a in values]
 
 

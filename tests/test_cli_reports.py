@@ -84,7 +84,7 @@ def test_report_human_output_and_project_filter(small_db):
     )
     assert result.exit_code == 0, result.output
     assert "Spent     $1.40  (mixed)" in result.output  # billed 0.20 + 1.20, and a 0 estimated day
-    assert "2026-10-02   $1.20  billed" in result.output
+    assert "2026-10-02  $1.20  billed" in result.output  # one number of decimals for the column
 
 
 @pytest.mark.parametrize("suffix", [".png", ".html", ".svg"])
