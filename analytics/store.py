@@ -889,7 +889,8 @@ def _merge_staged(
     starts: list[datetime] = []
     ends: list[datetime] = []
     for kind, relation in staged.relations.items():
-        counts = _merge_relation(con, import_id, fmt, kind, relation, staged.params)
+        near = bool(staged.period_hint) and _stored_rows_near(con, kind, staged.period_hint)
+        counts = _merge_relation(con, import_id, fmt, kind, relation, staged.params, near=near)
         usable += counts.usable
         inserted += counts.usable - counts.summed - counts.replaced - counts.unchanged
         replaced += counts.replaced
@@ -958,24 +959,47 @@ def _merge_relation(
     kind: str,
     relation: str,
     params: dict[str, object],
+    *,
+    near: bool = False,
 ) -> _Counts:
     """Inserts a staged relation into `kind` (every row: stored rows are superseded, never deleted).
 
     The rows go straight from the file into the table (one pass, no temp copy); a row failing a check
-    aborts the statement via error(). Rows of one file sharing a key are summed into one.
+    aborts the statement via error(). Rows of one file sharing a key are summed into one. When the file
+    is `near` stored rows (its first/last rows say so), it is staged in a temp table first, so a re-export
+    of rows already stored writes nothing at all.
     """
     values = [c for c in _TABLES[kind] if c != "provider"]
     target = ", ".join(["provider", "source_format", "import_id", "record_key", "dataset", *values])
-    dataset = _dataset_sql(kind, "CAST($fmt AS VARCHAR)", "s.provider", "s.details")
+    # Most formats carry one dataset: a constant, not a CASE evaluated on every row.
+    fixed = _DATASETS[kind].get(fmt)
+    dataset = (
+        fixed
+        if fixed and "{details}" not in fixed
+        else _dataset_sql(kind, "CAST($fmt AS VARCHAR)", "s.provider", "s.details")
+    )
     select = ", ".join(["s.provider", "$fmt", "$id", "s.record_key", dataset, *(f"s.{c}" for c in values)])
+    rows = (
+        f"SELECT {select} FROM {relation} s "
+        f"WHERE NOT s._skip AND CASE WHEN s._bad THEN error('{BAD_ROW_MARK}') ELSE true END"
+    )
     # Row order in the table does not matter (keys do): letting DuckDB insert out of order is ~15% faster.
     # (_import_one resets it after a failed insert: an aborted transaction accepts no statement.)
     con.execute("SET preserve_insertion_order = false")
-    con.execute(
-        f"INSERT INTO {kind} ({target}) SELECT {select} FROM {relation} s "
-        f"WHERE NOT s._skip AND CASE WHEN s._bad THEN error('{BAD_ROW_MARK}') ELSE true END",
-        {**params, "fmt": fmt, "id": import_id},
-    )
+    if near:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _new AS {rows}",
+            {**params, "fmt": fmt, "id": import_id},
+        )
+        con.execute("RESET preserve_insertion_order")
+        repeated = _only_repeats(con, kind, import_id, values)
+        if repeated is not None:
+            con.execute("DROP TABLE _new")
+            return repeated
+        con.execute(f"INSERT INTO {kind} ({target}) SELECT * FROM _new")
+        con.execute("DROP TABLE _new")
+    else:
+        con.execute(f"INSERT INTO {kind} ({target}) {rows}", {**params, "fmt": fmt, "id": import_id})
     con.execute("RESET preserve_insertion_order")  # the bad-row search numbers lines in file order
     usable, distinct, start, end = con.execute(
         f"SELECT count(*), count(DISTINCT record_key), min(period_start), max(period_end) "
@@ -1005,6 +1029,43 @@ def _merge_relation(
         range_params,
     ).fetchone()
     return _Counts(usable, replaced, unchanged, usable - distinct, overlap, start, end)
+
+
+def _only_repeats(
+    con: duckdb.DuckDBPyConnection, kind: str, import_id: int, values: list[str]
+) -> _Counts | None:
+    """Returns the counts when the staged rows (`_new`) only repeat stored rows exactly, every stored row
+    of their range included (nothing to write); else None."""
+    usable, distinct, start, end = con.execute(
+        "SELECT count(*), count(DISTINCT record_key), min(period_start), max(period_end) FROM _new"
+    ).fetchone()
+    if usable == 0:
+        return _Counts(0, 0, 0, 0, 0, None, None)
+    if distinct != usable:
+        return None
+    in_range = (
+        "import_id <> $id AND superseded_by IS NULL AND period_start >= $start AND period_start <= $end"
+    )
+    range_params = {"id": import_id, "start": start, "end": end}
+    overlap = con.execute(f"SELECT count(*) FROM {kind} WHERE {in_range}", range_params).fetchone()[0]
+    same = " AND ".join(f"n.{c} IS NOT DISTINCT FROM o.{c}" for c in ["provider", *values])
+    unchanged = con.execute(
+        f"SELECT count(*) FROM _new n JOIN (SELECT * FROM {kind} WHERE {in_range}) o USING (record_key) "
+        f"WHERE {same}",
+        range_params,
+    ).fetchone()[0]
+    if unchanged == usable == overlap:
+        return _Counts(usable, 0, unchanged, 0, overlap, start, end)
+    return None
+
+
+def _stored_rows_near(con: duckdb.DuckDBPyConnection, kind: str, hint: tuple[datetime, datetime]) -> bool:
+    """True when stored rows fall within a day of the file's time range (from its first and last rows)."""
+    return con.execute(
+        f"SELECT count(*) > 0 FROM {kind} WHERE period_start >= ? - INTERVAL 1 DAY "
+        "AND period_start <= ? + INTERVAL 1 DAY",
+        list(hint),
+    ).fetchone()[0]
 
 
 _SUMMED = {
