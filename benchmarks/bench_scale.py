@@ -15,7 +15,7 @@ warm: once untimed, then the best of `--repeat`. Seconds are ratios to the ancho
 in the same run. Prints figures; asserts nothing. Temp files are removed at the end.
 
     .venv/bin/python benchmarks/bench_scale.py                      # 1M and 10M rows
-    .venv/bin/python benchmarks/bench_scale.py --rows 100000000     # needs ~10 GB of disk and patience
+    .venv/bin/python benchmarks/bench_scale.py --rows 100000000     # several GB of disk, and patience
 """
 
 from __future__ import annotations
