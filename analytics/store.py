@@ -169,18 +169,23 @@ def _coverage_sql(kind: str, where: str) -> str:
     """Returns the SELECT of coverage rows (one per import and dataset) for the rows of `kind` in `where`:
     the time range and, when every row is one OpenAI project's, that project (an export filtered to one
     project answers only for that project), plus the grouping columns the export filled."""
-    grouping = ", ".join(f"CASE WHEN count({c}) > 0 THEN '{c}' END" for c in _GROUPING[kind])
-    return f"""SELECT import_id, '{kind}', dataset,
-                   CASE WHEN bool_and(provider = 'openai') AND count(project_id) = count(*)
-                             AND count(DISTINCT project_id) = 1 THEN any_value(project_id) END,
-                   min(period_start), max(period_end), concat_ws(',', {grouping})
+    return f"""SELECT import_id, '{kind}', dataset, {_COVERAGE_AGGREGATES[kind]}
             FROM {kind} WHERE {where} GROUP BY import_id, dataset"""
+
+
+def _coverage_aggregates(kind: str) -> str:
+    # min = max rather than count(DISTINCT): one pass, no hash table (this runs over every imported row).
+    grouping = ", ".join(f"CASE WHEN count({c}) > 0 THEN '{c}' END" for c in _GROUPING[kind])
+    return f"""CASE WHEN bool_and(provider = 'openai') AND count(project_id) = count(*)
+                         AND min(project_id) = max(project_id) THEN min(project_id) END,
+               min(period_start), max(period_end), concat_ws(',', {grouping})"""
 
 
 _GROUPING = {
     "usage": ("project_id", "api_key_id", "api_key_name", "user_id", "workspace", "model", "service_tier"),
     "costs": ("project_id", "api_key_id", "workspace", "line_item", "model"),
 }
+_COVERAGE_AGGREGATES = {kind: _coverage_aggregates(kind) for kind in _GROUPING}
 
 
 def _coverage_migration() -> list[str]:
@@ -1001,16 +1006,23 @@ def _merge_relation(
     else:
         con.execute(f"INSERT INTO {kind} ({target}) {rows}", {**params, "fmt": fmt, "id": import_id})
     con.execute("RESET preserve_insertion_order")  # the bad-row search numbers lines in file order
-    usable, distinct, start, end = con.execute(
-        f"SELECT count(*), count(DISTINCT record_key), min(period_start), max(period_end) "
-        f"FROM {kind} WHERE import_id = ?",
+    # One pass over the new rows: their counts and, per dataset, what the import covers.
+    coverage = con.execute(
+        f"SELECT count(*), count(DISTINCT record_key), dataset, {_COVERAGE_AGGREGATES[kind]} "
+        f"FROM {kind} WHERE import_id = ? GROUP BY dataset",
         [import_id],
-    ).fetchone()
-    if usable == 0:
+    ).fetchall()
+    if not coverage:
         return _Counts(0, 0, 0, 0, 0, None, None)
+    usable = sum(r[0] for r in coverage)
+    distinct = sum(r[1] for r in coverage)  # record keys never repeat across datasets (own namespaces)
+    start, end = min(r[4] for r in coverage), max(r[5] for r in coverage)
     if distinct != usable:
         _sum_duplicates(con, kind, import_id, values)
-    _record_coverage(con, kind, import_id)
+    con.executemany(
+        "INSERT INTO coverage VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [[import_id, kind, *r[2:]] for r in coverage],
+    )
     # Only stored rows in the new rows' time range can share a key: zone maps make this check cheap, and
     # an import of new days skips the join entirely.
     in_range = (
@@ -1119,11 +1131,6 @@ def _remove_import(con: duckdb.DuckDBPyConnection, import_id: int) -> int:
         _settle(con, kind, dataset, start, end)
     con.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
     return deleted
-
-
-def _record_coverage(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> None:
-    """Records what the import covers, per dataset (see `_coverage_sql`)."""
-    con.execute(f"INSERT INTO coverage {_coverage_sql(kind, 'import_id = $id')}", {"id": import_id})
 
 
 def _settle_import(con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[list, int | None]:

@@ -28,7 +28,6 @@ from analytics.formats.csvsql import (
     Check,
     CsvSpec,
     blank,
-    iso_matches_unix_checks,
     one_line_checks,
     stage_csv,
     unix_time_checks,
@@ -100,7 +99,6 @@ SPEC = CsvSpec(
     checks=(
         *unix_time_checks("start_time", "end_time"),
         *one_line_checks(["line_item"]),
-        *iso_matches_unix_checks({"start_time_iso": "start_time", "end_time_iso": "end_time"}),
         Check(
             "amount_value",
             "TRY_CAST(trim(amount_value) AS DECIMAL(38,12)) IS NULL",
@@ -113,6 +111,7 @@ SPEC = CsvSpec(
         ),
     ),
     hint_column="start_time",
+    iso_times={"start_time_iso": "start_time", "end_time_iso": "end_time"},
     key=COST_KEY,
     key_source={"period_start": "start_time", "period_end": "end_time"},
     details={

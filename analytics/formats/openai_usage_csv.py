@@ -30,7 +30,6 @@ from analytics.formats.csvsql import (
     CsvSpec,
     blank,
     count_expr,
-    iso_matches_unix_checks,
     one_line_checks,
     stage_csv,
     unix_time_checks,
@@ -146,10 +145,10 @@ SPEC = CsvSpec(
         *unix_time_checks("start_time", "end_time"),
         *whole_checks(USED_COUNTS),
         *one_line_checks(["model"]),
-        *iso_matches_unix_checks({"start_time_iso": "start_time", "end_time_iso": "end_time"}),
     ),
     key_source={"period_start": "start_time", "period_end": "end_time"},
     hint_column="start_time",
+    iso_times={"start_time_iso": "start_time", "end_time_iso": "end_time"},
     key=USAGE_KEY,
     details={
         # Only the non-zero modality splits, so plain text rows carry no JSON at all.
