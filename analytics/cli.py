@@ -783,7 +783,7 @@ def forget(import_id: int, db: Path | None, as_json: bool) -> None:
     if as_json:
         _echo_json({"import_id": import_id, "rows_removed": deleted})
         return
-    click.echo(f"Forgot import {import_id}: {deleted:,} rows removed.")
+    click.echo(f"Forgot import {import_id}: {deleted:,} rows removed; what it had replaced counts again.")
 
 
 @main.command()
