@@ -266,7 +266,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             """CREATE TABLE IF NOT EXISTS sync_runs (
                 run_id BIGINT PRIMARY KEY, provider VARCHAR NOT NULL, started_at TIMESTAMPTZ NOT NULL,
                 finished_at TIMESTAMPTZ NOT NULL, first_day DATE NOT NULL, last_day DATE NOT NULL,
-                status VARCHAR NOT NULL, pages BIGINT NOT NULL DEFAULT 0, rows_inserted BIGINT NOT NULL DEFAULT 0,
+                status VARCHAR NOT NULL, pages BIGINT NOT NULL DEFAULT 0,
+                rows_inserted BIGINT NOT NULL DEFAULT 0,
                 rows_replaced BIGINT NOT NULL DEFAULT 0, rows_unchanged BIGINT NOT NULL DEFAULT 0,
                 cost_usd DECIMAL(38,12), import_ids BIGINT[], message VARCHAR)""",
         ],
