@@ -12,6 +12,7 @@ The URL comes from `--engine` or `$LLM_COST_ENGINE` (configuration only: no code
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Any
 
 ENGINE_ENV = "LLM_COST_ENGINE"
@@ -28,6 +29,8 @@ SPARK_LOCAL_CONF = {
     "spark.sql.sources.partitionColumnTypeInference.enabled": "false",  # month=2026-11 stays text
     "spark.sql.ansi.enabled": "true",  # overflow is an error, never a silent NULL
     "spark.driver.memory": "2g",
+    # No spark-warehouse/ folder in the working directory: nothing here creates managed tables.
+    "spark.sql.warehouse.dir": os.path.join(tempfile.gettempdir(), "llm-cost-spark-warehouse"),
 }
 
 
