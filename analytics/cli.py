@@ -62,6 +62,7 @@ class _DeferredChoice(click.Choice):
         module, name = self._source
         return tuple(getattr(module, name))
 
+
 BAD_INPUT = 2
 DEFAULT_PROVIDERS = ("openai", "anthropic")
 
@@ -757,7 +758,7 @@ def _shorten(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     tail = (width - 1) // 2
-    return f"{text[: width - 1 - tail]}…{text[len(text) - tail:]}"
+    return f"{text[: width - 1 - tail]}…{text[len(text) - tail :]}"
 
 
 def _table_with_files(headers: Sequence[str], rows: Sequence[Sequence[str]], names: Sequence[str], *,
@@ -888,7 +889,10 @@ chart_option = click.option(
     help="Also save a chart: FILE.png, .svg, .html or .json.",
 )
 tz_option = click.option(
-    "--tz", "tz", metavar="ZONE", envvar="LLM_COST_TZ",
+    "--tz",
+    "tz",
+    metavar="ZONE",
+    envvar="LLM_COST_TZ",
     help="Count days and months in this time zone, e.g. Europe/Berlin (default: UTC, or $LLM_COST_TZ).",
 )
 
@@ -940,7 +944,9 @@ engine_options = [
 @click.option("--month", "month_text", metavar="YYYY-MM", help="Budget month (default: this UTC month).")
 @_day_option("--from", "First UTC day of a custom range (with --to).")
 @_day_option("--to", "Last UTC day of a custom range (with --from).")
-@click.option("--by", type=_DeferredChoice(reports, "DIMENSIONS"), help="Split the daily cost by this dimension.")
+@click.option(
+    "--by", type=_DeferredChoice(reports, "DIMENSIONS"), help="Split the daily cost by this dimension."
+)
 @project_option
 @chart_option
 @db_option
@@ -1096,7 +1102,9 @@ def report(
             f"{format_usd(without_cache)} (token estimate)"
         )
     for vendor_name, days_left in _provisional(store, start, end).items():
-        click.echo(f"Provisional {vendor_name} {days_left[0]} .. {days_left[-1]} (synced; may still be revised)")
+        click.echo(
+            f"Provisional {vendor_name} {days_left[0]} .. {days_left[-1]} (synced; may still be revised)"
+        )
     if status:
         if status.budget is not None:
             click.echo(f"Budget    {format_usd(status.budget_usd)}  {status.percent_used}% used")
@@ -1860,7 +1868,6 @@ def check(
             if not as_json:
                 click.echo(f"Notified {notify.redact(target)}")
     sys.exit(CHECK_CROSSED)
-
 
 
 # --- scale-out: Parquet export and reports on another engine (issue 16) ------------------------------

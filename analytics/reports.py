@@ -353,7 +353,7 @@ def filter_options(store: Store, start: date, end: date) -> dict[str, list[str]]
     with store.reader() as con:
         for name in FILTER_FIELDS:
             out[name] = [v for (v,) in con.execute(
-                f"SELECT DISTINCT {columns[name]} AS v FROM usage"
+                f"SELECT DISTINCT {columns[name]} AS v FROM usage_effective"
                 " WHERE period_start >= $start AND period_start < $stop AND v IS NOT NULL ORDER BY 1",
                 _params(start, end, None),
             ).fetchall()]  # fmt: skip
@@ -1434,7 +1434,7 @@ def reconcile(
         ).fetchall()
         usage_days = set(
             con.execute(
-                """SELECT DISTINCT provider, CAST(period_start AS DATE) FROM usage
+                """SELECT DISTINCT provider, CAST(period_start AS DATE) FROM usage_effective
                    WHERE period_start >= $start AND period_start < $stop""",
                 _params(start, end, None),
             ).fetchall()

@@ -86,7 +86,9 @@ def test_estimate_human_table_shows_each_model():
     result = run("estimate", "Hello, world", "-m", "gpt-4o", "-m", "gpt-4.1-nano", "--output-tokens", "10")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0].split() == ["model", "tier", "input", "tok", "output", "tok", "input", "output", "total"]
+    assert lines[0].split() == [
+        "model", "tier", "input", "tok", "output", "tok", "input", "output", "per", "request", "per", "1,000",
+    ]  # fmt: skip
     assert lines[2].startswith("gpt-4.1-nano")  # cheaper, so first
     assert lines[3].startswith("gpt-4o")
 

@@ -161,7 +161,7 @@ def _show_results(results: list[Estimate]) -> None:
 
 
 def _count_label(result: Estimate) -> str:
-    """"exact", or "estimate" with the range of the input count (TokenCount.low..high)."""
+    """ "exact", or "estimate" with the range of the input count (TokenCount.low..high)."""
     if result.exact:
         return "exact"
     shown = result.to_json()

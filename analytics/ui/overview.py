@@ -138,7 +138,8 @@ def _metrics(status: reports.MonthStatus) -> None:
         cols[3],
         f"Forecast, {status.month:%b} {reports.month_end(status.month):%d}",
         forecast.expected_usd,
-        note="the month's total" if status.over
+        note="the month's total"
+        if status.over
         else f"range {format_usd(forecast.low_usd)} – {format_usd(forecast.high_usd)}",
         help="Spent so far plus each remaining day at the mean of the same weekday over the last 28 days; "
         "the range uses each weekday's lowest and highest day. A month that is over: its total.",
