@@ -1371,7 +1371,7 @@ def anomalies(
     _one_output(as_json, as_csv)
     if not (as_json or as_csv):
         _warn_unknown_project(store, project)
-    found = reports.anomalies(store, start, end, threshold=threshold, project=project)
+    found = reports.anomalies(store, start, end, threshold=threshold, project=project, book=_book(store))
     if as_csv:
         _echo_csv(["date", "cost_usd", "expected_usd", "score", "basis", "drivers"],
                   [[a.date.isoformat(), a.cost_usd, a.expected_usd, f"{a.score:.1f}", a.basis,
@@ -1500,7 +1500,7 @@ def budget_show(db: Path | None, as_json: bool) -> None:
         )
         for b in budgets.list_budgets(store)
     ]
-    credits = reports.credit_status(store)
+    credits = reports.credit_status(store, book=_book(store))
     vendor_limits = _vendor_limits(store)  # only vendors with an admin key set; [] otherwise
     if as_json:
         _echo_json(
@@ -1588,7 +1588,9 @@ def budget_credit(amount: Decimal, expires_text: str | None, starts_text: str | 
     store = _open_store(db)
     added = budgets.add_credit(store, amount, starts_on=_day(starts_text, "--starts"),
                                expires_on=_day(expires_text, "--expires"), note=note)  # fmt: skip
-    status = next(c for c in reports.credit_status(store) if c.credit.credit_id == added.credit_id)
+    status = next(
+        c for c in reports.credit_status(store, book=_book(store)) if c.credit.credit_id == added.credit_id
+    )
     if as_json:
         _echo_json(_credit_json(status))
         return

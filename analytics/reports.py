@@ -1027,7 +1027,9 @@ class CreditStatus:
         return self.left_at_expiry_usd is not None
 
 
-def credit_status(store: Store, *, as_of: date | None = None, horizon_days: int = 1096) -> list[CreditStatus]:
+def credit_status(
+    store: Store, *, as_of: date | None = None, horizon_days: int = 1096, book: PriceBook | None = None
+) -> list[CreditStatus]:
     """Returns each credit's balance on `as_of` (default: last day with data) and its run-out day.
 
     The organisation's daily cost draws on the credits in force that day, the one expiring first first.
@@ -1041,7 +1043,7 @@ def credit_status(store: Store, *, as_of: date | None = None, horizon_days: int 
         as_of = span[1] if span else datetime.now(UTC).date()
     first = min(c.starts_on for c in credits)
     history_start = min(first, as_of - timedelta(days=FORECAST_WINDOW_DAYS - 1))
-    series = daily_spend(store, history_start, max(as_of, history_start))
+    series = daily_spend(store, history_start, max(as_of, history_start), book=book)
     balance = {c.credit_id: c.amount_usd for c in credits}
     ran_out: dict[int, date] = {}
 
@@ -1148,6 +1150,7 @@ def anomalies(
     min_spread_usd: Decimal = ANOMALY_MIN_SPREAD_USD,
     threshold: float = 3.5,
     project: str | None = None,
+    book: PriceBook | None = None,
 ) -> list[Anomaly]:
     """Returns the days start..end whose cost has a robust z-score of `threshold` or more over the
     previous `window` days (days before the first data are not counted); see `anomaly_score` for the
@@ -1158,7 +1161,7 @@ def anomalies(
     if span is None:
         return []
     lead = start - timedelta(days=window)
-    series = daily_spend(store, lead, end, project=project_id)
+    series = daily_spend(store, lead, end, project=project_id, book=book)
     series = series[series["date"] >= span[0]].reset_index(drop=True)
     flagged: list[tuple[date, Decimal, Decimal, float, str]] = []
     for i, (day, cost, basis) in enumerate(
@@ -1174,7 +1177,7 @@ def anomalies(
     if not flagged:
         return []
     drivers = {
-        dim: daily_spend(store, lead, end, by=dim, project=project_id)
+        dim: daily_spend(store, lead, end, by=dim, project=project_id, book=book)
         for dim in ("model", "project", "api_key")
     }
     out = []

@@ -266,3 +266,31 @@ def test_the_cli_prices_reports_with_the_book_it_is_given(tmp_path):
     # The same file beside the store is the store's own book: no flag needed.
     (tmp_path / "price_overrides.csv").write_bytes(overrides.read_bytes())
     assert Decimal(json.loads(runner.invoke(main, args).stdout)["spent_usd"]) == Decimal("1.80")
+
+
+def test_credit_balance_follows_the_book_the_cli_is_given(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from analytics.cli import main
+
+    store = openai_store(tmp_path, "gpt-5-mini-2025-08-07", "standard", 1_000_000, 0, 1_000_000)
+    runner = CliRunner()
+    db = ["--db", str(store.path)]
+    added = runner.invoke(main, ["budget", "credit", "10", "--starts", str(DAY), *db, "--json"])
+    assert added.exit_code == 0, added.output
+    overrides = tmp_path / "negotiated.csv"
+    overrides.write_text(
+        "provider,model,tier,valid_from,input_per_mtok,output_per_mtok\n"
+        "openai,gpt-5-mini,standard,2025-08-07,0.20,1.60\n",
+        encoding="utf-8",
+    )
+
+    def balance(*flags: str) -> Decimal:
+        shown = runner.invoke(main, [*flags, "budget", "show", *db, "--json"])
+        assert shown.exit_code == 0, shown.output
+        return Decimal(json.loads(shown.stdout)["credits"][0]["balance_usd"])
+
+    assert balance() == Decimal("7.75")  # $10 less the $2.25 list price of the day
+    assert balance("--price-overrides", str(overrides)) == Decimal("8.20")  # less the negotiated $1.80
