@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import csv
+import dataclasses
 import itertools
 import json
 import multiprocessing
@@ -28,8 +29,15 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from analytics import tokens
-from analytics.request_tokens import count_request
+from analytics import claude_tokens, tokens
+from analytics.request_tokens import RequestAnalysis, analyse_request, calibrated, count_request
+
+try:  # parses a Batch API line 3-4x faster than json; a line it refuses is parsed again by json
+    import orjson
+
+    _fast_loads: Callable[[bytes], Any] | None = orjson.loads
+except ImportError:  # pragma: no cover - a declared dependency, kept optional for a bare source tree
+    _fast_loads = None
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -172,6 +180,85 @@ def _tally_request(tally: Tally, request: Request, output_tokens: int | None) ->
     model.add(counted, output_tokens)
 
 
+class PlainChat:
+    """Counts the common Batch API body (chat messages of plain string content, no name, tools, formats
+    or images) without walking `count_request`'s rules for each request, with the same result.
+
+    For such a body `count_request` is the framing of its roles plus the tokens of each content string.
+    The framing, the shape, the notes and the calibration are taken from `count_request`'s own analysis of
+    the first body of each (model, roles) seen, so the rules and the calibration stay in one place;
+    `tests/test_batch_count.py` checks that the two agree on many bodies. Any other body returns None and
+    is counted by `count_request`.
+    """
+
+    ROLES = frozenset({"system", "user", "assistant", "developer"})
+    # Body keys that do not change the prompt (sampling and bookkeeping); any other key falls back.
+    INERT_KEYS = frozenset(
+        {
+            "model",
+            "messages",
+            "max_tokens",
+            "max_completion_tokens",
+            "temperature",
+            "top_p",
+            "n",
+            "seed",
+            "stop",
+            "user",
+            "metadata",
+            "store",
+            "presence_penalty",
+            "frequency_penalty",
+            "logprobs",
+            "top_logprobs",
+            "service_tier",
+        }
+    )
+    _MAX_COUNTS = 200_000  # TokenCounts kept (one per frame and prompt size), for memory flat in the file
+
+    def __init__(self) -> None:
+        # (model, roles) -> (encoding, framing tokens, analysis of the first body), or None: not plain
+        self._frames: dict[tuple[str, tuple[str, ...]], tuple[str, int, RequestAnalysis] | None] = {}
+        self._counts: dict[tuple[str, tuple[str, ...], int], tokens.TokenCount] = {}
+
+    def count(self, body: Mapping[str, Any], model: str) -> tokens.TokenCount | None:
+        """Returns `count_request(body, model)` for a plain chat body, None for any other body."""
+        messages = body.get("messages")
+        if type(messages) is not list or not self.INERT_KEYS.issuperset(body):
+            return None
+        roles = []
+        texts = []
+        for message in messages:
+            if type(message) is not dict or len(message) != 2:
+                return None
+            role, content = message.get("role"), message.get("content")
+            # (empty content: counted by the rules, which may treat an empty turn differently)
+            if role not in self.ROLES or type(content) is not str or not content:
+                return None
+            roles.append(role)
+            texts.append(content)
+        key = (model, tuple(roles))
+        frame = self._frames.get(key)
+        if frame is None:
+            if key in self._frames or claude_tokens.is_claude(model):
+                self._frames[key] = None
+                return None
+            analysis = analyse_request(body, model)  # raises UnknownModelError like count_request
+            encoding = analysis.encoding
+            framing = analysis.tokens - sum(tokens.text_tokens(encoding, text) for text in texts)
+            self._frames[key] = frame = (encoding, framing, analysis)
+        encoding, total, analysis = frame
+        for text in texts:
+            total += tokens.text_tokens(encoding, text)
+        counted_key = (model, key[1], total)
+        counted = self._counts.get(counted_key)
+        if counted is None:
+            counted = calibrated(dataclasses.replace(analysis, tokens=total))
+            if len(self._counts) < self._MAX_COUNTS:
+                self._counts[counted_key] = counted
+        return counted
+
+
 # --- reading -------------------------------------------------------------------------------------------
 
 
@@ -217,6 +304,17 @@ def jsonl_bodies(
             position += len(raw)
             if on_line is not None and number % _PROGRESS_EVERY == 0:
                 on_line(position - start)
+            item = None
+            if _fast_loads is not None:
+                with contextlib.suppress(ValueError):  # blank, BOM, NaN, lone surrogates, bad: json decides
+                    item = _fast_loads(raw)
+            if type(item) is dict and not _has_huge_number(item):
+                body = item.get("body")
+                if type(body) is dict:
+                    yield number, body, str(item.get("url", ""))
+                else:
+                    yield number, item, ""
+                continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
@@ -239,6 +337,22 @@ def jsonl_bodies(
                 url = str(item.get("url", ""))
                 item = body
             yield number, item, url
+
+
+def _has_huge_number(value: Any) -> bool:
+    """Returns whether a parsed value holds a float as large as an integer beyond 64 bits: orjson reads
+    such an integer as a float where json keeps it whole, so that line is parsed again by json."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float and abs(item) >= 9.2e18:
+            return True
+    return False
 
 
 def csv_requests(path: Path, model: str | None, prompt_column: str) -> Iterator[Request]:
@@ -285,11 +399,14 @@ def tally_range(job: Job, start: int, end: int, on_bytes: Callable[[int], None] 
     tally: Tally = {}
     path, output_tokens = job.path, job.output_tokens
     models: Sequence[str | None] = job.models or (None,)
+    plain = PlainChat()
     for number, body, url in jsonl_bodies(path, start, end, on_bytes):
         for model in models:
             request = request_from_body(path, number, body, url, model)
             try:
-                counted = count_one(request)
+                counted = plain.count(body, request.model) if request.kind == "chat" else None
+                if counted is None:
+                    counted = count_one(request)
             except tokens.UnknownModelError as error:
                 raise BadInputError(path, number, 1, str(error)) from None
             sums = tally.get(request.model)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analytics import batch_count, bpe_cache, price_memo, prices, tokens
 from analytics.cli import main
@@ -285,3 +287,113 @@ def test_text_memo_stays_bounded_and_keeps_the_texts_in_use() -> None:
     assert info.misses == 2_001  # the shared prompt was tokenized once
     text = "ticket 5: " + "word " * 50
     assert memo("o200k_base", text) == len(tokens.get_encoding("o200k_base").encode_ordinary(text))
+
+
+# --- the plain-chat fast path against count_request ----------------------------------------------------
+
+_FAST_MODELS = [
+    "gpt-4o-mini",
+    "gpt-4o",
+    "gpt-4",
+    "gpt-3.5-turbo-0301",
+    "o3-mini",
+    "o1-mini",
+    "gpt-5",
+    "gpt-4.1",
+]
+_TEXT = st.lists(
+    st.sampled_from([*"ab c\n日本é<|>{}", "<|im_start|>", "<|endoftext|>", " the", "  "]), max_size=40
+).map("".join)
+_PLAIN_MESSAGE = st.fixed_dictionaries(
+    {"role": st.sampled_from(sorted(batch_count.PlainChat.ROLES)), "content": _TEXT.filter(bool)}
+)
+_OTHER_MESSAGE = st.one_of(
+    st.fixed_dictionaries(
+        {"role": st.sampled_from(["user", "tool", "function", "critic"]), "content": _TEXT}
+    ),
+    st.fixed_dictionaries({"role": st.just("user"), "content": _TEXT, "name": st.just("ann")}),
+    st.fixed_dictionaries(
+        {
+            "role": st.just("user"),
+            "content": st.just([{"type": "text", "text": "hi"}, {"type": "text", "text": "x"}]),
+        }
+    ),
+    st.fixed_dictionaries({"content": _TEXT.filter(bool)}),  # no role: the rules default it to user
+)
+_EXTRA_KEYS = st.dictionaries(
+    st.sampled_from(["temperature", "max_tokens", "seed", "metadata", "store"]), st.integers(0, 9), max_size=2
+)
+_SHARED_FAST_PATH = batch_count.PlainChat()  # shared, as in a file: framing taken from earlier bodies
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    model=st.sampled_from(_FAST_MODELS),
+    messages=st.lists(_PLAIN_MESSAGE, min_size=1, max_size=4),
+    extra=_EXTRA_KEYS,
+)
+def test_the_plain_chat_fast_path_counts_as_count_request(model: str, messages: list, extra: dict) -> None:
+    body = {"model": model, "messages": messages, **extra}
+    fast = _SHARED_FAST_PATH.count(body, model)
+    assert fast is not None
+    assert fast == tokens.count_request(body, model)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    model=st.sampled_from([*_FAST_MODELS, "claude-sonnet-4-5"]),
+    messages=st.lists(st.one_of(_PLAIN_MESSAGE, _OTHER_MESSAGE), min_size=1, max_size=4),
+    extra=st.one_of(
+        _EXTRA_KEYS,
+        st.just({"response_format": {"type": "json_object"}}),
+        st.just({"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}),
+        st.just({"reasoning_effort": "low"}),
+    ),
+)
+def test_the_fast_path_leaves_any_other_body_to_count_request(
+    model: str, messages: list, extra: dict
+) -> None:
+    body = {"model": model, "messages": messages, **extra}
+    fast = _SHARED_FAST_PATH.count(body, model)
+    plain = (
+        set(extra) <= batch_count.PlainChat.INERT_KEYS
+        and not model.startswith("claude")
+        and all(
+            set(m) == {"role", "content"}
+            and m["role"] in batch_count.PlainChat.ROLES
+            and isinstance(m["content"], str)
+            and m["content"]
+            for m in messages
+        )
+    )
+    assert (fast is not None) == plain
+    if fast is not None:
+        assert fast == tokens.count_request(body, model)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '\ufeff{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}',  # BOM
+        '{"model": "gpt-4o", "messages": [{"role": "user", "content": "\\ud800 lone"}]}',  # lone surrogate
+        '{"model": "gpt-4o", "temperature": NaN, "messages": [{"role": "user", "content": "nan"}]}',
+        '{"model": "gpt-4o", "seed": 123456789012345678901234567890, "messages": []}',  # beyond 64 bits
+        '{"body": {"model": "gpt-4o", "input": "hi"}, "url": "/v1/responses"}',
+        '{"body": [1], "model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}',
+    ],
+)
+def test_lines_the_fast_parser_refuses_or_reads_are_read_as_json_reads_them(
+    tmp_path: Path, line: str
+) -> None:
+    path = tmp_path / "one.jsonl"
+    path.write_text(line + "\n\n", encoding="utf-8")
+    with_fast = list(batch_count.jsonl_bodies(path, 0, path.stat().st_size))
+    fast, batch_count._fast_loads = batch_count._fast_loads, None
+    try:
+        with_json = list(batch_count.jsonl_bodies(path, 0, path.stat().st_size))
+    finally:
+        batch_count._fast_loads = fast
+    assert [(n, json.dumps(b), u) for n, b, u in with_fast] == [
+        (n, json.dumps(b), u) for n, b, u in with_json
+    ]
+    assert len(with_fast) == 1
