@@ -7,8 +7,9 @@ PORT ?= 8501
 # (README, "Serving to a team").
 HOST ?= 127.0.0.1
 # Debian packages the tests need, installed by `make test` when missing: Chromium for the browser tests,
-# openssl for the certificate of the SMTP-over-TLS tests, a Java runtime for the Spark tests.
-APT_TEST_PACKAGES := chromium openssl openjdk-17-jre-headless
+# openssl for the certificate of the SMTP-over-TLS tests, a Java runtime for the Spark tests (Debian's default
+# JRE: OpenJDK 17 on Debian 12, 21 on Debian 13; PySpark 4 runs on both).
+APT_TEST_PACKAGES := chromium openssl default-jre-headless
 export LLM_COST_DB ?= $(CURDIR)/data/llm-cost.duckdb
 
 .PHONY: run test test-deps shell bench lint notebooks venv venv-dev clean
