@@ -63,7 +63,9 @@ def calibration(
             fallback_low, fallback_high = fallback_range(tokens)
             low, high = fallback_low - tokens, fallback_high - tokens
             reason = f"request shape {shape}: {seen} of this shape or its features; range +-5%"
-    return False, max(0, tokens + min(0, low)), tokens + max(0, high), reason
+    # An estimate keeps at least 1 token either side: features that are all exact give 0..0 (a point range
+    # would read as exact).
+    return False, max(0, tokens + min(-1, low)), tokens + max(1, high), reason
 
 
 def _feature_range(shape: str, data: dict[str, Any]) -> tuple[int, int, bool]:

@@ -293,6 +293,33 @@ def test_tool_descriptions_render_every_line_as_a_comment() -> None:
     )
 
 
+def test_parameters_description_is_a_comment_after_the_title() -> None:
+    # langsmith-sdk's agent-as-tool and pydantic-ai's load_capability rows: 9 to 13 tokens short without it.
+    function = {
+        "name": "tool_agent",
+        "description": "Use this tool",
+        "parameters": {
+            "title": "AgentAsToolInput",
+            "description": "Default input schema.",
+            "type": "object",
+            "properties": {"input": {"type": "string"}},
+        },
+    }
+    assert "// Use this tool\n// AgentAsToolInput\n// Default input schema.\ntype tool_agent" in (
+        request_tokens.render_functions([function])
+    )
+
+
+def test_response_format_leaves_out_required_and_additional_properties_even_when_not_strict() -> None:
+    # pydantic-ai's non-strict final_result rows are 48 tokens over with the keys kept.
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
+    schema["additionalProperties"] = False
+    for strict in (True, None):
+        spec = {"name": "final_result", "schema": schema, **({"strict": strict} if strict else {})}
+        section = request_tokens.render_response_format({"type": "json_schema", "json_schema": spec})
+        assert section.endswith('{"type":"object","properties":{"a":{"type":"string"}}}')
+
+
 def test_a_ref_property_takes_its_definitions_title_as_comment() -> None:
     # The first property is a $ref whose definition has a title: it is not bare (traceloop's recipe rows).
     parameters = {
