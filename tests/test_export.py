@@ -181,6 +181,28 @@ def test_portable_reconcile_join_covers_every_bill(small_generated):
     assert set(frame["provider"]) == {"openai"}
 
 
+def _day_totals(frame) -> dict[tuple, tuple[Decimal, Decimal]]:
+    totals: dict[tuple, tuple[Decimal, Decimal]] = {}
+    for row in frame.itertuples(index=False):
+        billed, estimated = totals.get((row.date, row.provider), (Decimal(0), Decimal(0)))
+        totals[(row.date, row.provider)] = (
+            billed + (row.billed_usd or Decimal(0)),
+            estimated + (row.estimated_usd or Decimal(0)),
+        )
+    return totals
+
+
+@pytest.mark.parametrize("store_name", ["small_generated", "demo_store"])
+def test_portable_reconcile_join_agrees_with_reports_reconcile(store_name, request):
+    """The portable join and `reports.reconcile` (which compares at finer levels) bill and estimate every
+    (day, provider) alike, to the 12th decimal."""
+    store = request.getfixturevalue(store_name)
+    start, end = reports.data_range(store)
+    portable_totals = _day_totals(portable.reconcile(portable.from_store(store), start, end))
+    assert portable_totals
+    assert portable_totals == _day_totals(reports.reconcile(store, start, end))
+
+
 def test_cli_report_on_an_export_picks_the_engine_from_the_environment(demo_store, tmp_path):
     export_parquet(demo_store, tmp_path / "out")
     result = CliRunner().invoke(
