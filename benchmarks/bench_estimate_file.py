@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import machine_load
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 LLM_COST = str(Path(PYTHON).with_name("llm-cost"))
@@ -121,17 +123,6 @@ def compare(n: int, folder: Path, env: dict[str, str], repeats: int) -> None:
     print(f"  ratio: {anchor_s / ours_s:.2f}x faster than the anchor, memory {ours_mb / anchor_mb:.2f}x")
     print(f"  (message tokens {raw_tokens:,}; prompt tokens with the chat framing {model['input_tokens']:,})")
     path.unlink()
-
-
-def machine_load() -> str:
-    """The load others put on the machine. With every core already busy (CPU pressure near 100%) a second
-    process of ours gains little wall time, so the ratios then say more about CPU time than about cores."""
-    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
-    try:
-        pressure = Path("/proc/pressure/cpu").read_text().split()[1].split("=")[1]
-    except (OSError, IndexError):
-        pressure = "n/a"
-    return f"machine: {os.cpu_count()} cores, load average {load}, CPU pressure (some, avg10) {pressure}%"
 
 
 def main() -> None:

@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from machine import machine_load
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 LLM_COST = str(Path(PYTHON).with_name("llm-cost"))
@@ -50,17 +52,6 @@ def pair(
     print(
         f"{label}: {mine * 1000:5.0f} ms  {anchor_label}: {theirs * 1000:5.0f} ms  ratio {mine / theirs:.2f}x"
     )
-
-
-def machine_load() -> str:
-    """The load others put on the machine. With every core already busy (CPU pressure near 100%) a second
-    process of ours gains little wall time, so the ratios then say more about CPU time than about cores."""
-    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
-    try:
-        pressure = Path("/proc/pressure/cpu").read_text().split()[1].split("=")[1]
-    except (OSError, IndexError):
-        pressure = "n/a"
-    return f"machine: {os.cpu_count()} cores, load average {load}, CPU pressure (some, avg10) {pressure}%"
 
 
 def main() -> None:

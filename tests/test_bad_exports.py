@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
+from store_tables import snapshot
 
 from analytics.cli import main
 
@@ -88,16 +89,6 @@ def _made_here(folder: Path) -> dict[str, tuple[str, str]]:
         "not_exports.zip": ("1:1", "no export in it (chart.png, readme.txt)"),
         "deep.json": ("1:", "JSON nested at most 64 levels"),
     }
-
-
-def snapshot(db: Path) -> dict[str, list]:
-    """Every table of the store, whatever migrations added."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
+from store_tables import snapshot
 
 from analytics import demo
 from analytics.cli import main
@@ -20,17 +21,6 @@ USAGE_CSV = GOOD / "completions_usage_2025-01-01_2025-01-04.csv"
 
 def run(*args: str):
     return CliRunner().invoke(main, list(args))
-
-
-def snapshot(db: Path) -> dict[str, list]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {
-            table: sorted(map(repr, con.execute(f"SELECT * FROM {table}").fetchall()))
-            for table in ("imports", "usage", "costs", "labels", "budgets")
-        }
-    finally:
-        con.close()
 
 
 def test_import_json_reports_each_file(tmp_path: Path):

@@ -22,6 +22,7 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from store_tables import snapshot  # noqa: E402
 
 from analytics.formats import BadExportError  # noqa: E402
 from analytics.store import Store  # noqa: E402
@@ -91,15 +92,6 @@ def mutate(base: str, change: tuple) -> bytes:
         return (text if is_json else _swap_columns(text, change[1], change[2])).encode()
     value = change[3].strip('"') if is_json else change[3]
     return (_odd_json_number(text, change[1], value) if is_json else _odd_number(text, *change[1:])).encode()
-
-
-def snapshot(db: Path) -> dict[str, list]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
-    finally:
-        con.close()
 
 
 def expected_totals(base: str, data: bytes) -> tuple | None:
