@@ -89,6 +89,44 @@ def test_one_worker_and_two_give_the_same_totals(tmp_path: Path) -> None:
     assert serial.requests == 400
 
 
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Splits even a small file into many chunks, taken by whichever process is free."""
+    monkeypatch.setattr(batch_count, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(batch_count, "CHUNK_BYTES", 4096)
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_many_chunks_over_two_processes_give_the_one_process_totals(tmp_path: Path) -> None:
+    path = tmp_path / "batch.jsonl"
+    _batch_file(path, 600)
+    assert len(batch_count.line_ranges(path, path.stat().st_size // 4096)) > 20
+    serial = estimate_requests(path, at=DAY, workers=1)
+    parallel = estimate_requests(path, at=DAY, workers=2)
+    assert [m.to_json() for m in parallel.models] == [m.to_json() for m in serial.models]
+    assert parallel.requests == 600
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("bad_lines", [(5,), (300,), (590,), (150, 420), (420, 150, 151)])
+def test_of_several_bad_lines_in_many_chunks_the_first_in_the_file_is_named(
+    tmp_path: Path, bad_lines: tuple[int, ...]
+) -> None:
+    path = tmp_path / "batch.jsonl"
+    _batch_file(path, 600)
+    text = path.read_text(encoding="utf-8").splitlines()
+    requests = [n for n, line in enumerate(text, start=1) if line]
+    broken = [requests[k] for k in bad_lines]
+    for number in broken:
+        text[number - 1] = text[number - 1].replace('"POST"', 'POST"')
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    first = min(broken)
+    for workers in (1, 2):
+        with pytest.raises(BadInputError) as error:
+            estimate_requests(path, at=DAY, workers=workers)
+        assert (error.value.line, error.value.column) == (first, text[first - 1].index('POST"') + 1)
+
+
 @pytest.mark.usefixtures("parallel_always")
 def test_a_bad_line_in_the_second_range_names_its_line_and_column(tmp_path: Path) -> None:
     path = tmp_path / "batch.jsonl"
