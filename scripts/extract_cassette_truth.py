@@ -1,4 +1,4 @@
-"""Extracts token-truth rows from the HTTP cassettes of a git repository snapshot (VCR / vcrpy YAML, HAR).
+"""Extracts token-truth rows from the HTTP cassettes of a git repository snapshot (VCR, vcrpy, go-vcr; HAR).
 
 A row pairs an OpenAI request body as sent (Chat Completions or Responses API, api.openai.com only) with the
 prompt tokens the API reported, plus provenance. Integrity filters (those of the dev set's README): the
@@ -174,6 +174,20 @@ def _yaml_exchanges(text: str) -> list[Exchange]:
     found = []
     for request, response, recorded in _interactions(data):
         length = _header(request.get("headers"), "Content-Length")
+        if (
+            length is None
+            and isinstance(request.get("content_length"), int)
+            and request["content_length"] > 0
+        ):
+            length = request["content_length"]  # go-vcr (v2+): the request's recorded ContentLength
+        status = response.get("status")
+        # vcrpy / Ruby VCR: `status: {code: 200}`; R vcr: `status: {status_code: 200}`; go-vcr: `code: 200`
+        code = (
+            status.get("code", status.get("status_code"))
+            if isinstance(status, dict)
+            else response.get("code")
+        )
+        code = int(code) if isinstance(code, str) and code.isdigit() else code
         if recorded:
             stamp = parsedate_to_datetime(recorded) if "," in str(recorded) else None
         else:
@@ -182,11 +196,11 @@ def _yaml_exchanges(text: str) -> list[Exchange]:
         found.append(
             (
                 str(request.get("method", "")),
-                str(request.get("uri", "")),
+                str(request.get("uri") or request.get("url") or ""),
                 _text(request.get("body")),
                 int(length) if length is not None else None,
                 _text(response.get("body")),
-                (response.get("status") or {}).get("code"),
+                code,
                 stamp,
             )
         )

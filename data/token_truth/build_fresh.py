@@ -1,0 +1,79 @@
+"""Builds openai-token-truth-fresh.jsonl from the repository snapshots fetched under /work/.mirror.
+
+Each repository (none of them in the dev set or the extra set) goes through scripts/extract_cassette_truth.py
+at the commit listed here; rows whose request (same JSON) is already in the dev set, the extra set or an
+earlier repository of this list are dropped, so every request appears once.
+
+    .venv/bin/python data/token_truth/build_fresh.py > data/token_truth/openai-token-truth-fresh.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEV = pathlib.Path("/work/shared/data/openai-token-truth-dev.jsonl")
+EXTRA = ROOT / "data/token_truth/openai-token-truth-extra.jsonl"
+
+# repo, commit, licence (from the repository's LICENSE file / R DESCRIPTION)
+SOURCES = (
+    ("charmbracelet/fantasy", "f6d4d1e3022229bd6e77717416336bf50e1693ad", "Apache-2.0"),
+    ("Future-House/ldp", "f0a29f1f3e6313b44e131bb394a13e64920cec73", "Apache-2.0"),
+    ("Future-House/paper-qa", "d2c3c698fdf06986aa021812ab3186d3696438d8", "Apache-2.0"),
+    ("Future-House/aviary", "826577f332a02ec2f5883cdb042fb12f14b4c7b3", "Apache-2.0"),
+    ("lmnr-ai/lmnr-python", "67dea392f4961bfcf7b5cde3733aaa4a452bb9f9", "Apache-2.0"),
+    ("patvice/ruby_llm-mcp", "4d10851994029c7d7f3246ad517b2eef483ac810", "MIT"),
+    ("llmrb/llm", "9ecfe454ccd5bb0f1f7399346eb70e1356a6a8d2", "0BSD"),
+    ("wilkox/GPTscreenR", "ee1f74c4a878cdbfbf8071e517b301438e757355", "MIT"),
+    ("envoyproxy/ai-gateway", "c217da8a539570ba3f6014a60c2687c29a945f1f", "Apache-2.0"),
+    ("simonw/llm-openai-plugin", "4f1787d1c81523ceae1dd2b34075fa9632502795", "Apache-2.0"),
+    ("instructor-ai/instructor-rb", "e96ab3b4e9c8c1d08c8f784c0ac091f33a12a916", "MIT"),
+    ("square/exchange", "24a9e8b00e6253a64ee475148f1bf12103686594", "Apache-2.0"),
+    ("datasette/datasette-query-assistant", "ee588baa5b9958a381f6a13a14affd484f4165ca", "Apache-2.0"),
+    ("datasette/datasette-extract", "4456f54f0cebf6aee9d0d5f7ee06f5988b34402e", "Apache-2.0"),
+    ("kokuyouwind/rbs_goose", "98d1fb5ab1815d603df35c0f3f37996ce8498dcb", "MIT"),
+    ("foobara/open-ai-api-rack", "4c4bcf3db275964161a886878ec57d79b8d72408", "MIT"),
+    ("wilkox/lemur", "49f392e6eb2f26c25ad04940cf30ab647e9301c1", "MIT"),
+)
+
+
+def _key(request: dict) -> str:
+    return json.dumps(request, sort_keys=True)
+
+
+def main() -> None:
+    mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
+    seen = {_key(json.loads(line)["request"]) for path in (DEV, EXTRA) for line in path.open()}
+    for repo, commit, licence in SOURCES:
+        git_dir = mirror / repo.replace("/", "+") / "repo"
+        out = subprocess.run(
+            [
+                *(
+                    sys.executable,
+                    str(ROOT / "scripts/extract_cassette_truth.py"),
+                    str(git_dir),
+                    repo,
+                    licence,
+                ),
+                *("--commit", commit or "HEAD"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        kept = 0
+        for line in out.stdout.splitlines():
+            row = json.loads(line)
+            if _key(row["request"]) in seen:
+                continue
+            seen.add(_key(row["request"]))
+            sys.stdout.write(line + "\n")
+            kept += 1
+        print(f"{repo}: {kept} rows ({out.stderr.strip()})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
