@@ -86,9 +86,12 @@ class ModelTally:
 
     bins: dict[int, list[int]] = field(default_factory=dict)
     notes: set[str] = field(default_factory=set)
+    open_ended: int = 0  # requests holding content left uncounted (TokenCount.open_ended)
 
     def add(self, counted: tokens.TokenCount, output: int) -> None:
         size, low, high = counted.tokens, counted.low, counted.high
+        if counted.open_ended:
+            self.open_ended += 1
         found = self.bins.get(size)
         if found is None:
             self.bins[size] = [1, low, high, output, int(counted.exact)]
@@ -110,6 +113,7 @@ class ModelTally:
                 for i, value in enumerate(sums):
                     found[i] += value
         self.notes |= other.notes
+        self.open_ended += other.open_ended
 
 
 Tally = dict[str, ModelTally]

@@ -291,13 +291,19 @@ def count(
                 "encoding": result.encoding,
                 "tokens": result.tokens,
                 "low": result.low,
-                "high": result.high,
+                "high": None if result.open_ended else result.high,
                 "exact": result.exact,
+                "open_ended": result.open_ended,
                 "notes": list(result.notes),
             }
         )
         return
-    kind = "exact" if result.exact else f"estimate, {result.low:,}..{result.high:,}"
+    if result.exact:
+        kind = "exact"
+    elif result.open_ended:  # content left uncounted: no upper bound to give
+        kind = f"estimate, at least {result.low:,}"
+    else:
+        kind = f"estimate, {result.low:,}..{result.high:,}"
     click.echo(f"{result.tokens:,} tokens ({result.model}, {result.encoding}, {kind})")
     for note in result.notes:
         click.echo(f"  note: {note}")
@@ -477,18 +483,31 @@ def estimate_file(
         if not m.exact:
             tokens_range = (m.input_tokens_low, m.input_tokens_high)
             usd_ranges = (m.standard_usd_low, m.standard_usd_high), (m.batch_usd_low, m.batch_usd_high)
-            click.echo(_estimate_range(m.model, tokens_range, *usd_ranges))
+            open_ended = bool(m.open_ended_requests)
+            click.echo(_estimate_range(m.model, tokens_range, *usd_ranges, open_ended=open_ended))
     if len(result.models) > 1 and not result.alternatives and not result.exact:
         click.echo(_estimate_range("total", result.input_tokens_range, result.standard_usd_range,
-                                   result.batch_usd_range))  # fmt: skip
+                                   result.batch_usd_range, open_ended=result.open_ended))  # fmt: skip
     notes = {note for m in result.models for note in m.notes}
     _echo_notes(notes, approximate=any(m.exact_requests < m.requests for m in result.models))
 
 
 def _estimate_range(
-    label: str, input_tokens: tuple[int, int], standard: tuple[Decimal, Decimal], batch: tuple[Any, Any]
+    label: str,
+    input_tokens: tuple[int, int],
+    standard: tuple[Decimal, Decimal],
+    batch: tuple[Any, Any],
+    *,
+    open_ended: bool = False,
 ) -> str:
-    """One line with the range an estimated batch total lies in (from each request's count range)."""
+    """One line with the range an estimated batch total lies in (from each request's count range); with
+    requests holding uncounted content (files, built-in tools) only the lower end is known."""
+    if open_ended:
+        line = f"~ {label}: input at least {input_tokens[0]:,} tokens, "
+        line += f"standard at least {format_usd(standard[0])}"
+        if batch[0] is not None:
+            line += f", batch at least {format_usd(batch[0])}"
+        return line + " (some requests hold content not counted: see notes)"
     line = (
         f"~ {label}: input {input_tokens[0]:,} .. {input_tokens[1]:,} tokens, "
         f"standard {format_usd(standard[0])} .. {format_usd(standard[1])}"

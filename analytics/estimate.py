@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from analytics import batch_count, claude_tokens, price_memo, prices, tokens
+from analytics import batch_count, claude_tokens, price_memo, prices, token_shapes, tokens
 from analytics.batch_count import BadInputError, Request
 from analytics.prices import rule as price_rule
 
@@ -41,15 +41,18 @@ class Estimate:
     price_source: str = ""
     input_tokens_low: int = -1  # the range of an estimated count (TokenCount.low/high); -1: input_tokens
     input_tokens_high: int = -1
+    open_ended: bool = False  # content left uncounted (TokenCount.open_ended): no upper bound is known
 
     def to_json(self) -> dict[str, Any]:
         """Returns a JSON-ready dict; money as decimal strings so no precision is lost."""
+        high = self.input_tokens if self.input_tokens_high < 0 else self.input_tokens_high
         return {
             "model": self.model,
             "tier": self.tier,
             "input_tokens": self.input_tokens,
             "input_tokens_low": self.input_tokens if self.input_tokens_low < 0 else self.input_tokens_low,
-            "input_tokens_high": self.input_tokens if self.input_tokens_high < 0 else self.input_tokens_high,
+            "input_tokens_high": None if self.open_ended else high,
+            "open_ended": self.open_ended,
             "output_tokens": self.output_tokens,
             "cached_input_tokens": self.cached_input_tokens,
             "cache_write_tokens": self.cache_write_tokens,
@@ -94,7 +97,17 @@ def count_tokens(
         counted = tokens.count_request({**prompt, "model": counting_model}, counting_model, **request_options)
     if counting_model == model:
         return counted
-    return tokens.TokenCount(model, counted.encoding, counted.tokens, False, (*counted.notes, note))
+    low, high = token_shapes.fallback_range(counted.tokens)  # another tokenizer: at least +-5%
+    return tokens.TokenCount(
+        model,
+        counted.encoding,
+        counted.tokens,
+        False,
+        (*counted.notes, note),
+        min(low, counted.low),
+        max(high, counted.high),
+        counted.open_ended,
+    )
 
 
 def estimate(
@@ -118,10 +131,12 @@ def estimate(
     notes: tuple[str, ...] = ()
     exact = True
     token_range = (-1, -1)
+    open_ended = False
     if input_tokens is None:
         counted = count_tokens(prompt, model, book=book, **request_options)
         input_tokens, exact, notes = counted.tokens, counted.exact, counted.notes
         token_range = (counted.low, counted.high)
+        open_ended = counted.open_ended
     _check_parts(input_tokens, cached_tokens, cache_write_tokens, output_tokens)
     usage = prices.TokenUsage(
         input_tokens=input_tokens,
@@ -153,6 +168,7 @@ def estimate(
         price_source=cost.price.source,
         input_tokens_low=token_range[0],
         input_tokens_high=token_range[1],
+        open_ended=open_ended,
     )
 
 
@@ -189,6 +205,8 @@ class ModelTotal:
 
     `input_tokens_low`..`input_tokens_high` sums each request's count range (equal to `input_tokens` when
     every request was counted exactly); the `*_usd_low`/`*_usd_high` costs are priced from those sums.
+    With `open_ended_requests` (requests holding content left uncounted, see `TokenCount.open_ended`) the
+    highs cover the counted part only, and `to_json` shows them as null: no upper bound is known.
     """
 
     model: str
@@ -206,6 +224,7 @@ class ModelTotal:
     standard_usd_high: Decimal = Decimal(0)
     batch_usd_low: Decimal | None = Decimal(0)
     batch_usd_high: Decimal | None = Decimal(0)
+    open_ended_requests: int = 0
 
     @property
     def exact(self) -> bool:
@@ -213,16 +232,24 @@ class ModelTotal:
 
     def to_json(self) -> dict[str, Any]:
         """Returns a JSON-ready dict; money as decimal strings."""
+        bounded = not self.open_ended_requests
         return {
             "model": self.model,
             "requests": self.requests,
             "input_tokens": self.input_tokens,
-            "input_tokens_range": [self.input_tokens_low, self.input_tokens_high],
+            "input_tokens_range": [self.input_tokens_low, self.input_tokens_high if bounded else None],
             "output_tokens": self.output_tokens,
             "standard_usd": str(self.standard_usd),
-            "standard_usd_range": [str(self.standard_usd_low), str(self.standard_usd_high)],
+            "standard_usd_range": [
+                str(self.standard_usd_low),
+                str(self.standard_usd_high) if bounded else None,
+            ],
             "batch_usd": _money_json(self.batch_usd),
-            "batch_usd_range": [_money_json(self.batch_usd_low), _money_json(self.batch_usd_high)],
+            "batch_usd_range": [
+                _money_json(self.batch_usd_low),
+                _money_json(self.batch_usd_high) if bounded else None,
+            ],
+            "open_ended_requests": self.open_ended_requests,
             "exact": self.exact,
             "notes": sorted(self.notes),
             "minutes_at_limit": self.minutes_at_limit,
@@ -288,6 +315,11 @@ class FileEstimate:
     def exact(self) -> bool:
         return all(m.exact for m in self.models)
 
+    @property
+    def open_ended(self) -> bool:
+        """Whether some request holds content left uncounted: the ranges then have no upper bound."""
+        return any(m.open_ended_requests for m in self.models)
+
     def to_json(self) -> dict[str, Any]:
         totals: dict[str, Any] = {
             "input_tokens_range": None,
@@ -299,12 +331,16 @@ class FileEstimate:
         if not self.alternatives:
             standard_low, standard_high = self.standard_usd_range
             batch_low, batch_high = self.batch_usd_range
+            bounded = not self.open_ended
             totals = {
-                "input_tokens_range": list(self.input_tokens_range),
+                "input_tokens_range": [
+                    self.input_tokens_range[0],
+                    self.input_tokens_range[1] if bounded else None,
+                ],
                 "standard_usd": str(self.standard_usd),
-                "standard_usd_range": [str(standard_low), str(standard_high)],
+                "standard_usd_range": [str(standard_low), str(standard_high) if bounded else None],
                 "batch_usd": _money_json(self.batch_usd),
-                "batch_usd_range": [_money_json(batch_low), _money_json(batch_high)],
+                "batch_usd_range": [_money_json(batch_low), _money_json(batch_high) if bounded else None],
             }
         return {
             "path": self.path,
@@ -312,6 +348,7 @@ class FileEstimate:
             "alternatives": self.alternatives,
             **totals,
             "exact": self.exact,
+            "open_ended": self.open_ended,
             "minutes_at_limit": self.minutes_at_limit,
             "models": [m.to_json() for m in self.models],
         }
@@ -385,7 +422,7 @@ def _priced(model: str, tally: batch_count.ModelTally, at: date | datetime | Non
     """Prices one model's sums once per tier (not once per request): a request's price is linear in its
     tokens on one day in one tier, except that long-context rates apply per request above a threshold, so
     the requests are summed on each side of that tier's threshold and each side priced once."""
-    total = ModelTotal(model, notes=set(tally.notes))
+    total = ModelTotal(model, notes=set(tally.notes), open_ended_requests=tally.open_ended)
     for size, (requests, low, high, output, exact) in tally.bins.items():
         total.requests += requests
         total.input_tokens += size * requests

@@ -152,6 +152,7 @@ class _Counter:
         )
         self.harmony = self.reasoning and name.startswith("gpt-5")
         self.tokens = 0
+        self.open_ended = False  # content that costs tokens is left uncounted (see TokenCount.open_ended)
         self.uses: dict[str, int] = {}
         self.features: set[str] = set()
         self.notes: list[str] = []
@@ -190,6 +191,7 @@ class RequestAnalysis:
     uses: Mapping[str, int]
     shape: str
     notes: tuple[str, ...]
+    open_ended: bool = False
 
 
 @functools.lru_cache(maxsize=1024)
@@ -239,7 +241,13 @@ def analyse_request(
     else:
         raise ValueError('not a chat request: the body has neither "messages" nor "input"/"instructions"')
     return RequestAnalysis(
-        model, counter.encoding, counter.tokens, counter.uses, counter.shape, tuple(counter.notes)
+        model,
+        counter.encoding,
+        counter.tokens,
+        counter.uses,
+        counter.shape,
+        tuple(counter.notes),
+        counter.open_ended,
     )
 
 
@@ -283,7 +291,9 @@ def calibrated(analysis: RequestAnalysis) -> TokenCount:
     exact = exact and not analysis.notes
     if not exact and low == high == analysis.tokens and analysis.notes:
         low, high = token_shapes.fallback_range(analysis.tokens)
-    return TokenCount(analysis.model, analysis.encoding, analysis.tokens, exact, notes, low, high)
+    return TokenCount(
+        analysis.model, analysis.encoding, analysis.tokens, exact, notes, low, high, analysis.open_ended
+    )
 
 
 def count_message_tokens(
@@ -296,7 +306,10 @@ def count_message_tokens(
     """Returns the tokens one Chat Completions message adds to a prompt (without the reply priming)."""
     counter = _Counter(model, ImageResolver(image_sizes or {}, base_dir))
     _count_message(counter, message, {})
-    return TokenCount(model, counter.encoding, counter.tokens, not counter.notes, tuple(counter.notes))
+    exact = not counter.notes
+    return TokenCount(
+        model, counter.encoding, counter.tokens, exact, tuple(counter.notes), open_ended=counter.open_ended
+    )
 
 
 # --- Chat Completions -----------------------------------------------------------------------------------
@@ -308,7 +321,11 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
     sections = []
     for kind in body.get("builtin_tools") or ():
         counter.features.add("builtin_tools")
+        counter.open_ended = True  # a web or file search also adds its results to the input
         counter.note(f"built-in tool {kind}: its hidden instructions are not counted")
+    for reason in body.get("uncounted") or ():
+        counter.open_ended = True
+        counter.note(reason)
     if any(_is_custom_tool(tool) for tool in body.get("tools") or ()):
         counter.features.add("custom_tools")
     if functions:
@@ -560,6 +577,7 @@ def _count_content(counter: _Counter, content: Any) -> None:
         elif kind in ("file", "input_file", "input_audio", "audio"):
             # A PDF costs its pages' text and images, audio its duration: neither is rendered here.
             counter.features.add("files")
+            counter.open_ended = True
             counter.note(f"a {kind} content part is not counted (only its surrounding text)")
 
 
@@ -889,6 +907,7 @@ def _ascii_compact(value: Any) -> str:
 def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
     """Returns a Responses API body in the Chat Completions shape it is rendered as."""
     messages: list[dict[str, Any]] = []
+    uncounted: list[str] = []
     if body.get("instructions"):
         messages.append({"role": "system", "content": body["instructions"]})
     items = body.get("input") or []
@@ -909,7 +928,14 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
         elif kind in ("function_call_output", "custom_tool_call_output"):
             output = item.get("output", "")
             messages.append({"role": "tool", "tool_call_id": item.get("call_id", ""), "content": output})
-    chat: dict[str, Any] = {"messages": messages}
+        elif kind == "reasoning":
+            pass  # a past turn's reasoning, handed back: recorded counts with such items leave it out
+        else:  # an item_reference, a built-in tool's call or result: stored, or not in the body
+            uncounted.append(f"a Responses input item of type {kind} is not counted")
+    for key in ("previous_response_id", "conversation"):
+        if body.get(key):  # the stored turns the API prepends are not in the body
+            uncounted.append(f"the stored conversation of {key} is not counted (only this request's input)")
+    chat: dict[str, Any] = {"messages": messages, "uncounted": uncounted}
     tools = [tool for tool in body.get("tools") or () if tool.get("type") in ("function", "custom")]
     chat["builtin_tools"] = [
         tool.get("type") for tool in body.get("tools") or () if tool.get("type") not in ("function", "custom")

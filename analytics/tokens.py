@@ -244,6 +244,10 @@ class TokenCount:
     `low`..`high` is the range the true count lies in: equal to `tokens` when exact; for an estimate, the
     range its request shape's cross-validated error gives (see `analytics.token_shapes`). Left out (or
     negative) they default to `tokens`.
+
+    `open_ended`: the request holds content that costs tokens but is not counted offline (a file or audio
+    part, a built-in tool's hidden instructions and results). `low..high` then covers the counted part only:
+    the true count is at least about `low`, with no upper bound we can give, and outputs show no `high`.
     """
 
     model: str
@@ -253,6 +257,7 @@ class TokenCount:
     notes: tuple[str, ...] = ()
     low: int = -1
     high: int = -1
+    open_ended: bool = False
 
     def __post_init__(self) -> None:
         if self.low < 0:
@@ -333,7 +338,7 @@ def approximate_claude(counted: TokenCount, model: str) -> TokenCount:
     low = min(low, round(counted.low * claude_tokens.RATIOS[claude_tokens.generation(model)][1]))
     high = max(high, round(counted.high * claude_tokens.RATIOS[claude_tokens.generation(model)][2]))
     notes = (*(n for n in counted.notes if not n.startswith("request shape")), note)
-    return TokenCount(model, counted.encoding, central, False, notes, low, high)
+    return TokenCount(model, counted.encoding, central, False, notes, low, high, counted.open_ended)
 
 
 # The request counter builds on the definitions above (it imports this module), so its functions are

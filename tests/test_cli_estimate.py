@@ -28,6 +28,7 @@ def test_count_text_json():
         "low": 3,
         "high": 3,
         "exact": True,
+        "open_ended": False,
         "notes": [],
     }
 

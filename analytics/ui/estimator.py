@@ -15,6 +15,7 @@ from analytics.estimate import (
     BadInputError,
     Estimate,
     FileEstimate,
+    ModelTotal,
     compare,
     estimate_requests,
     format_minutes,
@@ -166,6 +167,8 @@ def _count_label(result: Estimate) -> str:
         return "exact"
     shown = result.to_json()
     low, high = shown["input_tokens_low"], shown["input_tokens_high"]
+    if high is None:  # content left uncounted (a file, a built-in tool): only the lower end is known
+        return f"estimate (at least {low:,} input tokens)"
     if low == high == result.input_tokens:
         return "estimate"
     return f"estimate ({low:,}–{high:,} input tokens)"
@@ -226,6 +229,21 @@ def _show_batch(models: list[str], at: date) -> None:
     _show_jobs(jobs)
 
 
+def _batch_count_label(total: ModelTotal) -> str:
+    """How a model's batch input was counted: exact, or the range its total lies in (and its cost's)."""
+    if total.exact:
+        return "exact"
+    if total.open_ended_requests:  # some requests hold content left uncounted: only a lower end
+        return (
+            f"estimate: at least {total.input_tokens_low:,} tokens, {format_usd(total.standard_usd_low)} "
+            f"({total.open_ended_requests:,} requests hold content not counted)"
+        )
+    return (
+        f"estimate: {total.input_tokens_low:,}–{total.input_tokens_high:,} tokens, "
+        f"{format_usd(total.standard_usd_low)}–{format_usd(total.standard_usd_high)}"
+    )
+
+
 def _show_jobs(jobs: list[FileEstimate]) -> None:
     totals = [total for job in jobs for total in job.models]
     first = jobs[0]
@@ -241,6 +259,7 @@ def _show_jobs(jobs: list[FileEstimate]) -> None:
             "Model": [m.model for m in totals],
             "Requests": [m.requests for m in totals],
             "Input tokens": [m.input_tokens for m in totals],
+            "Count": [_batch_count_label(m) for m in totals],
             "Output tokens": [m.output_tokens for m in totals],
             "Standard": format_usd_column(m.standard_usd for m in totals),
             "Batch": format_usd_column(m.batch_usd for m in totals),
