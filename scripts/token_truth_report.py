@@ -5,9 +5,10 @@ In-sample = constants fitted on every row; CV = each repository's rows counted w
 other repositories (rules that are not fitted are the same in every fold). Rates per api, family, feature and
 request shape, the share of `exact: true` claims that are wrong, and the range coverage of estimates.
 `--write` stores the full fit (`analytics/data/token_constants.json`) and the calibration from the CV run
-(`analytics/data/token_shapes.json`). `--test FILE` also counts a held-out truth file with the shipped fit.
+(`analytics/data/token_shapes.json`). The held-out truth files (by default the extra set and the fresh set,
+`--test FILE`, repeatable, for others) are then counted with the shipped fit, each in its own section.
 
-    .venv/bin/python scripts/token_truth_report.py [TRUTH.jsonl] [--write] [--test EXTRA.jsonl] [--worst N]
+    .venv/bin/python scripts/token_truth_report.py [TRUTH.jsonl] [--write] [--test HELD.jsonl ...] [--worst N]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from analytics.token_truth import Sample
 ROOT = Path(__file__).resolve().parent.parent
 TRUTH = ROOT.parent / "shared" / "data" / "openai-token-truth-dev.jsonl"
 EXTRA = ROOT / "data" / "token_truth" / "openai-token-truth-extra.jsonl"
+FRESH = ROOT / "data" / "token_truth" / "openai-token-truth-fresh.jsonl"
 DATA = ROOT / "analytics" / "data"
 
 
@@ -50,7 +52,7 @@ def _wrong_share(samples: Sequence[Sample], counts, claims: Sequence[bool]) -> s
     return f"{wrong}/{len(claimed)} = {share:.2f}% (exact claimed on {len(claimed)}/{len(samples)} rows)"
 
 
-def report(path: Path, *, write: bool, test: Path | None, worst: int, min_repos: int) -> None:
+def report(path: Path, *, write: bool, test: Sequence[Path], worst: int, min_repos: int) -> None:
     rows = token_truth.load_rows(path)
     excluded = [(row, token_truth.exclusion(row)) for row in rows if token_truth.exclusion(row)]
     samples = [token_truth.analyse(row) for row in rows if token_truth.exclusion(row) is None]
@@ -119,8 +121,11 @@ def report(path: Path, *, write: bool, test: Path | None, worst: int, min_repos:
         (DATA / "token_constants.json").write_text(json.dumps(constants, indent=1) + "\n")
         (DATA / "token_shapes.json").write_text(json.dumps(table, indent=1) + "\n")
         print(f"\nwrote {DATA / 'token_constants.json'} and {DATA / 'token_shapes.json'}")
-    if test is not None and test.exists():
-        held_out(test, fitted, table)
+    for held in test:
+        if held.exists():
+            held_out(held, fitted, table)
+        else:
+            print(f"\nheld-out test set {held}: no such file")
 
 
 def held_out(path: Path, fitted: dict[str, int], table: dict) -> None:
@@ -154,11 +159,16 @@ def main() -> None:
     parser.add_argument("--worst", type=int, default=25)
     parser.add_argument("--write", action="store_true", help="write the fit and calibration tables")
     parser.add_argument(
-        "--test", type=Path, default=EXTRA, help="held-out truth file (default: the extra set)"
+        "--test",
+        type=Path,
+        nargs="+",
+        action="extend",
+        help="held-out truth file(s), repeatable (default: the extra set and the fresh set)",
     )
     parser.add_argument("--min-repos", type=int, default=1, help="repositories a fitted value needs")
     args = parser.parse_args()
-    report(args.truth, write=args.write, test=args.test, worst=args.worst, min_repos=args.min_repos)
+    test = args.test or [EXTRA, FRESH]
+    report(args.truth, write=args.write, test=test, worst=args.worst, min_repos=args.min_repos)
 
 
 if __name__ == "__main__":

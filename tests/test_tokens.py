@@ -614,6 +614,50 @@ def test_extra_truth_rows_carry_provenance_and_are_not_in_the_dev_sample() -> No
     assert len({json.dumps(row["request"], sort_keys=True) for row in rows}) == len(rows)
 
 
+# the dev set's repositories (/work/shared/data/README.md); the fixture sample holds only some of them
+DEV_REPOS = {
+    "crewAIInc/crewAI",
+    "pydantic/pydantic-ai",
+    "posit-dev/chatlas",
+    "traceloop/openllmetry",
+    "tmc/langchaingo",
+    "activeagents/activeagent",
+    "tidyverse/ellmer",
+    "openai/openai-dotnet",
+    "DataDog/dd-trace-py",
+    "Arize-ai/openinference",
+    "crmne/ruby_llm",
+    "jackmpcollins/magentic",
+    "sublayerapp/sublayer",
+    "open-telemetry/opentelemetry-python-contrib",
+    "alexrudall/ruby-openai",
+    "simonw/llm",
+    "AgentOps-AI/agentops",
+    "pydantic/logfire",
+}
+
+
+def test_fresh_truth_rows_carry_provenance_and_come_from_repositories_never_used_before() -> None:
+    held_out = Path(__file__).parent.parent / "data" / "token_truth"
+    rows, extra = (
+        [json.loads(line) for line in (held_out / f"openai-token-truth-{name}.jsonl").open()]
+        for name in ("fresh", "extra")
+    )
+    assert len(rows) >= 150 and len({row["source_repo"] for row in rows}) >= 4
+    used = DEV_REPOS | {row["source_repo"] for row in _truth_rows()} | {row["source_repo"] for row in extra}
+    for row in rows:
+        assert row["source_repo"] and row["source_path"] and len(row["commit"]) == 40 and row["licence"]
+        assert row["id"].startswith(f"{row['source_repo']}:{row['source_path']}#")
+        assert row["body_check"] in ("match-raw", "match-reserialized", "no-content-length")
+        assert isinstance(row["prompt_tokens"], int) and row["source_repo"] not in used
+        assert row["api"] in ("chat.completions", "responses") and row["request"]["model"] == row["model"]
+    requests = {json.dumps(row["request"], sort_keys=True) for row in rows}
+    assert len(requests) == len(rows)
+    dev = Path("/work/shared/data/openai-token-truth-dev.jsonl")  # the full dev set, where it is present
+    earlier = extra + _truth_rows() + ([json.loads(line) for line in dev.open()] if dev.exists() else [])
+    assert not requests & {json.dumps(row["request"], sort_keys=True) for row in earlier}
+
+
 def test_gpt35_alias_before_june_2023_counts_with_the_0301_rule() -> None:
     from datetime import date
 

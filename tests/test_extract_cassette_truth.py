@@ -1,0 +1,89 @@
+"""scripts/extract_cassette_truth.py reads each cassette format with the same filters, into the same rows."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).parent.parent / "scripts" / "extract_cassette_truth.py"
+_spec = importlib.util.spec_from_file_location("extract_cassette_truth", SCRIPT)
+extract = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(extract)
+
+BODY = '{"messages":[{"content":"Say hi","role":"user"}],"model":"gpt-4o-mini"}'
+REPLY = json.dumps({"model": "gpt-4o-mini-2024-07-18", "usage": {"prompt_tokens": 9, "completion_tokens": 2}})
+
+
+def _go_vcr(length: int, code: int = 200, url: str = "https://api.openai.com/v1/chat/completions") -> str:
+    """A go-vcr (v2+) cassette: `url`, the request's `content_length`, the response's `code`."""
+    return f"""---
+version: 2
+interactions:
+- id: 0
+  request:
+    proto: HTTP/1.1
+    content_length: {length}
+    body: '{BODY}'
+    headers:
+      Content-Type:
+      - application/json
+    url: {url}
+    method: POST
+  response:
+    content_length: -1
+    body: '{REPLY}'
+    status: {code} OK
+    code: {code}
+    duration: 1.2s
+"""
+
+
+def _r_vcr(code: int = 200) -> str:
+    """An R vcr cassette: `status: {status_code: 200}`, no Content-Length header."""
+    return f"""http_interactions:
+- request:
+    method: post
+    uri: https://api.openai.com/v1/chat/completions
+    body:
+      encoding: ''
+      string: '{BODY}'
+    headers:
+      Content-Type: application/json
+  response:
+    status:
+      status_code: {code}
+      category: Success
+      reason: OK
+    headers:
+      content-type: application/json
+    body:
+      encoding: ''
+      file: no
+      string: '{REPLY}'
+  recorded_at: 2024-10-08 05:33:21 GMT
+  recorded_with: vcr/1.6.0, webmockr/1.0.0
+"""
+
+
+def _rows(text: str, path: str = "testdata/cassette.yaml") -> list[dict]:
+    return extract.rows_from_file(text, "owner/name", path, "0" * 40, "MIT")
+
+
+def test_a_go_vcr_cassette_gives_a_row_checked_against_its_recorded_content_length() -> None:
+    (row,) = _rows(_go_vcr(len(BODY)))
+    assert row["request"] == json.loads(BODY) and row["prompt_tokens"] == 9
+    assert row["body_check"] == "match-raw" and row["api"] == "chat.completions"
+    assert row["family"] == "gpt-4o-mini" and row["id"] == "owner/name:testdata/cassette.yaml#0"
+
+
+def test_a_go_vcr_body_that_is_not_the_one_sent_or_a_failed_call_gives_no_row() -> None:
+    assert _rows(_go_vcr(len(BODY) + 20)) == []
+    assert _rows(_go_vcr(len(BODY), code=400)) == []
+    assert _rows(_go_vcr(len(BODY), url="https://example.com/v1/chat/completions")) == []
+
+
+def test_an_r_vcr_cassette_reads_its_status_code() -> None:
+    (row,) = _rows(_r_vcr())
+    assert row["prompt_tokens"] == 9 and row["body_check"] == "no-content-length"
+    assert _rows(_r_vcr(code=500)) == []
