@@ -7,7 +7,10 @@ recorded Content-Length must match the body (raw bytes, or its compact JSON: "ma
 redaction markers, remote images (their size is unknown offline) and prompts recorded more than once with
 different counts are dropped. Only the rows are kept (never the repository's code).
 
-    .venv/bin/python scripts/extract_cassette_truth.py GIT_DIR OWNER/NAME LICENCE [--commit REV] >> rows.jsonl
+`--history` also reads every earlier version of the cassettes (each blob once; a row's commit is the one that
+wrote that version, its id ends in `@<commit>`); a prompt recorded in several versions must agree there too.
+
+    .venv/bin/python scripts/extract_cassette_truth.py GIT_DIR OWNER/NAME LICENCE [--commit REV] [--history]
 """
 
 from __future__ import annotations
@@ -299,12 +302,65 @@ def rows_from_file(text: str, repo: str, path: str, commit: str, licence: str) -
     return rows
 
 
+CASSETTES = ("*.yaml", "*.yml", "*.har")
+OPENAI_URL = re.compile(r"api\.openai\.com/v1/(chat/completions|responses)")
+
+
+def _history_rows(git_dir: str, repo: str, commit: str, licence: str) -> list[dict]:
+    """Rows from every earlier version of the cassettes: each blob once, with the commit that introduced it.
+
+    A row's id gets `@<commit>` so the same path and index in two versions stay apart.
+    """
+    log = _git(
+        git_dir, "log", "--format=C %H", "--raw", "--no-abbrev", "--no-renames", commit, "--", *CASSETTES
+    )
+    versions: dict[str, tuple[str, str]] = {}  # blob -> (path, the newest commit that wrote it)
+    introduced = ""
+    for line in log.decode().splitlines():
+        if line.startswith("C "):
+            introduced = line[2:]
+        elif line.startswith(":"):
+            meta, path = line.split("\t", 1)
+            blob = meta.split()[3]
+            if set(blob) != {"0"}:
+                versions.setdefault(blob, (path, introduced))
+    if not versions:
+        return []
+    batch = subprocess.run(
+        ["git", "-C", git_dir, "cat-file", "--batch"],
+        input="\n".join(versions).encode() + b"\n",
+        capture_output=True,
+        check=True,
+    ).stdout
+    rows, at = [], 0
+    while at < len(batch):
+        header_end = batch.index(b"\n", at)
+        header = batch[at:header_end].decode().split()
+        at = header_end + 1
+        if len(header) < 3 or header[1] == "missing":  # a large blob the snapshot left out
+            continue
+        size = int(header[2])
+        text = batch[at : at + size].decode("utf-8", "replace")
+        at += size + 1
+        path, introduced = versions[header[0]]
+        if not OPENAI_URL.search(text):
+            continue
+        for row in rows_from_file(text, repo, path, introduced, licence):
+            row["id"] += f"@{introduced[:12]}"
+            row["notes"] += " --history (an earlier version of the cassette)"
+            rows.append(row)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("git_dir")
     parser.add_argument("repo")
     parser.add_argument("licence")
     parser.add_argument("--commit", default="HEAD")
+    parser.add_argument(
+        "--history", action="store_true", help="also read every earlier version of the cassettes"
+    )
     args = parser.parse_args()
     commit = _git(args.git_dir, "rev-parse", args.commit).decode().strip()
     # git grep exits 1 when nothing matches (and 128 on a blob the snapshot lacks): its output still counts
@@ -312,7 +368,7 @@ def main() -> None:
         [
             *("git", "-C", args.git_dir, "grep", "-l", "-E"),
             r"api\.openai\.com/v1/(chat/completions|responses)",
-            *(commit, "--", "*.yaml", "*.yml", "*.har"),
+            *(commit, "--", *CASSETTES),
         ],
         capture_output=True,
     ).stdout
@@ -324,6 +380,8 @@ def main() -> None:
         except subprocess.CalledProcessError:  # a large file the snapshot left out
             continue
         rows.extend(rows_from_file(text, args.repo, path, commit, args.licence))
+    if args.history:  # after the rows at `commit`, so those are the ones kept for a prompt recorded again
+        rows.extend(_history_rows(args.git_dir, args.repo, commit, args.licence))
     # The same prompt recorded more than once must agree, or none of its recordings is truth.
     by_prompt: dict[str, list[dict]] = defaultdict(list)
     for row in rows:

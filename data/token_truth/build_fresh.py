@@ -1,8 +1,9 @@
 """Builds openai-token-truth-fresh.jsonl from the repository snapshots fetched under /work/.mirror.
 
 Each repository (none of them in the dev set or the extra set) goes through scripts/extract_cassette_truth.py
-at the commit listed here; rows whose request (same JSON) is already in the dev set, the extra set or an
-earlier repository of this list are dropped, so every request appears once.
+at the commit listed here, with `--history` (every earlier version of its cassettes too). Rows whose request
+(same JSON) is already in the dev set, the extra set or an earlier repository of this list are dropped, so
+every request appears once.
 
     .venv/bin/python data/token_truth/build_fresh.py > data/token_truth/openai-token-truth-fresh.jsonl
 """
@@ -24,6 +25,7 @@ SOURCES = (
     ("Future-House/ldp", "f0a29f1f3e6313b44e131bb394a13e64920cec73", "Apache-2.0"),
     ("Future-House/paper-qa", "d2c3c698fdf06986aa021812ab3186d3696438d8", "Apache-2.0"),
     ("Future-House/aviary", "826577f332a02ec2f5883cdb042fb12f14b4c7b3", "Apache-2.0"),
+    ("Future-House/llm-client", "ce9ef5dc45a73341218d99c9a4c26b616414495b", "Apache-2.0"),
     ("lmnr-ai/lmnr-python", "67dea392f4961bfcf7b5cde3733aaa4a452bb9f9", "Apache-2.0"),
     ("patvice/ruby_llm-mcp", "4d10851994029c7d7f3246ad517b2eef483ac810", "MIT"),
     ("llmrb/llm", "9ecfe454ccd5bb0f1f7399346eb70e1356a6a8d2", "0BSD"),
@@ -37,6 +39,7 @@ SOURCES = (
     ("kokuyouwind/rbs_goose", "98d1fb5ab1815d603df35c0f3f37996ce8498dcb", "MIT"),
     ("foobara/open-ai-api-rack", "4c4bcf3db275964161a886878ec57d79b8d72408", "MIT"),
     ("wilkox/lemur", "49f392e6eb2f26c25ad04940cf30ab647e9301c1", "MIT"),
+    ("alchaplinsky/regent", "d3eb8ae6fa69455c527031759d59d2e57e453c89", "MIT"),
 )
 
 
@@ -58,7 +61,7 @@ def main() -> None:
                     repo,
                     licence,
                 ),
-                *("--commit", commit or "HEAD"),
+                *("--commit", commit, "--history"),
             ],
             capture_output=True,
             text=True,
