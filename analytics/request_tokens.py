@@ -333,6 +333,7 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         counter.open_ended = True  # a web or file search also adds its results to the input
         counter.note(f"built-in tool {kind}: its hidden instructions are not counted")
     for reason in body.get("uncounted") or ():
+        counter.features.add("stored_input")  # input the API holds (a stored response, a referenced item)
         counter.open_ended = True
         counter.note(reason)
     if any(_is_custom_tool(tool) for tool in body.get("tools") or ()):

@@ -38,6 +38,13 @@ def test_uncountable_content_makes_an_open_ended_estimate(body: dict) -> None:
     assert counted.low <= counted.tokens and any("not counted" in note for note in counted.notes)
 
 
+def test_stored_input_is_a_shape_of_its_own_not_plain_text() -> None:
+    body = {"model": "gpt-4o-mini", "input": "And grass?", "previous_response_id": "resp_1"}
+    analysis = tokens.analyse_request(body)
+    assert analysis.shape == "responses/chat/stored_input" and analysis.open_ended
+    assert tokens.analyse_request({"model": "gpt-4o-mini", "input": "And grass?"}).shape.endswith("/plain")
+
+
 def test_countable_requests_are_not_open_ended() -> None:
     reasoning_item = {"type": "reasoning", "id": "rs_1", "summary": []}
     for body in (
