@@ -3,7 +3,7 @@
 Each repository (none of them in the dev set or the extra set) goes through scripts/extract_cassette_truth.py
 at the commit listed here, with `--history` (every earlier version of its cassettes too). Rows whose request
 (same JSON) is already in the dev set, the extra set or an earlier repository of this list are dropped, so
-every request appears once.
+every request appears once, and so are rows from a commit whose tree has no licence file yet.
 
     .venv/bin/python data/token_truth/build_fresh.py > data/token_truth/openai-token-truth-fresh.jsonl
 """
@@ -47,6 +47,18 @@ def _key(request: dict) -> str:
     return json.dumps(request, sort_keys=True)
 
 
+def _has_licence(git_dir: pathlib.Path, commit: str) -> bool:
+    """Whether the commit's tree holds a licence file (an earlier version from before one was added is not
+    covered by it, so its rows are left out)."""
+    names = subprocess.run(
+        ["git", "-C", str(git_dir), "ls-tree", "--name-only", commit],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return any(name.lower().startswith(("licen", "copying")) for name in names)
+
+
 def main() -> None:
     mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
     seen = {_key(json.loads(line)["request"]) for path in (DEV, EXTRA) for line in path.open()}
@@ -68,9 +80,12 @@ def main() -> None:
             check=True,
         )
         kept = 0
+        licensed: dict[str, bool] = {}
         for line in out.stdout.splitlines():
             row = json.loads(line)
-            if _key(row["request"]) in seen:
+            if row["commit"] not in licensed:
+                licensed[row["commit"]] = _has_licence(git_dir, row["commit"])
+            if _key(row["request"]) in seen or not licensed[row["commit"]]:
                 continue
             seen.add(_key(row["request"]))
             sys.stdout.write(line + "\n")
