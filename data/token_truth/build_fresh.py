@@ -39,6 +39,8 @@ SOURCES = (
     ("kokuyouwind/rbs_goose", "98d1fb5ab1815d603df35c0f3f37996ce8498dcb", "MIT"),
     ("foobara/open-ai-api-rack", "4c4bcf3db275964161a886878ec57d79b8d72408", "MIT"),
     ("wilkox/lemur", "49f392e6eb2f26c25ad04940cf30ab647e9301c1", "MIT"),
+    ("braintrustdata/braintrust-sdk", "a696a72395bb5829c8579af7e108c8c52745a685", "Apache-2.0"),
+    ("datasette/datasette-enrichments-gpt", "1bede50ad21d7ae9fa663fd2a199bcd46b52cf6e", "Apache-2.0"),
     ("alchaplinsky/regent", "d3eb8ae6fa69455c527031759d59d2e57e453c89", "MIT"),
 )
 
