@@ -377,6 +377,8 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         counter.features.add("json_object")
     if response_format:
         counter.features.add("response_format")
+        if _has_optional_properties(body["response_format"]):
+            counter.features.add("optional_format_fields")
         sections.append(response_format)
         if counter.responses_api:
             # Beside tools the format costs another amount (pydantic-ai's native-output rows and Mirascope's
@@ -890,6 +892,19 @@ def render_response_format(response_format: Mapping[str, Any] | None) -> str:
     schema = _without_keys(spec.get("schema") or {}, STRICT_DROPPED_KEYS)
     description = f"// {spec['description']}\n" if spec.get("description") else ""
     return f"# Response Formats\n\n## {spec.get('name', '')}\n\n{description}{_ascii_compact(schema)}"
+
+
+def _has_optional_properties(response_format: Mapping[str, Any]) -> bool:
+    """Returns whether a non-strict json_schema format leaves some of its properties out of `required`.
+
+    Strict formats require every property; the few recorded non-strict ones with optional properties disagree
+    (one of three counted 3 tokens over), so they are a shape of their own, exact only if the truth earns it.
+    """
+    spec = response_format.get("json_schema") or {}
+    schema = spec.get("schema") or {}
+    if spec.get("strict") or not isinstance(schema, Mapping):
+        return False
+    return not set(schema.get("properties") or {}) <= set(schema.get("required") or ())
 
 
 def _without_keys(node: Any, keys: frozenset[str]) -> Any:

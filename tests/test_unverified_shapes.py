@@ -31,3 +31,17 @@ def test_responses_with_parallel_tool_calls_off_is_an_estimate() -> None:
     assert not counted.exact and "parallel_tool_calls_off" in " ".join(counted.notes)
     chat = {"model": "gpt-4o-mini", "messages": HELLO, "parallel_tool_calls": False}
     assert tokens.count_request(chat).exact  # Chat Completions: 30 recorded requests with it count exactly
+
+
+def test_a_loose_response_format_with_optional_fields_is_an_estimate() -> None:
+    schema = {"type": "object", "properties": {"os": {"enum": ["OpenBSD", "NetBSD"], "type": "string"}}}
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": HELLO,
+        "response_format": {"type": "json_schema", "json_schema": {"name": "S", "schema": schema}},
+    }
+    counted = tokens.count_request(body)
+    assert not counted.exact and "optional_format_fields" in " ".join(counted.notes)
+    strict = {"name": "S", "strict": True, "schema": {**schema, "required": ["os"]}}
+    strict_format = {"type": "json_schema", "json_schema": strict}
+    assert tokens.count_request({**body, "response_format": strict_format}).exact
