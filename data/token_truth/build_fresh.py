@@ -42,6 +42,7 @@ SOURCES = (
     ("braintrustdata/braintrust-sdk", "a696a72395bb5829c8579af7e108c8c52745a685", "Apache-2.0"),
     ("datasette/datasette-enrichments-gpt", "1bede50ad21d7ae9fa663fd2a199bcd46b52cf6e", "Apache-2.0"),
     ("langchain-ai/langgraph", "f09cfe8ffc1eeffd68f4b628ed69c30f7cad229f", "MIT"),
+    ("langchain-ai/langmem", "b5dbe4aa34055face022cb4a6db153edd5826377", "MIT"),
     ("alchaplinsky/regent", "d3eb8ae6fa69455c527031759d59d2e57e453c89", "MIT"),
 )
 
