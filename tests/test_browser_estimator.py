@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -45,3 +46,24 @@ def test_estimator_sizes_a_batch_file_with_its_rate_limit_time(streamlit_server:
     expect(values.last).to_have_text(
         "2 min"
     )  # 191 tokens of gpt-4o-mini at 100 TPM (models run side by side)
+
+
+def test_a_batch_with_a_pdf_part_shows_lower_bounds(streamlit_server: str, page, tmp_path):
+    pdf = {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0xLjQK"}}
+    lines = []
+    for i, content in enumerate(
+        ["Ticket 1: my invoice is wrong", [{"type": "text", "text": "Summarise."}, pdf]]
+    ):
+        body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": content}], "max_tokens": 5}
+        lines.append(
+            json.dumps({"custom_id": str(i), "method": "POST", "url": "/v1/chat/completions", "body": body})
+        )
+    path = tmp_path / "with_pdf.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    page.goto(f"{streamlit_server}/estimator")
+    page.get_by_text("Batch file", exact=True).click()
+    page.get_by_text("Price each request as the model the file names").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    expect(page.get_by_text("their prices are lower bounds")).to_be_visible(timeout=60_000)
+    expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("2")
+    expect(page.get_by_text("a file content part is not counted", exact=False)).to_be_visible()

@@ -128,4 +128,4 @@ def test_estimator_page_labels_show_the_lower_end(tmp_path: Path) -> None:
     _batch(path, [PLAIN, WITH_FILE])
     (total,) = estimate_requests(path, at=DAY).models
     label = estimator._batch_count_label(total)
-    assert label.startswith(f"estimate: at least {total.input_tokens_low:,} tokens") and "1 requests" in label
+    assert label.startswith(f"estimate: ≥ {total.input_tokens_low:,} tokens") and "(1 request not" in label

@@ -234,9 +234,10 @@ def _batch_count_label(total: ModelTotal) -> str:
     if total.exact:
         return "exact"
     if total.open_ended_requests:  # some requests hold content left uncounted: only a lower end
+        n = total.open_ended_requests
         return (
-            f"estimate: at least {total.input_tokens_low:,} tokens, {format_usd(total.standard_usd_low)} "
-            f"({total.open_ended_requests:,} requests hold content not counted)"
+            f"estimate: ≥ {total.input_tokens_low:,} tokens, ≥ {format_usd(total.standard_usd_low)} "
+            f"({n:,} {'request' if n == 1 else 'requests'} not fully countable)"
         )
     return (
         f"estimate: {total.input_tokens_low:,}–{total.input_tokens_high:,} tokens, "
@@ -269,5 +270,10 @@ def _show_jobs(jobs: list[FileEstimate]) -> None:
         }
     )
     st.dataframe(table, hide_index=True, width="stretch", column_config=components.TOKEN_COLUMNS)
+    if any(job.open_ended for job in jobs):
+        st.warning(
+            "Some requests hold content that is not counted offline (a file, a built-in tool, a stored "
+            "conversation): their prices are lower bounds."
+        )
     for note in sorted({n for m in totals for n in m.notes}):
         st.caption(f"Note: {note}")
