@@ -26,6 +26,20 @@ def test_estimator_prices_a_prompt_in_the_browser(streamlit_server: str, page):
     ).to_be_visible()
 
 
+def _upload_then_price_as_named(page, path) -> None:
+    """Drops a file on the batch uploader, then ticks "price as the model the file names".
+
+    In this order: a file set while Streamlit is still re-rendering after a widget change can be lost with the
+    widget it was set on (CI showed the uploader empty a minute after the checkbox was ticked first), while an
+    uploaded file stays through later reruns.
+    """
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    expect(page.get_by_text("Every request priced as each selected model")).to_be_visible(timeout=60_000)
+    page.get_by_text("Price each request as the model the file names").click()
+    expect(page.get_by_role("checkbox", name=re.compile("^Price each request as the model"))).to_be_checked()
+    expect(page.get_by_text("Priced as the models the file names.")).to_be_visible(timeout=60_000)
+
+
 def test_estimator_sizes_a_batch_file_with_its_rate_limit_time(streamlit_server: str, page, fixtures):
     page.goto(f"{streamlit_server}/estimator")
     page.get_by_text("Batch file", exact=True).click()
@@ -34,12 +48,7 @@ def test_estimator_sizes_a_batch_file_with_its_rate_limit_time(streamlit_server:
     tpm.press("Enter")
     expect(tpm).to_have_value("100")
     # Priced as the model each request names (gpt-4o-mini), not as each model selected above.
-    named = page.get_by_text("Price each request as the model the file names")
-    named.click()
-    expect(page.get_by_role("checkbox", name=re.compile("^Price each request as the model"))).to_be_checked()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        str(fixtures / "requests" / "batch_input.jsonl")
-    )
+    _upload_then_price_as_named(page, fixtures / "requests" / "batch_input.jsonl")
     expect(page.get_by_text("Least time under the rate limits")).to_be_visible(timeout=60_000)
     values = page.locator('[data-testid="stMetricValue"]')
     expect(values.first).to_have_text("4")  # requests
@@ -62,8 +71,7 @@ def test_a_batch_with_a_pdf_part_shows_lower_bounds(streamlit_server: str, page,
     path.write_text("\n".join(lines) + "\n")
     page.goto(f"{streamlit_server}/estimator")
     page.get_by_text("Batch file", exact=True).click()
-    page.get_by_text("Price each request as the model the file names").click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    _upload_then_price_as_named(page, path)
     expect(page.get_by_text("their prices are lower bounds")).to_be_visible(timeout=60_000)
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("2")
     expect(page.get_by_text("a file content part is not counted", exact=False)).to_be_visible()
