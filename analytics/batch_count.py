@@ -90,8 +90,7 @@ class ModelTally:
 
     def add(self, counted: tokens.TokenCount, output: int) -> None:
         size, low, high = counted.tokens, counted.low, counted.high
-        if counted.open_ended:
-            self.open_ended += 1
+        self.open_ended += counted.open_ended
         found = self.bins.get(size)
         if found is None:
             self.bins[size] = [1, low, high, output, int(counted.exact)]
@@ -407,14 +406,16 @@ def tally_range(
     end: int,
     on_bytes: Callable[[int], None] | None = None,
     tally: Tally | None = None,
+    plain: PlainChat | None = None,
 ) -> Tally:
     """Returns the sums of the JSONL requests in bytes start..end (line numbers in errors: from `start`),
-    added to `tally` when one is given."""
+    added to `tally` when one is given; `plain` keeps its frames across the ranges one process counts."""
     if tally is None:
         tally = {}
+    if plain is None:
+        plain = PlainChat()
     path, output_tokens = job.path, job.output_tokens
     models: Sequence[str | None] = job.models or (None,)
-    plain = PlainChat()
     for number, body, url in jsonl_bodies(path, start, end, on_bytes):
         for model in models:
             request = request_from_body(path, number, body, url, model)
@@ -529,11 +530,12 @@ _BadLine = tuple[int, int, int, str]
 def _tally_chunks(job: Job, chunks: _Chunks, report: Callable[[int], None]) -> tuple[Tally, _BadLine | None]:
     """Counts chunks until none is left; returns the sums and the first bad line met, if any."""
     tally: Tally = {}
+    plain = PlainChat()  # one per process: each (model, roles) frame is analysed once, not once per chunk
     finished = 0  # bytes of the chunks this process has counted
     while (index := chunks.take()) is not None:
         start, end = chunks.ranges[index]
         try:
-            tally_range(job, start, end, lambda read, before=finished: report(before + read), tally)
+            tally_range(job, start, end, lambda read, before=finished: report(before + read), tally, plain)
         except BadInputError as error:
             chunks.stop_after(index)
             return tally, (index, error.line, error.column, error.expected)

@@ -291,7 +291,7 @@ def count(
                 "encoding": result.encoding,
                 "tokens": result.tokens,
                 "low": result.low,
-                "high": None if result.open_ended else result.high,
+                "high": result.upper,
                 "exact": result.exact,
                 "open_ended": result.open_ended,
                 "notes": list(result.notes),

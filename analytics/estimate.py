@@ -237,18 +237,12 @@ class ModelTotal:
             "model": self.model,
             "requests": self.requests,
             "input_tokens": self.input_tokens,
-            "input_tokens_range": [self.input_tokens_low, self.input_tokens_high if bounded else None],
+            "input_tokens_range": _range_json(self.input_tokens_low, self.input_tokens_high, bounded),
             "output_tokens": self.output_tokens,
             "standard_usd": str(self.standard_usd),
-            "standard_usd_range": [
-                str(self.standard_usd_low),
-                str(self.standard_usd_high) if bounded else None,
-            ],
+            "standard_usd_range": _range_json(self.standard_usd_low, self.standard_usd_high, bounded),
             "batch_usd": _money_json(self.batch_usd),
-            "batch_usd_range": [
-                _money_json(self.batch_usd_low),
-                _money_json(self.batch_usd_high) if bounded else None,
-            ],
+            "batch_usd_range": _range_json(self.batch_usd_low, self.batch_usd_high, bounded),
             "open_ended_requests": self.open_ended_requests,
             "exact": self.exact,
             "notes": sorted(self.notes),
@@ -258,6 +252,15 @@ class ModelTotal:
 
 def _money_json(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _range_json(low: Any, high: Any, bounded: bool) -> list[Any]:
+    """[low, high] for JSON (money as strings); high is null when unbounded (requests left uncounted)."""
+
+    def shown(value: Any) -> Any:
+        return _money_json(value) if isinstance(value, Decimal) or value is None else value
+
+    return [shown(low), shown(high) if bounded else None]
 
 
 def _sum_usd(values: Iterable[Decimal | None]) -> Decimal | None:
@@ -333,14 +336,11 @@ class FileEstimate:
             batch_low, batch_high = self.batch_usd_range
             bounded = not self.open_ended
             totals = {
-                "input_tokens_range": [
-                    self.input_tokens_range[0],
-                    self.input_tokens_range[1] if bounded else None,
-                ],
+                "input_tokens_range": _range_json(*self.input_tokens_range, bounded),
                 "standard_usd": str(self.standard_usd),
-                "standard_usd_range": [str(standard_low), str(standard_high) if bounded else None],
+                "standard_usd_range": _range_json(standard_low, standard_high, bounded),
                 "batch_usd": _money_json(self.batch_usd),
-                "batch_usd_range": [_money_json(batch_low), _money_json(batch_high) if bounded else None],
+                "batch_usd_range": _range_json(batch_low, batch_high, bounded),
             }
         return {
             "path": self.path,

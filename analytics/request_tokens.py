@@ -177,6 +177,11 @@ class _Counter:
         if note not in self.notes:
             self.notes.append(note)
 
+    def leave_uncounted(self, note: str) -> None:
+        """Records content that costs tokens but is not counted here: the count becomes open-ended."""
+        self.open_ended = True
+        self.note(note)
+
     @property
     def shape(self) -> str:
         """The request's shape, the key of its calibration: api, model kind and the features it uses."""
@@ -329,13 +334,11 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
     functions = _chat_functions(body)
     sections = []
     for kind in body.get("builtin_tools") or ():
-        counter.features.add("builtin_tools")
-        counter.open_ended = True  # a web or file search also adds its results to the input
-        counter.note(f"built-in tool {kind}: its hidden instructions are not counted")
+        counter.features.add("builtin_tools")  # a web or file search also adds its results to the input
+        counter.leave_uncounted(f"built-in tool {kind}: its hidden instructions are not counted")
     for reason in body.get("uncounted") or ():
         counter.features.add("stored_input")  # input the API holds (a stored response, a referenced item)
-        counter.open_ended = True
-        counter.note(reason)
+        counter.leave_uncounted(reason)
     if any(_is_custom_tool(tool) for tool in body.get("tools") or ()):
         counter.features.add("custom_tools")
     if functions:
@@ -595,8 +598,7 @@ def _count_content(counter: _Counter, content: Any) -> None:
         elif kind in ("file", "input_file", "input_audio", "audio"):
             # A PDF costs its pages' text and images, audio its duration: neither is rendered here.
             counter.features.add("files")
-            counter.open_ended = True
-            counter.note(f"a {kind} content part is not counted (only its surrounding text)")
+            counter.leave_uncounted(f"a {kind} content part is not counted (only its surrounding text)")
 
 
 def _count_image(counter: _Counter, part: Mapping[str, Any]) -> None:
@@ -621,17 +623,14 @@ def render_functions(functions: Sequence[Mapping[str, Any]]) -> str:
     for function in functions:
         # Each description line becomes a comment, stripped; a blank line inside it becomes an empty comment
         # `//` (dd-trace-py's docstring `add` tool; the BPE mostly merges `//\n//`, so it is often free).
-        description = (function.get("description") or "").strip()
-        lines = [f"// {line.strip()}".rstrip(" ") for line in description.splitlines()]
+        lines = _comment_lines(function.get("description") or "")
         parameters = _resolve_refs(function.get("parameters") or {})
         if parameters.get("title"):
             lines.append(f"// {parameters['title']}")
         # The parameters' own description is a comment too, after the title (langsmith-sdk's agent-as-tool
         # rows, pydantic-ai's load_capability rows: 9 to 13 tokens short without it).
-        if isinstance(parameters.get("description"), str) and parameters["description"].strip():
-            lines.extend(
-                f"// {line.strip()}".rstrip(" ") for line in parameters["description"].strip().splitlines()
-            )
+        if isinstance(parameters.get("description"), str):
+            lines.extend(_comment_lines(parameters["description"]))
         if parameters.get("properties"):
             lines.append(f"type {function['name']} = (_: {_ts_type(parameters)}) => any;\n")
         else:
@@ -642,6 +641,11 @@ def render_functions(functions: Sequence[Mapping[str, Any]]) -> str:
         + "\n".join(blocks)
         + "\n} // namespace functions"
     )
+
+
+def _comment_lines(text: str) -> list[str]:
+    """Returns a description as `//` comment lines, each line stripped (a blank line: an empty `//`)."""
+    return [f"// {line.strip()}".rstrip(" ") for line in text.strip().splitlines()]
 
 
 def _resolve_refs(schema: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -259,6 +259,11 @@ class TokenCount:
     high: int = -1
     open_ended: bool = False
 
+    @property
+    def upper(self) -> int | None:
+        """The upper end as outputs show it: `high`, or None when open-ended (no upper bound known)."""
+        return None if self.open_ended else self.high
+
     def __post_init__(self) -> None:
         if self.low < 0:
             object.__setattr__(self, "low", self.tokens)
