@@ -2,13 +2,15 @@
 leave-one-repository-out cross-validated, side by side.
 
 In-sample = constants fitted on every row; CV = each repository's rows counted with constants fitted on the
-other repositories (rules that are not fitted are the same in every fold). Rates per api, family, feature and
+other repositories (rules that are not fitted are the same in every fold). The fit ships from the dev set
+(the default); pass several files to fit and cross-validate on them together (the dev, extra and fresh sets:
+49 repositories), without `--write` to leave the shipped fit as it is. Rates per api, family, feature and
 request shape, the share of `exact: true` claims that are wrong, and the range coverage of estimates.
 `--write` stores the full fit (`analytics/data/token_constants.json`) and the calibration from the CV run
-(`analytics/data/token_shapes.json`). The held-out truth files (by default the extra set and the fresh set,
-`--test FILE`, repeatable, for others) are then counted with the shipped fit, each in its own section.
+(`analytics/data/token_shapes.json`). The held-out truth files (by default the extra, fresh and fresh2 sets;
+`--test FILE`, repeatable, for others) are then counted with that fit, each in its own section.
 
-    .venv/bin/python scripts/token_truth_report.py [TRUTH.jsonl] [--write] [--test HELD.jsonl ...] [--worst N]
+    .venv/bin/python scripts/token_truth_report.py [TRUTH.jsonl ...] [--write] [--test HELD.jsonl ...]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRUTH = ROOT.parent / "shared" / "data" / "openai-token-truth-dev.jsonl"
 EXTRA = ROOT / "data" / "token_truth" / "openai-token-truth-extra.jsonl"
 FRESH = ROOT / "data" / "token_truth" / "openai-token-truth-fresh.jsonl"
+FRESH2 = ROOT / "data" / "token_truth" / "openai-token-truth-fresh2.jsonl"
 DATA = ROOT / "analytics" / "data"
 
 
@@ -52,8 +55,8 @@ def _wrong_share(samples: Sequence[Sample], counts, claims: Sequence[bool]) -> s
     return f"{wrong}/{len(claimed)} = {share:.2f}% (exact claimed on {len(claimed)}/{len(samples)} rows)"
 
 
-def report(path: Path, *, write: bool, test: Sequence[Path], worst: int, min_repos: int) -> None:
-    rows = token_truth.load_rows(path)
+def report(paths: Sequence[Path], *, write: bool, test: Sequence[Path], worst: int, min_repos: int) -> None:
+    rows = [row for path in paths for row in token_truth.load_rows(path)]
     excluded = [(row, token_truth.exclusion(row)) for row in rows if token_truth.exclusion(row)]
     samples = [token_truth.analyse(row) for row in rows if token_truth.exclusion(row) is None]
     failed = [s for s in samples if s.base is None]
@@ -64,7 +67,10 @@ def report(path: Path, *, write: bool, test: Sequence[Path], worst: int, min_rep
     cv = token_truth.cv_counts(samples, folds)
     table = token_truth.calibrate(samples, cv)
     repos = sorted({s.repo for s in samples})
-    print(f"ground truth: {path} ({len(rows)} rows from {len(repos)} repositories, {len(excluded)} excluded)")
+    names = " + ".join(path.name for path in paths)
+    print(
+        f"ground truth: {names} ({len(rows)} rows from {len(repos)} repositories, {len(excluded)} excluded)"
+    )
     print(f"fit: constants leave their prior on a value exact in >= {min_repos} repositories")
     ins_hits = [c == s.truth for c, s in zip(ins, samples, strict=True)]
     cv_hits = [c == s.truth for c, s in zip(cv, samples, strict=True)]
@@ -116,7 +122,9 @@ def report(path: Path, *, write: bool, test: Sequence[Path], worst: int, min_rep
         print(f"  {cv[i] - s.truth:+6d}  {s.row['model']:22s} {s.shape[:44]:44s} {s.row['id'][:80]}")
     if write:
         DATA.mkdir(parents=True, exist_ok=True)
-        about = f"fitted by scripts/token_truth_report.py on {path.name} ({len(samples)} rows)"
+        about = (
+            f"fitted by scripts/token_truth_report.py on {names} ({len(samples)} rows, {len(repos)} repos)"
+        )
         constants = {"about": about, "constants": fitted}
         (DATA / "token_constants.json").write_text(json.dumps(constants, indent=1) + "\n")
         (DATA / "token_shapes.json").write_text(json.dumps(table, indent=1) + "\n")
@@ -155,7 +163,7 @@ def held_out(path: Path, fitted: dict[str, int], table: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("truth", nargs="?", type=Path, default=TRUTH)
+    parser.add_argument("truth", nargs="*", type=Path, default=[TRUTH])
     parser.add_argument("--worst", type=int, default=25)
     parser.add_argument("--write", action="store_true", help="write the fit and calibration tables")
     parser.add_argument(
@@ -163,11 +171,11 @@ def main() -> None:
         type=Path,
         nargs="+",
         action="extend",
-        help="held-out truth file(s), repeatable (default: the extra set and the fresh set)",
+        help="held-out truth file(s), repeatable (default: the extra, fresh and fresh2 sets)",
     )
     parser.add_argument("--min-repos", type=int, default=1, help="repositories a fitted value needs")
     args = parser.parse_args()
-    test = args.test or [EXTRA, FRESH]
+    test = args.test or [EXTRA, FRESH, FRESH2]
     report(args.truth, write=args.write, test=test, worst=args.worst, min_repos=args.min_repos)
 
 
