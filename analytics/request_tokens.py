@@ -42,6 +42,13 @@ TOKENS_PER_MESSAGE_0301 = 4
 TOKENS_PER_NAME_0301 = -1
 GPT35_ALIAS_MOVED = date(2023, 6, 27)
 
+# gpt-5 on Chat Completions with function tools: the system prompt, moved into the developer message as
+# `# Instructions`, costs one token beyond its text there. Not fitted: with it fitted, a fold without the
+# repositories whose tool requests have no system prompt cannot tell it from `harmony_tools_preamble`. All
+# four repositories with such rows show it (envoyproxy/ai-gateway, posit-dev/chatlas, charmbracelet/fantasy,
+# crewAIInc/crewAI: 19 rows exact with it, none without).
+HARMONY_INSTRUCTIONS = 1
+
 # Everything else that costs a fixed number of tokens is a fitted constant: its value is data
 # (`analytics/data/token_constants.json`, written by `scripts/token_truth_report.py --write`), derived by
 # `analytics.token_truth.fit` from recorded counts, so that leave-one-repository-out cross-validation
@@ -352,7 +359,19 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         counter.tokens += TOKENS_PER_MESSAGE
         counter.add("harmony_tools_preamble")
         counter.text("developer")
-        counter.text(render_functions(functions))
+        # harmony puts the request's system prompt in the developer message, as `# Instructions` before the
+        # tools (openai/harmony, Render<DeveloperContent>), so its last word and the next section share BPE
+        # merges: a prompt ending in "." costs one token less there than one ending in a letter (the rows of
+        # envoyproxy/ai-gateway, posit-dev/chatlas, charmbracelet/fantasy and crewAI agree).
+        instructions = _harmony_instructions(messages)
+        if instructions is None:
+            counter.text(render_functions(functions))
+        else:
+            if messages[0].get("role") == "developer":
+                counter.features.add("developer")
+            messages = messages[1:]
+            counter.tokens += HARMONY_INSTRUCTIONS
+            counter.text(f"# Instructions\n\n{instructions}\n\n{render_functions(functions)}")
         # The bare-first-property correction holds here too, except for the first such function (fitted:
         # pydantic-ai's gpt-5 tool_choice_matrix / tool_search_eval rows with one to four bare functions).
         counter.add("harmony_bare_first_property", max(0, bare - 1))
@@ -411,6 +430,14 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         counter.add("reply_priming_reasoning")
     else:
         counter.tokens += REPLY_PRIMING
+
+
+def _harmony_instructions(messages: Sequence[Mapping[str, Any]]) -> str | None:
+    """Returns the text of a leading system (or developer) message of plain string content, else None."""
+    if not messages or messages[0].get("role") not in ("system", "developer"):
+        return None
+    content = messages[0].get("content")
+    return content if isinstance(content, str) and not messages[0].get("name") else None
 
 
 def _add_to_system_message(counter: _Counter, messages: list[Mapping[str, Any]], section: str) -> None:

@@ -735,3 +735,27 @@ def test_a_file_part_is_never_counted_exact() -> None:
     }
     counted = tokens.count_request(body)
     assert not counted.exact and any("file content part" in note for note in counted.notes)
+
+
+# gpt-5 on Chat Completions moves the system prompt into the tools' developer message (`# Instructions`), so
+# whether it ends in a letter or a full stop changes the BPE merges at the seam: recorded rows of both kinds.
+_FRESH_TRUTH = (
+    Path(__file__).resolve().parent.parent / "data" / "token_truth" / "openai-token-truth-fresh.jsonl"
+)
+
+
+@pytest.mark.parametrize(
+    ("row_id", "ends_with"),
+    [
+        (
+            "charmbracelet/fantasy:providertests/testdata/TestOpenAICommon/openai-gpt-5/tool.yaml#0",
+            "assistant",
+        ),
+        ("charmbracelet/fantasy:providertests/testdata/TestOpenAICommon/openai-gpt-5/multi_tool.yaml#0", "."),
+        ("envoyproxy/ai-gateway:tests/internal/testopenai/cassettes/chat-text-to-image-tool.yaml#0", "."),
+    ],
+)
+def test_gpt5_tools_count_the_system_prompt_inside_the_developer_message(row_id: str, ends_with: str) -> None:
+    (row,) = [row for row in map(json.loads, _FRESH_TRUTH.read_text().splitlines()) if row["id"] == row_id]
+    assert row["request"]["messages"][0]["content"].endswith(ends_with)
+    assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"]
