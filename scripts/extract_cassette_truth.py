@@ -1,4 +1,4 @@
-"""Extracts token-truth rows from the HTTP cassettes of a git repository snapshot (VCR, vcrpy, go-vcr; HAR).
+"""Extracts token-truth rows from the HTTP cassettes of a repository snapshot (VCR, vcrpy, go-vcr, HAR, JSON).
 
 A row pairs an OpenAI request body as sent (Chat Completions or Responses API, api.openai.com only) with the
 prompt tokens the API reported, plus provenance. Integrity filters (those of the dev set's README): the
@@ -10,7 +10,13 @@ different counts are dropped. Only the rows are kept (never the repository's cod
 `--history` also reads every earlier version of the cassettes (each blob once; a row's commit is the one that
 wrote that version, its id ends in `@<commit>`); a prompt recorded in several versions must agree there too.
 
+`--json PATHSPEC` also reads the JSON recordings under PATHSPEC (repeatable): nock recordings (a list of
+`{scope, method, path, body, status, response, rawHeaders}`; the request body is stored parsed, with no
+length, so its check is "no-content-length") and dd-apm-test-agent's (`{request: {method, url, headers, body},
+response: {status: {code}, headers, body}}`).
+
     .venv/bin/python scripts/extract_cassette_truth.py GIT_DIR OWNER/NAME LICENCE [--commit REV] [--history]
+        [--json PATHSPEC]...
 """
 
 from __future__ import annotations
@@ -160,7 +166,11 @@ def _interactions(data: Any) -> list[tuple[dict, dict, str | None]]:
         return []
     found = []
     for item in data.get("interactions") or data.get("http_interactions") or ():
-        if isinstance(item, dict) and "request" in item and "response" in item:
+        if (
+            isinstance(item, dict)
+            and isinstance(item.get("request"), dict)
+            and isinstance(item.get("response"), dict)
+        ):
             found.append((item["request"], item["response"], item.get("recorded_at")))
     return found
 
@@ -244,8 +254,82 @@ def _har_exchanges(text: str) -> list[Exchange]:
     return found
 
 
+def _date(headers: Any) -> datetime | None:
+    stamp = _header(headers, "date")
+    try:
+        return parsedate_to_datetime(stamp) if isinstance(stamp, str) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _nock_reply(response: Any) -> str | None:
+    """A nock recording's response: parsed JSON, text, or (gzip-encoded) a list of hex chunks."""
+    if isinstance(response, list) and response and all(isinstance(c, str) for c in response):
+        try:
+            return _text(bytes.fromhex("".join(response)))
+        except ValueError:
+            return None
+    if isinstance(response, (dict, list)):
+        return json.dumps(response)
+    return response if isinstance(response, str) else None
+
+
+def _json_exchanges(text: str) -> list[Exchange]:
+    """The same from a JSON recording: nock's definitions (the request body stored parsed, no length), or
+    dd-apm-test-agent's `{request, response}`; vcrpy's JSON serialiser is read as YAML."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    if isinstance(data, dict) and (data.get("interactions") or data.get("http_interactions")):
+        return _yaml_exchanges(text)
+    found: list[Exchange] = []
+    if isinstance(data, dict) and isinstance(data.get("request"), dict):  # dd-apm-test-agent
+        request, response = data["request"], data.get("response") or {}
+        status = response.get("status")
+        code = status.get("code") if isinstance(status, dict) else status
+        length = _header(request.get("headers"), "Content-Length")
+        body, reply = request.get("body"), response.get("body")
+        found.append(
+            (
+                str(request.get("method", "")),
+                str(request.get("url", "")),
+                body if isinstance(body, str) else None,
+                int(length) if isinstance(length, str) and length.isdigit() else None,
+                reply if isinstance(reply, str) else None,
+                code,
+                _date(response.get("headers")),
+            )
+        )
+        return found
+    for item in data if isinstance(data, list) else ():  # nock
+        if not isinstance(item, dict) or not isinstance(item.get("scope"), str):
+            continue
+        headers = item.get("rawHeaders")
+        if isinstance(headers, list):  # [name, value, name, value, ...]
+            headers = dict(zip(headers[::2], headers[1::2], strict=False))
+        body = item.get("body")
+        found.append(
+            (
+                str(item.get("method", "")),
+                re.sub(r":443$", "", item["scope"]) + str(item.get("path", "")),
+                json.dumps(body, ensure_ascii=False) if isinstance(body, dict) else str(body or ""),
+                None,
+                _nock_reply(item.get("response")),
+                item.get("status"),
+                _date(headers),
+            )
+        )
+    return found
+
+
 def rows_from_file(text: str, repo: str, path: str, commit: str, licence: str) -> list[dict]:
-    exchanges = _har_exchanges(text) if path.endswith(".har") else _yaml_exchanges(text)
+    if path.endswith(".har"):
+        exchanges = _har_exchanges(text)
+    elif path.endswith(".json"):
+        exchanges = _json_exchanges(text)
+    else:
+        exchanges = _yaml_exchanges(text)
     rows = []
     for index, (method, uri, raw, length, reply, status, stamp) in enumerate(exchanges):
         match = re.match(r"https://api\.openai\.com(/v1/(?:chat/completions|responses))/?(?:\?.*)?$", uri)
@@ -304,15 +388,19 @@ def rows_from_file(text: str, repo: str, path: str, commit: str, licence: str) -
 
 CASSETTES = ("*.yaml", "*.yml", "*.har")
 OPENAI_URL = re.compile(r"api\.openai\.com/v1/(chat/completions|responses)")
+OPENAI_HOST = re.compile(r"api\.openai\.com")  # JSON recordings: nock keeps the host apart from the path
 
 
-def _history_rows(git_dir: str, repo: str, commit: str, licence: str) -> list[dict]:
+def _history_rows(
+    git_dir: str, repo: str, commit: str, licence: str, json_paths: tuple[str, ...] = ()
+) -> list[dict]:
     """Rows from every earlier version of the cassettes: each blob once, with the commit that introduced it.
 
     A row's id gets `@<commit>` so the same path and index in two versions stay apart.
     """
     log = _git(
-        git_dir, "log", "--format=C %H", "--raw", "--no-abbrev", "--no-renames", commit, "--", *CASSETTES
+        *(git_dir, "log", "--format=C %H", "--raw", "--no-abbrev", "--no-renames", commit),
+        *("--", *CASSETTES, *json_paths),
     )
     versions: dict[str, tuple[str, str]] = {}  # blob -> (path, the newest commit that wrote it)
     introduced = ""
@@ -343,7 +431,7 @@ def _history_rows(git_dir: str, repo: str, commit: str, licence: str) -> list[di
         text = batch[at : at + size].decode("utf-8", "replace")
         at += size + 1
         path, introduced = versions[header[0]]
-        if not OPENAI_URL.search(text):
+        if not (OPENAI_HOST if path.endswith(".json") else OPENAI_URL).search(text):
             continue
         for row in rows_from_file(text, repo, path, introduced, licence):
             row["id"] += f"@{introduced[:12]}"
@@ -361,7 +449,17 @@ def main() -> None:
     parser.add_argument(
         "--history", action="store_true", help="also read every earlier version of the cassettes"
     )
+    parser.add_argument(
+        "--json",
+        action="append",
+        default=[],
+        metavar="PATHSPEC",
+        help="also read the JSON recordings (nock, dd-apm-test-agent) under this git pathspec",
+    )
     args = parser.parse_args()
+    json_paths = tuple(path for path in args.json if path.endswith(".json")) + tuple(
+        f"{path.rstrip('/')}/*.json" for path in args.json if not path.endswith(".json")
+    )
     commit = _git(args.git_dir, "rev-parse", args.commit).decode().strip()
     # git grep exits 1 when nothing matches (and 128 on a blob the snapshot lacks): its output still counts
     listed = subprocess.run(
@@ -372,6 +470,17 @@ def main() -> None:
         ],
         capture_output=True,
     ).stdout
+    if json_paths:
+        listed += subprocess.run(
+            [
+                *("git", "-C", args.git_dir, "grep", "-l", "-E"),
+                OPENAI_HOST.pattern,
+                commit,
+                "--",
+                *json_paths,
+            ],
+            capture_output=True,
+        ).stdout
     rows: list[dict] = []
     for line in listed.decode().splitlines():
         path = line.split(":", 1)[1]
@@ -381,7 +490,7 @@ def main() -> None:
             continue
         rows.extend(rows_from_file(text, args.repo, path, commit, args.licence))
     if args.history:  # after the rows at `commit`, so those are the ones kept for a prompt recorded again
-        rows.extend(_history_rows(args.git_dir, args.repo, commit, args.licence))
+        rows.extend(_history_rows(args.git_dir, args.repo, commit, args.licence, json_paths))
     # The same prompt recorded more than once must agree, or none of its recordings is truth.
     by_prompt: dict[str, list[dict]] = defaultdict(list)
     for row in rows:

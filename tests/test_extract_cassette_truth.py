@@ -111,3 +111,59 @@ def test_history_reads_each_earlier_version_of_a_cassette_once(tmp_path: Path) -
     for row in rows:
         assert row["id"] == f"owner/name:testdata/cassette.yaml#0@{row['commit'][:12]}"
         assert row["commit"] in commits and "--history" in row["notes"]
+
+
+def _nock(status: int = 200, body: object = None, response: object = None) -> str:
+    """A nock recording: the request body stored parsed, the gzip-encoded response as hex chunks."""
+    import gzip
+
+    reply = response if response is not None else [gzip.compress(REPLY.encode()).hex()]
+    return json.dumps(
+        [
+            {
+                "scope": "https://api.openai.com:443",
+                "method": "POST",
+                "path": "/v1/chat/completions",
+                "body": json.loads(BODY) if body is None else body,
+                "status": status,
+                "response": reply,
+                "rawHeaders": ["content-encoding", "gzip", "date", "Thu, 17 Jul 2025 07:27:49 GMT"],
+            }
+        ]
+    )
+
+
+def _dd_test_agent(length: int, code: int = 200) -> str:
+    """A dd-apm-test-agent JSON cassette: one `{request, response}` with the request's Content-Length."""
+    return json.dumps(
+        {
+            "request": {
+                "method": "POST",
+                "url": "https://api.openai.com/v1/chat/completions",
+                "headers": {"Content-Type": "application/json", "Content-Length": str(length)},
+                "body": BODY,
+            },
+            "response": {
+                "status": {"code": code, "message": "OK"},
+                "headers": {"Date": "Wed, 22 Jul 2026 20:13:31 GMT"},
+                "body": REPLY,
+            },
+        }
+    )
+
+
+def test_a_nock_recording_gives_a_row_with_no_content_length_to_check() -> None:
+    (row,) = _rows(_nock(), "test/mock-responses/chat.json")
+    assert row["request"] == json.loads(BODY) and row["prompt_tokens"] == 9
+    assert row["body_check"] == "no-content-length" and row["recorded_at"] == "2025-07-17T07:27:49Z"
+    (plain,) = _rows(_nock(response=json.loads(REPLY)), "test/mock-responses/chat.json")
+    assert plain["prompt_tokens"] == 9
+    assert _rows(_nock(status=429), "test/mock-responses/chat.json") == []
+    assert _rows(_nock(body=["not", "an", "object"]), "test/mock-responses/chat.json") == []
+
+
+def test_a_dd_test_agent_cassette_is_checked_against_its_content_length() -> None:
+    (row,) = _rows(_dd_test_agent(len(BODY)), "test/llmobs/cassettes/openai/chat_post_1.json")
+    assert row["body_check"] == "match-raw" and row["recorded_at"] == "2026-07-22T20:13:31Z"
+    assert _rows(_dd_test_agent(len(BODY) + 20), "test/llmobs/cassettes/openai/chat_post_1.json") == []
+    assert _rows(_dd_test_agent(len(BODY), code=500), "test/llmobs/cassettes/openai/chat_post_1.json") == []
