@@ -153,6 +153,24 @@ def held_out(path: Path, fitted: dict[str, int], table: dict) -> None:
         if not claim
     ]
     print(f"  estimates whose low..high holds the recorded count: {_rate(covered)}")
+    api = {"chat.completions": "chat", "responses": "responses"}
+    groups: list[tuple[str, Callable[[Sample], list[str]]]] = [
+        ("per api", lambda s: [api.get(s.row["api"], s.row["api"])]),
+        ("per family", lambda s: [s.row["family"]]),
+        ("per feature (a row counts under each)", lambda s: s.row["features"] or ["plain"]),
+        ("per repository", lambda s: [s.repo]),
+    ]
+    for title, keys in groups:
+        by_key: dict[str, list[int]] = defaultdict(list)
+        for index, sample in enumerate(samples):
+            for key in keys(sample):
+                by_key[key].append(index)
+        print(f"\n  {title:42s} {'exact':>19s}   exact: true claimed (wrong)")
+        for key, indices in sorted(by_key.items(), key=lambda kv: -len(kv[1])):
+            claimed = [i for i in indices if claims[i]]
+            wrong = sum(not hits[i] for i in claimed)
+            print(f"    {key[:40]:40s} {_rate([hits[i] for i in indices])}   {len(claimed):5d} ({wrong})")
+    print("\n  mismatches (counted - recorded)")
     for sample, count, hit in zip(samples, counts, hits, strict=True):
         if not hit:
             print(
