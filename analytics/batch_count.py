@@ -448,13 +448,13 @@ def tally_file(job: Job, *, workers: int = 1, on_progress: ProgressCallback | No
     size = job.path.stat().st_size
     parallel = workers > 1 and size >= PARALLEL_BYTES and _fork_is_safe()
     chunks = line_ranges(job.path, max(workers, -(-size // CHUNK_BYTES))) if parallel else [(0, size)]
+    _load_encodings(job)  # (before forking; and a file is many texts: not worth tokens' short-text path)
     if len(chunks) == 1:
         report = (lambda done: on_progress(done, size)) if on_progress else None
         tally = tally_range(job, 0, size, report)
         if on_progress:
             on_progress(size, size)
         return tally
-    _load_encodings(job)
     return _tally_in_processes(job, chunks, workers, size, on_progress)
 
 

@@ -146,27 +146,23 @@ def get_encoding(name: str) -> tiktoken.Encoding:
 # from 200,000 ranks (most of a one-line `llm-cost count`), but ~5 ms from the few hundred ranks one short
 # text can use. BPE only ever looks up byte strings inside the text, so the ranks of the text's substrings
 # give the same tokens; a table of the longest token after each two-byte prefix bounds the substrings tried.
-SHORT_TEXT_CHARS = 4_096  # ~25 ms to gather its ranks; a process counting more builds the whole encoding
-SHORT_TEXTS_BEFORE_FULL = 8
+SHORT_TEXT_CHARS = 4_096  # ~25 ms to gather the ranks of this much text: a process counting more
+# text than that in all builds the whole encoding once instead.
 
 
 def _encode_ordinary_count(name: str, text: str) -> int:
     """Returns `len(get_encoding(name).encode_ordinary(text))`."""
-    global _short_texts_counted
-    if (
-        name not in _encodings
-        and _short_texts_counted < SHORT_TEXTS_BEFORE_FULL
-        and len(text) <= SHORT_TEXT_CHARS
-    ):
+    global _short_text_chars
+    if name not in _encodings and _short_text_chars + len(text) <= SHORT_TEXT_CHARS:
         rank_file, pat_str, _ = _ENCODING_SPECS[name]
         longest = _longest_after_prefix(rank_file)
         if longest is not None:
-            _short_texts_counted += 1
+            _short_text_chars += len(text)
             return _short_text_count(_ranks(rank_file), longest, pat_str, text)
     return len(get_encoding(name).encode_ordinary(text))
 
 
-_short_texts_counted = 0
+_short_text_chars = 0  # of the texts counted so by this process
 
 
 def _short_text_count(ranks: dict[bytes, int], longest: dict[bytes, int], pat_str: str, text: str) -> int:

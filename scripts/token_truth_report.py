@@ -36,13 +36,18 @@ def _rate(hits: Sequence[bool]) -> str:
     return f"{sum(hits):5d}/{len(hits):<5d} {100 * sum(hits) / len(hits):6.1f}%" if hits else "    -"
 
 
-def _table(title: str, samples: Sequence[Sample], keys: Callable[[Sample], list[str]], ins, cv) -> None:
+def _grouped(samples: Sequence[Sample], keys: Callable[[Sample], list[str]]) -> list[tuple[str, list[int]]]:
+    """Returns (key, indices of the samples under it), the largest group first."""
     groups: dict[str, list[int]] = defaultdict(list)
     for index, sample in enumerate(samples):
         for key in keys(sample):
             groups[key].append(index)
+    return sorted(groups.items(), key=lambda kv: -len(kv[1]))
+
+
+def _table(title: str, samples: Sequence[Sample], keys: Callable[[Sample], list[str]], ins, cv) -> None:
     print(f"\n{title:44s} {'in-sample':>19s}   {'cross-validated':>19s}")
-    for key, indices in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+    for key, indices in _grouped(samples, keys):
         in_hits = [ins[i] == samples[i].truth for i in indices]
         cv_hits = [cv[i] == samples[i].truth for i in indices]
         print(f"  {key[:42]:42s} {_rate(in_hits)}   {_rate(cv_hits)}")
@@ -161,12 +166,8 @@ def held_out(path: Path, fitted: dict[str, int], table: dict) -> None:
         ("per repository", lambda s: [s.repo]),
     ]
     for title, keys in groups:
-        by_key: dict[str, list[int]] = defaultdict(list)
-        for index, sample in enumerate(samples):
-            for key in keys(sample):
-                by_key[key].append(index)
         print(f"\n  {title:42s} {'exact':>19s}   exact: true claimed (wrong)")
-        for key, indices in sorted(by_key.items(), key=lambda kv: -len(kv[1])):
+        for key, indices in _grouped(samples, keys):
             claimed = [i for i in indices if claims[i]]
             wrong = sum(not hits[i] for i in claimed)
             print(f"    {key[:40]:40s} {_rate([hits[i] for i in indices])}   {len(claimed):5d} ({wrong})")

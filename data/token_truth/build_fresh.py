@@ -63,26 +63,21 @@ def _has_licence(git_dir: pathlib.Path, commit: str) -> bool:
     return any(name.lower().startswith(("licen", "copying")) for name in names)
 
 
+def extract(
+    git_dir: pathlib.Path, repo: str, licence: str, commit: str, *options: str
+) -> subprocess.CompletedProcess:
+    """Runs scripts/extract_cassette_truth.py on a snapshot at `commit` with `--history` (and `options`)."""
+    script = str(ROOT / "scripts/extract_cassette_truth.py")
+    command = [sys.executable, script, str(git_dir), repo, licence, "--commit", commit, "--history", *options]
+    return subprocess.run(command, capture_output=True, text=True, check=True)
+
+
 def main() -> None:
     mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
     seen = {_key(json.loads(line)["request"]) for path in (DEV, EXTRA) for line in path.open()}
     for repo, commit, licence in SOURCES:
         git_dir = mirror / repo.replace("/", "+") / "repo"
-        out = subprocess.run(
-            [
-                *(
-                    sys.executable,
-                    str(ROOT / "scripts/extract_cassette_truth.py"),
-                    str(git_dir),
-                    repo,
-                    licence,
-                ),
-                *("--commit", commit, "--history"),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        out = extract(git_dir, repo, licence, commit)
         kept = 0
         licensed: dict[str, bool] = {}
         for line in out.stdout.splitlines():

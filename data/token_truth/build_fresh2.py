@@ -31,6 +31,9 @@ GENERATED_ID = re.compile(r"\bchatcmpl-[A-Za-z0-9]{20,}|\bresp_[0-9a-f]{40,}")
 _spec = importlib.util.spec_from_file_location("extract", ROOT / "scripts/extract_cassette_truth.py")
 extract = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(extract)
+_spec = importlib.util.spec_from_file_location("build_fresh", ROOT / "data/token_truth/build_fresh.py")
+build_fresh = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_fresh)
 
 # repo, commit, licence (from the repository's LICENSE file), JSON recording pathspecs (`--json`)
 SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -113,21 +116,8 @@ def main() -> None:
     seen = {_key(json.loads(line)["request"]) for path in (DEV, EXTRA, FRESH) for line in path.open()}
     for repo, commit, licence, json_paths in SOURCES:
         git_dir = mirror / repo.replace("/", "+") / "repo"
-        out = subprocess.run(
-            [
-                *(
-                    sys.executable,
-                    str(ROOT / "scripts/extract_cassette_truth.py"),
-                    str(git_dir),
-                    repo,
-                    licence,
-                ),
-                *("--commit", commit, "--history"),
-                *(arg for path in json_paths for arg in ("--json", path)),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
+        out = build_fresh.extract(
+            git_dir, repo, licence, commit, *(arg for path in json_paths for arg in ("--json", path))
         )
         kept = known = unlicensed = made_up = 0
         licensed: dict[str, bool] = {}
