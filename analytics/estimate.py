@@ -17,6 +17,7 @@ from typing import Any
 
 from analytics import batch_count, claude_tokens, price_memo, prices, token_shapes, tokens
 from analytics.batch_count import BadInputError, Request
+from analytics.money import usd_json
 from analytics.prices import rule as price_rule
 
 Prompt = str | Mapping[str, Any] | None
@@ -56,9 +57,9 @@ class Estimate:
             "output_tokens": self.output_tokens,
             "cached_input_tokens": self.cached_input_tokens,
             "cache_write_tokens": self.cache_write_tokens,
-            "input_usd": str(self.input_usd),
-            "output_usd": str(self.output_usd),
-            "total_usd": str(self.total_usd),
+            "input_usd": usd_json(self.input_usd),
+            "output_usd": usd_json(self.output_usd),
+            "total_usd": usd_json(self.total_usd),
             "exact": self.exact,
             "notes": list(self.notes),
             "price_source": self.price_source,
@@ -239,7 +240,7 @@ class ModelTotal:
             "input_tokens": self.input_tokens,
             "input_tokens_range": _range_json(self.input_tokens_low, self.input_tokens_high, bounded),
             "output_tokens": self.output_tokens,
-            "standard_usd": str(self.standard_usd),
+            "standard_usd": usd_json(self.standard_usd),
             "standard_usd_range": _range_json(self.standard_usd_low, self.standard_usd_high, bounded),
             "batch_usd": _money_json(self.batch_usd),
             "batch_usd_range": _range_json(self.batch_usd_low, self.batch_usd_high, bounded),
@@ -251,7 +252,7 @@ class ModelTotal:
 
 
 def _money_json(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    return usd_json(value)
 
 
 def _range_json(low: Any, high: Any, bounded: bool) -> list[Any]:
@@ -337,7 +338,7 @@ class FileEstimate:
             bounded = not self.open_ended
             totals = {
                 "input_tokens_range": _range_json(*self.input_tokens_range, bounded),
-                "standard_usd": str(self.standard_usd),
+                "standard_usd": usd_json(self.standard_usd),
                 "standard_usd_range": _range_json(standard_low, standard_high, bounded),
                 "batch_usd": _money_json(self.batch_usd),
                 "batch_usd_range": _range_json(batch_low, batch_high, bounded),

@@ -55,6 +55,15 @@ def _fixed(amount: Decimal, places: int) -> str:
 _USD_TEXT = re.compile(r"\$?\s*(?P<whole>\d{1,3}(?:,\d{3})+|\d*)(?P<fraction>\.\d+)?")
 
 
+def usd_json(amount: Decimal | None) -> str | None:
+    """Returns an amount for JSON output: a fixed-point string ("0.0000003", never Decimal's "3E-7", which a
+    spreadsheet or a person misreads), exact to the last digit; None stays None (null)."""
+    if amount is None:
+        return None
+    text = str(amount)
+    return format(amount, "f") if "E" in text else text
+
+
 def parse_usd(text: str) -> Decimal:
     """Returns the amount of a money option as typed by a person; ValueError (one line) otherwise."""
     cleaned = text.strip()

@@ -70,6 +70,13 @@ def test_estimate_json_compares_models_sorted_by_total():
     assert isinstance(big["total_usd"], str)  # money is a decimal string in JSON
 
 
+def test_estimate_json_writes_a_tiny_amount_in_fixed_point():
+    result = run("estimate", "--input-tokens", "2", "-m", "gpt-4o-mini", "--at", DAY, "--json")
+    assert result.exit_code == 0
+    (row,) = json.loads(result.stdout)
+    assert (row["input_usd"], row["total_usd"]) == ("0.0000003", "0.0000003")  # not Decimal's "3E-7"
+
+
 def test_estimate_cached_and_batch():
     rows = json.loads(
         run(
