@@ -242,7 +242,7 @@ class ModelTotal:
             "output_tokens": self.output_tokens,
             "standard_usd": usd_json(self.standard_usd),
             "standard_usd_range": _range_json(self.standard_usd_low, self.standard_usd_high, bounded),
-            "batch_usd": _money_json(self.batch_usd),
+            "batch_usd": usd_json(self.batch_usd),
             "batch_usd_range": _range_json(self.batch_usd_low, self.batch_usd_high, bounded),
             "open_ended_requests": self.open_ended_requests,
             "exact": self.exact,
@@ -251,15 +251,11 @@ class ModelTotal:
         }
 
 
-def _money_json(value: Decimal | None) -> str | None:
-    return usd_json(value)
-
-
 def _range_json(low: Any, high: Any, bounded: bool) -> list[Any]:
     """[low, high] for JSON (money as strings); high is null when unbounded (requests left uncounted)."""
 
     def shown(value: Any) -> Any:
-        return _money_json(value) if isinstance(value, Decimal) or value is None else value
+        return usd_json(value) if isinstance(value, Decimal) or value is None else value
 
     return [shown(low), shown(high) if bounded else None]
 
@@ -340,7 +336,7 @@ class FileEstimate:
                 "input_tokens_range": _range_json(*self.input_tokens_range, bounded),
                 "standard_usd": usd_json(self.standard_usd),
                 "standard_usd_range": _range_json(standard_low, standard_high, bounded),
-                "batch_usd": _money_json(self.batch_usd),
+                "batch_usd": usd_json(self.batch_usd),
                 "batch_usd_range": _range_json(batch_low, batch_high, bounded),
             }
         return {

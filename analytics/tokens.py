@@ -197,8 +197,7 @@ def _longest_after_prefix(rank_file: str) -> dict[bytes, int] | None:
                 longest[token[:2]] = len(token)
         return longest
 
-    packaged = resources.files("analytics").joinpath(f"bpe/{rank_file}.tiktoken.gz")
-    source = packaged if isinstance(packaged, Path) else None
+    source = _packaged_file(rank_file)
     if source is None:
         return None
     return bpe_cache.load(f"{rank_file}.longest-after-prefix", source, RANK_FILE_SHA256[rank_file], build)
@@ -208,9 +207,14 @@ def _longest_after_prefix(rank_file: str) -> dict[bytes, int] | None:
 def _ranks(name: str) -> dict[bytes, int]:
     # Checking and parsing the packaged file is most of a short `llm-cost count`: done once per install, the
     # verified ranks then load from the user cache (`analytics.bpe_cache`), keyed by the file and its pin.
+    return bpe_cache.load(name, _packaged_file(name), RANK_FILE_SHA256[name], lambda: _verified_ranks(name))
+
+
+def _packaged_file(name: str) -> Path | None:
+    """Returns the packaged rank file `name` as a path, the key of its cached copies; None in a zipped
+    install, which has no file to key on."""
     packaged = resources.files("analytics").joinpath(f"bpe/{name}.tiktoken.gz")
-    source = packaged if isinstance(packaged, Path) else None  # a zipped install has no file to key on
-    return bpe_cache.load(name, source, RANK_FILE_SHA256[name], lambda: _verified_ranks(name))
+    return packaged if isinstance(packaged, Path) else None
 
 
 # --- models ---------------------------------------------------------------------------------------------

@@ -31,6 +31,14 @@ FRESH = ROOT / "data" / "token_truth" / "openai-token-truth-fresh.jsonl"
 FRESH2 = ROOT / "data" / "token_truth" / "openai-token-truth-fresh2.jsonl"
 DATA = ROOT / "analytics" / "data"
 
+_API = {"chat.completions": "chat", "responses": "responses"}
+# How the rows are broken down, in both the dev section and each held-out section.
+GROUPS: list[tuple[str, Callable[[Sample], list[str]]]] = [
+    ("per api", lambda s: [_API.get(s.row["api"], s.row["api"])]),
+    ("per family", lambda s: [s.row["family"]]),
+    ("per feature (a row counts under each)", lambda s: s.row["features"] or ["plain"]),
+]
+
 
 def _rate(hits: Sequence[bool]) -> str:
     return f"{sum(hits):5d}/{len(hits):<5d} {100 * sum(hits) / len(hits):6.1f}%" if hits else "    -"
@@ -99,13 +107,8 @@ def report(paths: Sequence[Path], *, write: bool, test: Sequence[Path], worst: i
         f"estimates whose low..high holds the recorded count: {_rate([covered[i] for i in estimates])}"
         " (range = 5th..95th percentile of the shape's CV error)"
     )
-    api = {"chat.completions": "chat", "responses": "responses"}
-    _table("per api", samples, lambda s: [api.get(s.row["api"], s.row["api"])], ins, cv)
-    _table("per family", samples, lambda s: [s.row["family"]], ins, cv)
-    _table(
-        "per feature (a row counts under each)", samples, lambda s: s.row["features"] or ["plain"], ins, cv
-    )
-    _table("per request shape (calibration key)", samples, lambda s: [s.shape], ins, cv)
+    for title, keys in [*GROUPS, ("per request shape (calibration key)", lambda s: [s.shape])]:
+        _table(title, samples, keys, ins, cv)
     exact_shapes = sorted(key for key, entry in table["shapes"].items() if entry["exact"])
     print(f"\nshapes calibrated exact: {', '.join(exact_shapes) or 'none'}")
     print("\nfitted constants (prior -> full fit; range over the CV folds)")
@@ -158,14 +161,7 @@ def held_out(path: Path, fitted: dict[str, int], table: dict) -> None:
         if not claim
     ]
     print(f"  estimates whose low..high holds the recorded count: {_rate(covered)}")
-    api = {"chat.completions": "chat", "responses": "responses"}
-    groups: list[tuple[str, Callable[[Sample], list[str]]]] = [
-        ("per api", lambda s: [api.get(s.row["api"], s.row["api"])]),
-        ("per family", lambda s: [s.row["family"]]),
-        ("per feature (a row counts under each)", lambda s: s.row["features"] or ["plain"]),
-        ("per repository", lambda s: [s.repo]),
-    ]
-    for title, keys in groups:
+    for title, keys in [*GROUPS, ("per repository", lambda s: [s.repo])]:
         print(f"\n  {title:42s} {'exact':>19s}   exact: true claimed (wrong)")
         for key, indices in _grouped(samples, keys):
             claimed = [i for i in indices if claims[i]]

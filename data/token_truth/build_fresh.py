@@ -47,20 +47,26 @@ SOURCES = (
 )
 
 
-def _key(request: dict) -> str:
+def request_key(request: dict) -> str:
+    """The identity of a request across truth sets: its JSON with sorted keys."""
     return json.dumps(request, sort_keys=True)
 
 
-def _has_licence(git_dir: pathlib.Path, commit: str) -> bool:
-    """Whether the commit's tree holds a licence file (an earlier version from before one was added is not
-    covered by it, so its rows are left out)."""
+def licence_files(git_dir: pathlib.Path, commit: str) -> list[str]:
+    """Returns the names of the licence files at the top of the commit's tree."""
     names = subprocess.run(
         ["git", "-C", str(git_dir), "ls-tree", "--name-only", commit],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
-    return any(name.lower().startswith(("licen", "copying")) for name in names)
+    return [name for name in names if name.lower().startswith(("licen", "copying"))]
+
+
+def _has_licence(git_dir: pathlib.Path, commit: str) -> bool:
+    """Whether the commit's tree holds a licence file (an earlier version from before one was added is not
+    covered by it, so its rows are left out)."""
+    return bool(licence_files(git_dir, commit))
 
 
 def extract(
@@ -74,7 +80,7 @@ def extract(
 
 def main() -> None:
     mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
-    seen = {_key(json.loads(line)["request"]) for path in (DEV, EXTRA) for line in path.open()}
+    seen = {request_key(json.loads(line)["request"]) for path in (DEV, EXTRA) for line in path.open()}
     for repo, commit, licence in SOURCES:
         git_dir = mirror / repo.replace("/", "+") / "repo"
         out = extract(git_dir, repo, licence, commit)
@@ -84,9 +90,9 @@ def main() -> None:
             row = json.loads(line)
             if row["commit"] not in licensed:
                 licensed[row["commit"]] = _has_licence(git_dir, row["commit"])
-            if _key(row["request"]) in seen or not licensed[row["commit"]]:
+            if request_key(row["request"]) in seen or not licensed[row["commit"]]:
                 continue
-            seen.add(_key(row["request"]))
+            seen.add(request_key(row["request"]))
             sys.stdout.write(line + "\n")
             kept += 1
         print(f"{repo}: {kept} rows ({out.stderr.strip()})", file=sys.stderr)

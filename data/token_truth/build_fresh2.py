@@ -73,20 +73,10 @@ SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 )
 
 
-def _key(request: dict) -> str:
-    return json.dumps(request, sort_keys=True)
-
-
 def _licence_ok(git_dir: pathlib.Path, commit: str) -> bool:
     """Whether the commit's tree holds a licence file that is not the GPL or AGPL (an earlier version from
     before a licence was added, or from while the project was under the GPL, is left out)."""
-    names = subprocess.run(
-        ["git", "-C", str(git_dir), "ls-tree", "--name-only", commit],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    found = [name for name in names if name.lower().startswith(("licen", "copying"))]
+    found = build_fresh.licence_files(git_dir, commit)
     for name in found:
         text = subprocess.run(
             ["git", "-C", str(git_dir), "show", f"{commit}:{name}"], capture_output=True, check=False
@@ -113,7 +103,8 @@ def _replies(git_dir: pathlib.Path, commit: str, path: str) -> list[str | None]:
 
 def main() -> None:
     mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
-    seen = {_key(json.loads(line)["request"]) for path in (DEV, EXTRA, FRESH) for line in path.open()}
+    key = build_fresh.request_key
+    seen = {key(json.loads(line)["request"]) for path in (DEV, EXTRA, FRESH) for line in path.open()}
     for repo, commit, licence, json_paths in SOURCES:
         git_dir = mirror / repo.replace("/", "+") / "repo"
         out = build_fresh.extract(
@@ -136,10 +127,10 @@ def main() -> None:
             if not GENERATED_ID.search(reply or ""):
                 made_up += 1
                 continue
-            if _key(row["request"]) in seen:
+            if key(row["request"]) in seen:
                 known += 1
                 continue
-            seen.add(_key(row["request"]))
+            seen.add(key(row["request"]))
             sys.stdout.write(line + "\n")
             kept += 1
         print(
