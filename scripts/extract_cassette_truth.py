@@ -12,8 +12,9 @@ wrote that version, its id ends in `@<commit>`); a prompt recorded in several ve
 
 `--json PATHSPEC` also reads the JSON recordings under PATHSPEC (repeatable): nock recordings (a list of
 `{scope, method, path, body, status, response, rawHeaders}`; the request body is stored parsed, with no
-length, so its check is "no-content-length") and dd-apm-test-agent's (`{request: {method, url, headers, body},
-response: {status: {code}, headers, body}}`).
+length, so its check is "no-content-length"), dd-apm-test-agent's (`{request: {method, url, headers, body},
+response: {status: {code}, headers, body}}`) and llama-stack's inference recorder's (`{request: {url, body,
+endpoint}, response: {body, is_streaming}}`, the body stored parsed).
 
     .venv/bin/python scripts/extract_cassette_truth.py GIT_DIR OWNER/NAME LICENCE [--commit REV] [--history]
         [--json PATHSPEC]...
@@ -274,9 +275,49 @@ def _nock_reply(response: Any) -> str | None:
     return response if isinstance(response, str) else None
 
 
+def _is_llama_stack(data: Any) -> bool:
+    """llama-stack's inference recorder: `{request: {method, url, body (parsed), endpoint, model}, response:
+    {body: {__type__, __data__} or a list of them (streamed), is_streaming}}`."""
+    request = data.get("request") if isinstance(data, dict) else None
+    return (
+        isinstance(request, dict)
+        and isinstance(request.get("endpoint"), str)
+        and isinstance(request.get("body"), dict)
+        and isinstance(data.get("response"), dict)
+        and "is_streaming" in data["response"]
+    )
+
+
+def _llama_stack_exchange(data: dict) -> Exchange:
+    """One llama-stack recording. Its url repeats the base URL's `/v1` (`.../v1/v1/chat/completions`): the
+    endpoint is read from `endpoint`. The body is stored parsed, with no length ("no-content-length"); a
+    streamed reply becomes SSE `data:` lines; a recorded exception has no status."""
+    request, response = data["request"], data["response"]
+    host = re.match(r"https?://[^/]+", str(request.get("url", "")))
+    body = response.get("body")
+    events = body if isinstance(body, list) else [body]
+    parts = [event.get("__data__") for event in events if isinstance(event, dict)]
+    if response.get("is_exception") or not parts or any(not isinstance(part, dict) for part in parts):
+        reply, status = None, None
+    elif isinstance(body, list):
+        reply, status = "".join(f"data: {json.dumps(part)}\n\n" for part in parts) + "data: [DONE]\n\n", 200
+    else:
+        reply, status = json.dumps(parts[0]), 200
+    return (
+        str(request.get("method", "")),
+        (host.group(0) if host else "") + request["endpoint"],
+        json.dumps(request["body"], ensure_ascii=False),
+        None,
+        reply,
+        status,
+        None,
+    )
+
+
 def _json_exchanges(text: str) -> list[Exchange]:
-    """The same from a JSON recording: nock's definitions (the request body stored parsed, no length), or
-    dd-apm-test-agent's `{request, response}`; vcrpy's JSON serialiser is read as YAML."""
+    """The same from a JSON recording: nock's definitions (the request body stored parsed, no length),
+    llama-stack's recordings, or dd-apm-test-agent's `{request, response}`; vcrpy's JSON serialiser is read as
+    YAML."""
     try:
         data = json.loads(text)
     except ValueError:
@@ -284,6 +325,8 @@ def _json_exchanges(text: str) -> list[Exchange]:
     if isinstance(data, dict) and (data.get("interactions") or data.get("http_interactions")):
         return _yaml_exchanges(text)
     found: list[Exchange] = []
+    if _is_llama_stack(data):
+        return [_llama_stack_exchange(data)]
     if isinstance(data, dict) and isinstance(data.get("request"), dict):  # dd-apm-test-agent
         request, response = data["request"], data.get("response") or {}
         status = response.get("status")

@@ -167,3 +167,39 @@ def test_a_dd_test_agent_cassette_is_checked_against_its_content_length() -> Non
     assert row["body_check"] == "match-raw" and row["recorded_at"] == "2026-07-22T20:13:31Z"
     assert _rows(_dd_test_agent(len(BODY) + 20), "test/llmobs/cassettes/openai/chat_post_1.json") == []
     assert _rows(_dd_test_agent(len(BODY), code=500), "test/llmobs/cassettes/openai/chat_post_1.json") == []
+
+
+def _llama_stack(streamed: bool = False, exception: bool = False) -> str:
+    """A llama-stack recording: the body stored parsed, the url with `/v1` twice, replies as typed objects."""
+    reply = json.loads(REPLY)
+    chunks = [
+        {"choices": [{"delta": {"content": "Hi"}}], "usage": None},
+        {"choices": [], "usage": reply["usage"]},
+    ]
+    typed = "openai.types.chat.chat_completion_chunk.ChatCompletionChunk"
+    body: object = {"__data__": reply}
+    if streamed:
+        body = [{"__type__": typed, "__data__": chunk} for chunk in chunks]
+    response = {"body": None if exception else body, "is_streaming": streamed}
+    if exception:
+        response.update(is_exception=True, exception_message="Rate limit")
+    request = {
+        "method": "POST",
+        "url": "https://api.openai.com/v1/v1/chat/completions",
+        "headers": {},
+        "body": json.loads(BODY),
+        "endpoint": "/v1/chat/completions",
+        "model": "gpt-4o-mini",
+    }
+    test_id = "tests/integration/test_x.py::test_hi"
+    return json.dumps({"test_id": test_id, "request": request, "response": response})
+
+
+def test_a_llama_stack_recording_gives_a_row_with_no_content_length_to_check() -> None:
+    path = "tests/integration/responses/recordings/0a1b2c.json"
+    (row,) = _rows(_llama_stack(), path)
+    assert row["api"] == "chat.completions" and row["request"] == json.loads(BODY)
+    assert row["prompt_tokens"] == 9 and row["body_check"] == "no-content-length" and not row["streamed"]
+    (streamed,) = _rows(_llama_stack(streamed=True), path)
+    assert streamed["prompt_tokens"] == 9 and streamed["streamed"]
+    assert _rows(_llama_stack(exception=True), path) == []
