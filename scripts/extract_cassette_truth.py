@@ -14,7 +14,8 @@ wrote that version, its id ends in `@<commit>`); a prompt recorded in several ve
 `{scope, method, path, body, status, response, rawHeaders}`; the request body is stored parsed, with no
 length, so its check is "no-content-length"), dd-apm-test-agent's (`{request: {method, url, headers, body},
 response: {status: {code}, headers, body}}`) and llama-stack's inference recorder's (`{request: {url, body,
-endpoint}, response: {body, is_streaming}}`, the body stored parsed).
+endpoint}, response: {body, is_streaming}}`, the body stored parsed) and ExVCR's (Elixir: a list of `{request:
+{method, url, headers, body}, response: {status_code, headers, body}}`, no request length).
 
     .venv/bin/python scripts/extract_cassette_truth.py GIT_DIR OWNER/NAME LICENCE [--commit REV] [--history]
         [--json PATHSPEC]...
@@ -314,10 +315,43 @@ def _llama_stack_exchange(data: dict) -> Exchange:
     )
 
 
+def _is_exvcr(data: Any) -> bool:
+    """ExVCR (Elixir): a list of `{request: {method, url, headers, body}, response: {status_code, headers,
+    body, binary}}`."""
+    return (
+        isinstance(data, list)
+        and bool(data)
+        and all(
+            isinstance(item, dict)
+            and isinstance(item.get("request"), dict)
+            and isinstance(item.get("response"), dict)
+            and "status_code" in item["response"]
+            for item in data
+        )
+    )
+
+
+def _exvcr_exchange(item: dict) -> Exchange:
+    """One ExVCR interaction. Its recorder keeps no request Content-Length ("no-content-length"); the url may
+    end in `?` (read as a query); a binary response body is not read."""
+    request, response = item["request"], item["response"]
+    body, reply = request.get("body"), response.get("body")
+    length = _header(request.get("headers"), "Content-Length")
+    return (
+        str(request.get("method", "")),
+        str(request.get("url", "")),
+        body if isinstance(body, str) else None,
+        int(length) if isinstance(length, str) and length.isdigit() else None,
+        reply if isinstance(reply, str) and not response.get("binary") else None,
+        response.get("status_code"),
+        _date(response.get("headers")),
+    )
+
+
 def _json_exchanges(text: str) -> list[Exchange]:
     """The same from a JSON recording: nock's definitions (the request body stored parsed, no length),
-    llama-stack's recordings, or dd-apm-test-agent's `{request, response}`; vcrpy's JSON serialiser is read as
-    YAML."""
+    llama-stack's recordings, dd-apm-test-agent's `{request, response}` or ExVCR's list of them; vcrpy's JSON
+    serialiser is read as YAML."""
     try:
         data = json.loads(text)
     except ValueError:
@@ -345,6 +379,8 @@ def _json_exchanges(text: str) -> list[Exchange]:
             )
         )
         return found
+    if _is_exvcr(data):
+        return [_exvcr_exchange(item) for item in data]
     for item in data if isinstance(data, list) else ():  # nock
         if not isinstance(item, dict) or not isinstance(item.get("scope"), str):
             continue
@@ -497,7 +533,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="PATHSPEC",
-        help="also read the JSON recordings (nock, dd-apm-test-agent) under this git pathspec",
+        help="also read JSON recordings (nock, dd-apm-test-agent, llama-stack, ExVCR) under this pathspec",
     )
     args = parser.parse_args()
     json_paths = tuple(path for path in args.json if path.endswith(".json")) + tuple(

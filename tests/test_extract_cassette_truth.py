@@ -203,3 +203,38 @@ def test_a_llama_stack_recording_gives_a_row_with_no_content_length_to_check() -
     (streamed,) = _rows(_llama_stack(streamed=True), path)
     assert streamed["prompt_tokens"] == 9 and streamed["streamed"]
     assert _rows(_llama_stack(exception=True), path) == []
+
+
+def _exvcr(status: int = 200, binary: bool = False) -> str:
+    """An ExVCR (Elixir) cassette: a list of `{request, response}`, the url ending in `?`, no length."""
+    return json.dumps(
+        [
+            {
+                "request": {
+                    "body": BODY,
+                    "headers": {"Authorization": "***", "Content-type": "application/json"},
+                    "method": "post",
+                    "options": {"recv_timeout": 50000},
+                    "request_body": "",
+                    "url": "https://api.openai.com/v1/chat/completions?",
+                },
+                "response": {
+                    "binary": binary,
+                    "body": REPLY,
+                    "headers": {"Date": "Sat, 04 Mar 2023 12:16:18 GMT"},
+                    "status_code": status,
+                    "type": "ok",
+                },
+            }
+        ]
+    )
+
+
+def test_an_exvcr_cassette_gives_a_row_with_no_content_length_to_check() -> None:
+    path = "test/fixture/vcr_cassettes/chat_basic_completion.json"
+    (row,) = _rows(_exvcr(), path)
+    assert row["api"] == "chat.completions" and row["request"] == json.loads(BODY)
+    assert row["prompt_tokens"] == 9 and row["body_check"] == "no-content-length"
+    assert row["recorded_at"] == "2023-03-04T12:16:18Z"
+    assert _rows(_exvcr(status=500), path) == []
+    assert _rows(_exvcr(binary=True), path) == []

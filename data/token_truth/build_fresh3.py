@@ -28,6 +28,7 @@ import pathlib
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FRESH2 = ROOT / "data/token_truth/openai-token-truth-fresh2.jsonl"
@@ -73,31 +74,43 @@ def chars_per_token(row: dict) -> float:
     return len(text) / max(row["prompt_tokens"], 1)
 
 
-def main() -> None:
-    mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
+def _licence_ok(git_dir: pathlib.Path, commit: str, _source_path: str) -> bool:
+    return build_fresh2._licence_ok(git_dir, commit)
+
+
+Source = tuple[str, str, str, tuple[str, ...]]
+
+
+def build(
+    sources: tuple[Source, ...],
+    earlier: tuple[pathlib.Path, ...],
+    mirror: pathlib.Path,
+    licence_ok: Callable[[pathlib.Path, str, str], bool] = _licence_ok,
+) -> None:
+    """Writes the rows of `sources` that pass the filters to stdout (a tally per repository to stderr); a
+    request in one of the `earlier` sets, or in an earlier repository of `sources`, is left out."""
     key = build_fresh.request_key
-    earlier = (build_fresh2.DEV, build_fresh2.EXTRA, build_fresh2.FRESH, FRESH2)
     seen = {key(json.loads(line)["request"]) for path in earlier for line in path.open()}
     candidates: list[tuple[str, dict, str, str]] = []  # (repo, row, line, response id)
     tallies: dict[str, dict[str, int]] = {}
     notes: dict[str, str] = {}
-    for repo, commit, licence, json_paths in SOURCES:
+    for repo, commit, licence, json_paths in sources:
         git_dir = mirror / repo.replace("/", "+") / "repo"
         out = build_fresh.extract(
             git_dir, repo, licence, commit, *(arg for path in json_paths for arg in ("--json", path))
         )
         notes[repo] = out.stderr.strip()
         tally = tallies[repo] = defaultdict(int)
-        licensed: dict[str, bool] = {}
+        licensed: dict[tuple[str, str], bool] = {}
         replies: dict[tuple[str, str], list[str | None]] = {}
         for line in out.stdout.splitlines():
             row = json.loads(line)
-            if row["commit"] not in licensed:
-                licensed[row["commit"]] = build_fresh2._licence_ok(git_dir, row["commit"])
-            if not licensed[row["commit"]]:
+            where = (row["commit"], row["source_path"])
+            if where not in licensed:
+                licensed[where] = licence_ok(git_dir, *where)
+            if not licensed[where]:
                 tally["unlicensed"] += 1
                 continue
-            where = (row["commit"], row["source_path"])
             if where not in replies:
                 replies[where] = build_fresh2._replies(git_dir, *where)
             reply = replies[where][int(row["id"].rsplit("#", 1)[1].split("@")[0])]
@@ -128,6 +141,11 @@ def main() -> None:
     for repo, tally in tallies.items():
         dropped = ", ".join(f"{count} {why}" for why, count in tally.items() if why != "kept")
         print(f"{repo}: {tally['kept']} rows ({notes[repo]}; dropped: {dropped or 'none'})", file=sys.stderr)
+
+
+def main() -> None:
+    mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
+    build(SOURCES, (build_fresh2.DEV, build_fresh2.EXTRA, build_fresh2.FRESH, FRESH2), mirror)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,87 @@
+"""Builds openai-token-truth-fresh4.jsonl (the sixth held-out set) from the snapshots under /work/.mirror.
+
+Each repository (none of them in the dev, extra, fresh, fresh2 or fresh3 set) goes through
+scripts/extract_cassette_truth.py at the commit listed here, with `--history` and, where listed, `--json`
+(ExVCR cassettes for dvcrn/ex_openai), and through fresh3's filters (build_fresh3.build): a licence file that
+is not the GPL/AGPL in the row's commit, a response id the API generated, a request not already in the dev,
+extra, fresh, fresh2 or fresh3 set or in an earlier repository of this list, no `previous_response_id`, no
+response id recorded for two different requests, at most 10 characters per recorded prompt token.
+
+One change to the licence rule, read off the tree: besides `LICENSE*` / `COPYING*` at the top, a Rails-style
+`MIT-LICENSE` at the top counts (CultivateLabs/raif), and where the top holds no licence file at all, one at
+the top of the package directory that holds the cassette does (monarchwadia/ragged: `ragged/LICENSE.md` for
+`ragged/recordings/`). The GPL/AGPL test is the same.
+
+    .venv/bin/python data/token_truth/build_fresh4.py > data/token_truth/openai-token-truth-fresh4.jsonl
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+import re
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FRESH3 = ROOT / "data/token_truth/openai-token-truth-fresh3.jsonl"
+
+_spec = importlib.util.spec_from_file_location("build_fresh3", ROOT / "data/token_truth/build_fresh3.py")
+build_fresh3 = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_fresh3)
+build_fresh2 = build_fresh3.build_fresh2
+build_fresh = build_fresh3.build_fresh
+
+# repo, commit, licence (from the repository's licence file), JSON recording pathspecs (`--json`)
+SOURCES: tuple[build_fresh3.Source, ...] = (
+    ("vicentereig/dspy.rb", "377298ba87e35d545c8c7002e921d5a034b1149a", "MIT", ()),
+    ("CultivateLabs/raif", "fb25951f688c20ed6ee4deb00e9e700444785ecb", "MIT", ()),
+    ("livingbio/gpt-fn", "4c266e9ea7c90a7b12b8c0ff88fd691428ed6cf5", "MIT", ()),
+    ("monarchwadia/ragged", "807fb983b84008406f673c5d0ffb96b1d3927cc7", "MIT", ()),
+    ("superduper-io/superduper", "6d192e7bf255f913b445a44dc9486e7013ddc6bc", "Apache-2.0", ()),
+    ("dvcrn/ex_openai", "9eaf7bfffc808327e107e8cad6f2db832325ed32", "MIT", ("test/fixture/vcr_cassettes",)),
+)
+
+
+def _names(git_dir: pathlib.Path, tree: str) -> list[str]:
+    return subprocess.run(
+        ["git", "-C", str(git_dir), "ls-tree", "--name-only", tree],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+
+
+def _gpl(git_dir: pathlib.Path, commit: str, name: str) -> bool:
+    """Whether the licence file's title (at the top) is the GPL, AGPL or LGPL, as in build_fresh2."""
+    text = subprocess.run(
+        ["git", "-C", str(git_dir), "show", f"{commit}:{name}"], capture_output=True, check=False
+    ).stdout.decode("utf-8", "replace")
+    return bool(re.search(r"GNU (AFFERO |LESSER )?GENERAL PUBLIC LICENSE", text[:500], re.IGNORECASE))
+
+
+def licence_ok(git_dir: pathlib.Path, commit: str, source_path: str) -> bool:
+    """build_fresh2's rule, with `MIT-LICENSE` at the top, or (no licence file at the top) a licence file
+    at the top of the cassette's package directory."""
+    if build_fresh.licence_files(git_dir, commit):
+        return build_fresh2._licence_ok(git_dir, commit)
+    found = [name for name in _names(git_dir, commit) if name.lower().endswith(("-license", "-licence"))]
+    package = source_path.split("/", 1)[0]
+    if not found and "/" in source_path:
+        found = [
+            name
+            for name in _names(git_dir, f"{commit}:{package}")
+            if name.lower().startswith(("licen", "copying"))
+        ]
+        found = [f"{package}/{name}" for name in found]
+    return bool(found) and not any(_gpl(git_dir, commit, name) for name in found)
+
+
+def main() -> None:
+    mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
+    earlier = (build_fresh2.DEV, build_fresh2.EXTRA, build_fresh2.FRESH, build_fresh3.FRESH2, FRESH3)
+    build_fresh3.build(SOURCES, earlier, mirror, licence_ok)
+
+
+if __name__ == "__main__":
+    main()
