@@ -290,10 +290,11 @@ def count_request(
 ) -> TokenCount:
     """Returns the prompt tokens of a Chat Completions (`messages`) or Responses API (`input`) body.
 
-    Exact only when the request's shape counts exactly in at least 99% of cross-validated recorded requests
-    (`analytics/data/token_shapes.json`); otherwise an estimate with a `low`..`high` range from that shape's
-    cross-validated error. `at` (a date) counts with the rules in force then (the Responses API changed its
-    input count on 2025-04-01); today's rules when omitted.
+    Exact only when the request's shape counts exactly in at least 99% of recorded requests the constants
+    were not fitted on, 30 or more from 3 or more repositories (`analytics/data/token_shapes.json`);
+    otherwise an estimate with a `low`..`high` range from that shape's error on those requests. `at` (a
+    date) counts with the rules in force then (the Responses API changed its input count on 2025-04-01);
+    today's rules when omitted.
     Images are sized from `data:` URLs or local files (relative to `base_dir`); a remote URL needs its
     (width, height) in `image_sizes`. Image counts are estimates, and the result says so in `notes`.
     """

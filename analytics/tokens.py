@@ -309,8 +309,8 @@ class TokenCount:
     """A token count, and whether it is exact or an estimate (and why, in `notes`).
 
     `low`..`high` is the range the true count lies in: equal to `tokens` when exact; for an estimate, the
-    range its request shape's cross-validated error gives (see `analytics.token_shapes`). Left out (or
-    negative) they default to `tokens`.
+    range its request shape's error on recorded requests not fitted on gives (see `analytics.token_shapes`).
+    Left out (or negative) they default to `tokens`.
 
     `open_ended`: the request holds content that costs tokens but is not counted offline (a file or audio
     part, a built-in tool's hidden instructions and results). `low..high` then covers the counted part only:

@@ -1,22 +1,26 @@
 """Accuracy of `analytics.tokens.count_request` against recorded OpenAI prompt-token counts: in-sample and
-leave-one-repository-out cross-validated, side by side.
+leave-one-repository-out cross-validated, side by side, then on held-out sets.
 
 In-sample = constants fitted on every row; CV = each repository's rows counted with constants fitted on the
 other repositories (rules that are not fitted are the same in every fold). The fit ships from the dev set
-(the default); pass several files to fit and cross-validate on them together (the dev, extra and fresh sets:
-49 repositories), without `--write` to leave the shipped fit as it is. Rates per api, family, feature and
-request shape, the share of `exact: true` claims that are wrong, and the range coverage of estimates.
-`--write` stores the full fit (`analytics/data/token_constants.json`) and the calibration from the CV run
-(`analytics/data/token_shapes.json`). The held-out truth files (by default the extra, fresh and fresh2 sets;
-`--test FILE`, repeatable, for others) are then counted with that fit, each in its own section.
+(the default); pass several files to fit and cross-validate on them together, without `--write` to leave the
+shipped fit as it is. The calibration (which request shapes are exact, the ranges of the others) is built from
+counts that were not fitted on their rows: the dev set's CV counts plus the `--calibrate-on` sets (default:
+the extra, fresh and fresh2 sets) counted with the full fit; its claims and ranges are also measured per
+repository with a calibration built without that repository. `--write` stores the full fit
+(`analytics/data/token_constants.json`) and that calibration (`analytics/data/token_shapes.json`). The test
+sets (default: the fresh3, fresh4 and fresh5 sets that exist; `--test FILE`, repeatable) are used for
+neither, and are counted last, each in its own section.
 
-    .venv/bin/python scripts/token_truth_report.py [TRUTH.jsonl ...] [--write] [--test HELD.jsonl ...]
+    .venv/bin/python scripts/token_truth_report.py [TRUTH.jsonl ...] [--write] [--calibrate-on FILE ...]
+        [--test FILE ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +33,7 @@ TRUTH = ROOT.parent / "shared" / "data" / "openai-token-truth-dev.jsonl"
 EXTRA = ROOT / "data" / "token_truth" / "openai-token-truth-extra.jsonl"
 FRESH = ROOT / "data" / "token_truth" / "openai-token-truth-fresh.jsonl"
 FRESH2 = ROOT / "data" / "token_truth" / "openai-token-truth-fresh2.jsonl"
+TESTS = [ROOT / "data" / "token_truth" / f"openai-token-truth-fresh{n}.jsonl" for n in (3, 4, 5)]
 DATA = ROOT / "analytics" / "data"
 
 _API = {"chat.completions": "chat", "responses": "responses"}
@@ -61,6 +66,21 @@ def _table(title: str, samples: Sequence[Sample], keys: Callable[[Sample], list[
         print(f"  {key[:42]:42s} {_rate(in_hits)}   {_rate(cv_hits)}")
 
 
+def _widths(samples: Sequence[Sample], counts, claims: Sequence[bool], table: dict) -> str:
+    """The median width (high - low) of the estimates' ranges, in tokens and as a share of the count."""
+    widths = []
+    for sample, counted, claim in zip(samples, counts, claims, strict=True):
+        if claim or counted is None:
+            continue
+        _, low, high, _ = token_truth.token_shapes.calibration(sample.shape, counted, dict(table))
+        widths.append((high - low, (high - low) / max(1, counted)))
+    if not widths:
+        return "-"
+    tokens = statistics.median(w for w, _ in widths)
+    share = statistics.median(r for _, r in widths)
+    return f"median range width {tokens:.0f} tokens, {100 * share:.1f}% of the count"
+
+
 def _wrong_share(samples: Sequence[Sample], counts, claims: Sequence[bool]) -> str:
     claimed = [i for i, claim in enumerate(claims) if claim]
     wrong = sum(counts[i] != samples[i].truth for i in claimed)
@@ -68,7 +88,20 @@ def _wrong_share(samples: Sequence[Sample], counts, claims: Sequence[bool]) -> s
     return f"{wrong}/{len(claimed)} = {share:.2f}% (exact claimed on {len(claimed)}/{len(samples)} rows)"
 
 
-def report(paths: Sequence[Path], *, write: bool, test: Sequence[Path], worst: int, min_repos: int) -> None:
+def _load(path: Path) -> tuple[list[dict], list[Sample]]:
+    rows = [row for row in token_truth.load_rows(path) if token_truth.exclusion(row) is None]
+    return rows, [s for s in (token_truth.analyse(row) for row in rows) if s.base is not None]
+
+
+def report(
+    paths: Sequence[Path],
+    *,
+    write: bool,
+    calibrate_on: Sequence[Path],
+    test: Sequence[Path],
+    worst: int,
+    min_repos: int,
+) -> None:
     rows = [row for path in paths for row in token_truth.load_rows(path)]
     excluded = [(row, token_truth.exclusion(row)) for row in rows if token_truth.exclusion(row)]
     samples = [token_truth.analyse(row) for row in rows if token_truth.exclusion(row) is None]
@@ -78,13 +111,27 @@ def report(paths: Sequence[Path], *, write: bool, test: Sequence[Path], worst: i
     folds = token_truth.cross_validate(samples, min_repos=min_repos)
     ins = [s.count(fitted) for s in samples]
     cv = token_truth.cv_counts(samples, folds)
-    table = token_truth.calibrate(samples, cv)
+    calibration_sets = [(path, _load(path)[1]) for path in calibrate_on]
+    extra_samples = [s for _, set_samples in calibration_sets for s in set_samples]
+    extra_counts = [s.count(fitted) for s in extra_samples]
+    table = token_truth.calibrate([*samples, *extra_samples], [*cv, *extra_counts])
+    unseen_claims, unseen_covered = token_truth.without_repository(
+        [*samples, *extra_samples], [*cv, *extra_counts]
+    )
     repos = sorted({s.repo for s in samples})
     names = " + ".join(path.name for path in paths)
     print(
         f"ground truth: {names} ({len(rows)} rows from {len(repos)} repositories, {len(excluded)} excluded)"
     )
     print(f"fit: constants leave their prior on a value exact in >= {min_repos} repositories")
+    calibration_repos = {s.repo for s in [*samples, *extra_samples]}
+    print(
+        f"calibration: {names} (CV counts) + "
+        + (" + ".join(path.name for path in calibrate_on) or "nothing")
+        + f" (counted with the fit): {len(samples) + len(extra_samples)} rows from {len(calibration_repos)}"
+        f" repositories; exact = >= {token_truth.token_shapes.MIN_ROWS} rows from >= "
+        f"{token_truth.token_shapes.MIN_REPOS} repositories, >= 99% exact"
+    )
     ins_hits = [c == s.truth for c, s in zip(ins, samples, strict=True)]
     cv_hits = [c == s.truth for c, s in zip(cv, samples, strict=True)]
     print(f"overall exact            in-sample {_rate(ins_hits)}   cross-validated {_rate(cv_hits)}")
@@ -94,18 +141,30 @@ def report(paths: Sequence[Path], *, write: bool, test: Sequence[Path], worst: i
         f"cross-validated {_rate([cv_hits[i] for i in plain])}"
     )
     in_claims = [token_truth.claims_exact(s, c, table) for s, c in zip(samples, ins, strict=True)]
-    cv_claims = token_truth.nested_claims(samples, cv)
-    print("\n`exact: true` claims that are wrong (calibrated: shape CV exact rate >= 99%):")
+    cv_claims = unseen_claims[: len(samples)]
+    print("\n`exact: true` claims that are wrong (calibrated: shape exact rate >= 99%):")
     print(f"  in-sample (shipped fit and calibration): {_wrong_share(samples, ins, in_claims)}")
     print(
         "  cross-validated (fit and calibration without the repository): "
         + _wrong_share(samples, cv, cv_claims)
     )
+    all_counts = [*cv, *extra_counts]
+    all_samples = [*samples, *extra_samples]
+    print(
+        "  every calibration row, calibrated without its repository: "
+        + _wrong_share(all_samples, all_counts, unseen_claims)
+    )
     covered = [token_truth.in_range(s, c, table) for s, c in zip(samples, ins, strict=True)]
     estimates = [i for i, claim in enumerate(in_claims) if not claim]
     print(
         f"estimates whose low..high holds the recorded count: {_rate([covered[i] for i in estimates])}"
-        " (range = 5th..95th percentile of the shape's CV error)"
+        " (range = 5th..95th percentile of the shape's error)"
+    )
+    print(f"  {_widths(samples, ins, in_claims, table)}")
+    unseen_estimates = [i for i, claim in enumerate(unseen_claims) if not claim]
+    print(
+        "  every calibration row, calibrated without its repository: "
+        + _rate([unseen_covered[i] for i in unseen_estimates])
     )
     for title, keys in [*GROUPS, ("per request shape (calibration key)", lambda s: [s.shape])]:
         _table(title, samples, keys, ins, cv)
@@ -137,32 +196,51 @@ def report(paths: Sequence[Path], *, write: bool, test: Sequence[Path], worst: i
         (DATA / "token_constants.json").write_text(json.dumps(constants, indent=1) + "\n")
         (DATA / "token_shapes.json").write_text(json.dumps(table, indent=1) + "\n")
         print(f"\nwrote {DATA / 'token_constants.json'} and {DATA / 'token_shapes.json'}")
+    offset = len(samples)
+    for path, set_samples in calibration_sets:
+        claims = unseen_claims[offset : offset + len(set_samples)]
+        set_covered = unseen_covered[offset : offset + len(set_samples)]
+        offset += len(set_samples)
+        counts = [s.count(fitted) for s in set_samples]
+        title = (
+            f"calibration set {path} (constants not fitted on it; claims and ranges from a calibration "
+            "without the row's repository)"
+        )
+        _section(title, set_samples, counts, claims, set_covered, table)
     for held in test:
         if held.exists():
-            held_out(held, fitted, table)
+            _, held_samples = _load(held)
+            counts = [s.count(fitted) for s in held_samples]
+            claims = [
+                token_truth.claims_exact(s, c, table) for s, c in zip(held_samples, counts, strict=True)
+            ]
+            held_covered = [
+                token_truth.in_range(s, c, table) for s, c in zip(held_samples, counts, strict=True)
+            ]
+            _section(f"held-out test set {held}", held_samples, counts, claims, held_covered, table)
         else:
             print(f"\nheld-out test set {held}: no such file")
 
 
-def held_out(path: Path, fitted: dict[str, int], table: dict) -> None:
-    """Counts a truth file never used for fitting with the full fit and calibration."""
-    rows = [row for row in token_truth.load_rows(path) if token_truth.exclusion(row) is None]
-    samples = [s for s in (token_truth.analyse(row) for row in rows) if s.base is not None]
-    counts = [s.count(fitted) for s in samples]
+def _section(
+    title: str,
+    samples: Sequence[Sample],
+    counts: Sequence[int],
+    claims: Sequence[bool],
+    covered: Sequence[bool],
+    table: dict,
+) -> None:
+    """Prints a truth set counted with the full fit: exact rates, wrong exact claims and range coverage."""
     hits = [c == s.truth for c, s in zip(counts, samples, strict=True)]
-    claims = [token_truth.claims_exact(s, c, table) for s, c in zip(samples, counts, strict=True)]
-    print(f"\nheld-out test set {path} ({len(rows)} rows, {len({s.repo for s in samples})} repositories)")
+    print(f"\n{title} ({len(samples)} rows, {len({s.repo for s in samples})} repositories)")
     print(f"  exact {_rate(hits)}; `exact: true` wrong: {_wrong_share(samples, counts, claims)}")
     plain = [h for h, s in zip(hits, samples, strict=True) if s.shape.endswith("/plain")]
     print(f"  plain text exact {_rate(plain)}")
-    covered = [
-        token_truth.in_range(s, c, table)
-        for s, c, claim in zip(samples, counts, claims, strict=True)
-        if not claim
-    ]
-    print(f"  estimates whose low..high holds the recorded count: {_rate(covered)}")
-    for title, keys in [*GROUPS, ("per repository", lambda s: [s.repo])]:
-        print(f"\n  {title:42s} {'exact':>19s}   exact: true claimed (wrong)")
+    estimates = [hold for hold, claim in zip(covered, claims, strict=True) if not claim]
+    print(f"  estimates whose low..high holds the recorded count: {_rate(estimates)}")
+    print(f"  {_widths(samples, counts, claims, table)} (shipped calibration)")
+    for group, keys in [*GROUPS, ("per repository", lambda s: [s.repo])]:
+        print(f"\n  {group:42s} {'exact':>19s}   exact: true claimed (wrong)")
         for key, indices in _grouped(samples, keys):
             claimed = [i for i in indices if claims[i]]
             wrong = sum(not hits[i] for i in claimed)
@@ -182,16 +260,30 @@ def main() -> None:
     parser.add_argument("--worst", type=int, default=25)
     parser.add_argument("--write", action="store_true", help="write the fit and calibration tables")
     parser.add_argument(
+        "--calibrate-on",
+        type=Path,
+        nargs="*",
+        help="truth files counted with the fit and added to the calibration (default: extra, fresh, fresh2)",
+    )
+    parser.add_argument(
         "--test",
         type=Path,
         nargs="+",
         action="extend",
-        help="held-out truth file(s), repeatable (default: the extra, fresh and fresh2 sets)",
+        help="held-out truth file(s), repeatable (default: the fresh3, fresh4 and fresh5 sets that exist)",
     )
     parser.add_argument("--min-repos", type=int, default=1, help="repositories a fitted value needs")
     args = parser.parse_args()
-    test = args.test or [EXTRA, FRESH, FRESH2]
-    report(args.truth, write=args.write, test=test, worst=args.worst, min_repos=args.min_repos)
+    calibrate_on = [EXTRA, FRESH, FRESH2] if args.calibrate_on is None else args.calibrate_on
+    test = args.test or [path for path in TESTS if path.exists()]
+    report(
+        args.truth,
+        write=args.write,
+        calibrate_on=calibrate_on,
+        test=test,
+        worst=args.worst,
+        min_repos=args.min_repos,
+    )
 
 
 if __name__ == "__main__":

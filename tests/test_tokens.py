@@ -551,12 +551,14 @@ def test_a_value_shown_by_one_repository_only_is_refused_with_min_repos(truth_sa
 
 
 def test_calibration_marks_exact_only_shapes_without_misses(truth_samples: list) -> None:
-    from analytics import token_truth
+    from analytics import token_shapes, token_truth
 
     shape = truth_samples[0].shape
     same = [s for s in truth_samples if s.shape == shape]
     counts = [s.truth for s in same]
-    assert token_truth.calibrate(same, counts)["shapes"][shape]["exact"] == (len(same) >= 10)
+    repos = {s.repo for s in same}
+    enough = len(same) >= token_shapes.MIN_ROWS and len(repos) >= token_shapes.MIN_REPOS
+    assert token_truth.calibrate(same, counts)["shapes"][shape]["exact"] == enough
     off_by_one = [s.truth + 1 if i == 0 else s.truth for i, s in enumerate(same)]
     entry = token_truth.calibrate(same, off_by_one)["shapes"][shape]
     assert not entry["exact"] or entry["cv_exact"] >= 0.99
@@ -569,12 +571,66 @@ def test_shipped_calibration_is_exact_only_at_99_percent_cross_validated() -> No
     shapes = token_shapes.table()["shapes"]
     exact = {key: entry for key, entry in shapes.items() if entry["exact"]}
     assert "chat/chat/plain" in exact
+    for key, entry in exact.items():
+        assert entry["cv_exact"] >= 0.99 and entry["rows"] >= token_shapes.MIN_ROWS, key
+        assert entry["repos"] >= token_shapes.MIN_REPOS, key
     for key, entry in shapes.items():
-        assert entry["exact"] == (entry["cv_exact"] >= 0.99 and entry["rows"] >= token_shapes.MIN_ROWS), key
+        if entry["cv_exact"] < 0.99 or entry["repos"] < token_shapes.MIN_REPOS:
+            assert not entry["exact"], key
     constants = json.loads(
         (Path(request_tokens.__file__).parent / "data" / "token_constants.json").read_text()
     )
     assert set(constants["constants"]) == set(request_tokens.CONSTANTS)
+
+
+def _synthetic(repo: str, error: int, *, shape: str = "chat/chat/plain", **extra: object) -> object:
+    """A calibration sample of `repo` whose count (base 100) misses the recorded count by `error`."""
+    from analytics import token_truth
+
+    row = {"source_repo": repo, "prompt_tokens": 100 + error, "id": f"{repo}#{error}"}
+    return token_truth.Sample(row, 100, {}, shape, **extra)
+
+
+def _calibrated(samples: list) -> dict:
+    from analytics import token_truth
+
+    return token_truth.calibrate(samples, [s.base for s in samples])["shapes"]["chat/chat/plain"]
+
+
+def test_a_shape_exact_in_one_repository_only_stays_an_estimate() -> None:
+    from analytics import token_shapes
+
+    one_repo = [_synthetic("a/one", 0) for _ in range(100)]
+    assert not _calibrated(one_repo)["exact"]  # 100 exact rows, but one recorder's habit
+    spread = [_synthetic(f"r/{i % token_shapes.MIN_REPOS}", 0) for i in range(token_shapes.MIN_ROWS)]
+    assert _calibrated(spread)["exact"]
+    assert not _calibrated(spread[:-1])["exact"]  # one row short of MIN_ROWS
+
+
+def test_one_repository_s_systematic_miss_does_not_set_the_range_alone() -> None:
+    # 20 repositories count exactly; one more has 300 rows all 50 tokens over. Weighted by rows, +50 would
+    # be the 95th percentile; each repository weighing the same, it is 1/21 of the weight, under 5%.
+    samples = [_synthetic(f"ok/{i}", 0) for i in range(20) for _ in range(10)]
+    samples += [_synthetic("odd/one", 50) for _ in range(300)]
+    entry = _calibrated(samples)
+    assert not entry["exact"] and entry["repos"] == 21
+    assert (entry["low"], entry["high"]) == (-1, 1)
+    # Two such repositories in 22 are over 5% of the weight: the range reaches their miss.
+    samples += [_synthetic("odd/two", 50) for _ in range(3)]
+    assert _calibrated(samples)["high"] == 50
+
+
+def test_open_ended_counts_and_noted_counts_do_not_decide_a_shape() -> None:
+    exact_rows = [_synthetic(f"r/{i % 3}", 0) for i in range(40)]
+    # A file part's count is only a lower bound: its 13,000-token miss must not widen the shape's range.
+    with_file = [*exact_rows, _synthetic("r/0", 13_000, open_ended=True)]
+    assert _calibrated(with_file)["exact"] and _calibrated(with_file)["high"] == 0
+    # A count with a note is never claimed exact, so its misses do not unmake the shape's claim...
+    noted = [*exact_rows, *(_synthetic("r/1", 1, notes=("not verified",)) for _ in range(5))]
+    entry = _calibrated(noted)
+    assert entry["exact"] and entry["rows"] == 45
+    # ...while the same misses without a note do.
+    assert not _calibrated([*exact_rows, *(_synthetic("r/1", 1) for _ in range(5))])["exact"]
 
 
 def test_an_estimate_carries_a_range_around_its_count() -> None:
@@ -780,3 +836,37 @@ def test_a_cl100k_model_on_the_responses_api_is_an_estimate_whose_range_holds_th
     assert any("Responses API formatting of gpt-4 not verified" in note for note in counted.notes)
     assert counted.low <= row["prompt_tokens"] <= counted.high
     assert tokens.count_request({**row["request"], "model": "gpt-4o"}).exact  # o200k: measured, exact
+
+
+def test_truth_report_calibrates_on_extra_sets_and_counts_test_sets_apart() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    fresh5 = root / "data" / "token_truth" / "openai-token-truth-fresh5.jsonl"
+    shipped = (root / "analytics" / "data" / "token_shapes.json").read_bytes()
+    script = root / "scripts" / "token_truth_report.py"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            str(TRUTH_SAMPLE),
+            "--calibrate-on",
+            str(fresh5),
+            "--test",
+            str(fresh5),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = result.stdout
+    # 92 sample rows (CV counts) and fresh5's 38 (counted with the fit) make the calibration.
+    assert "(counted with the fit): 130 rows from 18 repositories" in out
+    assert "exact = >= 30 rows from >= 3 repositories" in out
+    assert "every calibration row, calibrated without its repository:" in out
+    assert f"calibration set {fresh5} (constants not fitted on it" in out
+    assert f"held-out test set {fresh5} (38 rows, 5 repositories)" in out
+    assert "median range width" in out
+    # Without --write the shipped calibration is left as it is.
+    assert (root / "analytics" / "data" / "token_shapes.json").read_bytes() == shipped
