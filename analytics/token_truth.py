@@ -314,7 +314,6 @@ def calibrate(samples: Sequence[Sample], counts: Sequence[int | None]) -> dict[s
         for feature in features.split("+"):
             by_feature[f"{api}/{kind}/{feature}"].append(error)
             by_feature[f"{api}/*/{feature}"].append(error)
-
     return {
         "about": (
             "written by scripts/token_truth_report.py --write from counts not fitted on the rows "
@@ -346,11 +345,9 @@ def without_repository(
     for repo in sorted({s.repo for s in samples}):
         others = [i for i, s in enumerate(samples) if s.repo != repo]
         table = calibrate([samples[i] for i in others], [counts[i] for i in others])
-        for index, sample in enumerate(samples):
-            counted = counts[index]
-            if sample.repo == repo and counted is not None:
-                claims[index] = claims_exact(sample, counted, table)
-                covered[index] = in_range(sample, counted, table)
+        for index in (i for i, s in enumerate(samples) if s.repo == repo and counts[i] is not None):
+            claims[index] = claims_exact(samples[index], counts[index], table)
+            covered[index] = in_range(samples[index], counts[index], table)
     return claims, covered
 
 

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from analytics import token_truth
+from analytics import token_shapes, token_truth
 from analytics.token_truth import Sample
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +72,7 @@ def _widths(samples: Sequence[Sample], counts, claims: Sequence[bool], table: di
     for sample, counted, claim in zip(samples, counts, claims, strict=True):
         if claim or counted is None:
             continue
-        _, low, high, _ = token_truth.token_shapes.calibration(sample.shape, counted, dict(table))
+        _, low, high, _ = token_shapes.calibration(sample.shape, counted, dict(table))
         widths.append((high - low, (high - low) / max(1, counted)))
     if not widths:
         return "-"
@@ -88,9 +88,10 @@ def _wrong_share(samples: Sequence[Sample], counts, claims: Sequence[bool]) -> s
     return f"{wrong}/{len(claimed)} = {share:.2f}% (exact claimed on {len(claimed)}/{len(samples)} rows)"
 
 
-def _load(path: Path) -> tuple[list[dict], list[Sample]]:
+def _load(path: Path) -> list[Sample]:
+    """The countable samples of a truth file (excluded and failing rows left out)."""
     rows = [row for row in token_truth.load_rows(path) if token_truth.exclusion(row) is None]
-    return rows, [s for s in (token_truth.analyse(row) for row in rows) if s.base is not None]
+    return [s for s in (token_truth.analyse(row) for row in rows) if s.base is not None]
 
 
 def report(
@@ -111,26 +112,24 @@ def report(
     folds = token_truth.cross_validate(samples, min_repos=min_repos)
     ins = [s.count(fitted) for s in samples]
     cv = token_truth.cv_counts(samples, folds)
-    calibration_sets = [(path, _load(path)[1]) for path in calibrate_on]
-    extra_samples = [s for _, set_samples in calibration_sets for s in set_samples]
-    extra_counts = [s.count(fitted) for s in extra_samples]
-    table = token_truth.calibrate([*samples, *extra_samples], [*cv, *extra_counts])
-    unseen_claims, unseen_covered = token_truth.without_repository(
-        [*samples, *extra_samples], [*cv, *extra_counts]
-    )
+    calibration_sets = [(path, _load(path)) for path in calibrate_on]
+    # The calibration rows: the fit set's CV counts, then each calibration set counted with the full fit.
+    all_samples = [*samples, *(s for _, set_samples in calibration_sets for s in set_samples)]
+    all_counts = [*cv, *(s.count(fitted) for s in all_samples[len(samples) :])]
+    table = token_truth.calibrate(all_samples, all_counts)
+    unseen_claims, unseen_covered = token_truth.without_repository(all_samples, all_counts)
     repos = sorted({s.repo for s in samples})
     names = " + ".join(path.name for path in paths)
     print(
         f"ground truth: {names} ({len(rows)} rows from {len(repos)} repositories, {len(excluded)} excluded)"
     )
     print(f"fit: constants leave their prior on a value exact in >= {min_repos} repositories")
-    calibration_repos = {s.repo for s in [*samples, *extra_samples]}
     print(
         f"calibration: {names} (CV counts) + "
         + (" + ".join(path.name for path in calibrate_on) or "nothing")
-        + f" (counted with the fit): {len(samples) + len(extra_samples)} rows from {len(calibration_repos)}"
-        f" repositories; exact = >= {token_truth.token_shapes.MIN_ROWS} rows from >= "
-        f"{token_truth.token_shapes.MIN_REPOS} repositories, >= 99% exact"
+        + f" (counted with the fit): {len(all_samples)} rows from {len({s.repo for s in all_samples})}"
+        f" repositories; exact = >= {token_shapes.MIN_ROWS} rows from >= {token_shapes.MIN_REPOS}"
+        " repositories, >= 99% exact"
     )
     ins_hits = [c == s.truth for c, s in zip(ins, samples, strict=True)]
     cv_hits = [c == s.truth for c, s in zip(cv, samples, strict=True)]
@@ -148,8 +147,6 @@ def report(
         "  cross-validated (fit and calibration without the repository): "
         + _wrong_share(samples, cv, cv_claims)
     )
-    all_counts = [*cv, *extra_counts]
-    all_samples = [*samples, *extra_samples]
     print(
         "  every calibration row, calibrated without its repository: "
         + _wrong_share(all_samples, all_counts, unseen_claims)
@@ -196,20 +193,18 @@ def report(
         (DATA / "token_constants.json").write_text(json.dumps(constants, indent=1) + "\n")
         (DATA / "token_shapes.json").write_text(json.dumps(table, indent=1) + "\n")
         print(f"\nwrote {DATA / 'token_constants.json'} and {DATA / 'token_shapes.json'}")
-    offset = len(samples)
+    start = len(samples)
     for path, set_samples in calibration_sets:
-        claims = unseen_claims[offset : offset + len(set_samples)]
-        set_covered = unseen_covered[offset : offset + len(set_samples)]
-        offset += len(set_samples)
-        counts = [s.count(fitted) for s in set_samples]
+        part = slice(start, start + len(set_samples))
+        start = part.stop
         title = (
             f"calibration set {path} (constants not fitted on it; claims and ranges from a calibration "
             "without the row's repository)"
         )
-        _section(title, set_samples, counts, claims, set_covered, table)
+        _section(title, set_samples, all_counts[part], unseen_claims[part], unseen_covered[part], table)
     for held in test:
         if held.exists():
-            _, held_samples = _load(held)
+            held_samples = _load(held)
             counts = [s.count(fitted) for s in held_samples]
             claims = [
                 token_truth.claims_exact(s, c, table) for s, c in zip(held_samples, counts, strict=True)

@@ -22,6 +22,8 @@ import re
 import subprocess
 import sys
 
+import build_fresh  # a sibling script: this folder is on sys.path when a build script is run
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEV = pathlib.Path("/work/shared/data/openai-token-truth-dev.jsonl")
 EXTRA = ROOT / "data/token_truth/openai-token-truth-extra.jsonl"
@@ -31,9 +33,6 @@ GENERATED_ID = re.compile(r"\bchatcmpl-[A-Za-z0-9]{20,}|\bresp_[0-9a-f]{40,}")
 _spec = importlib.util.spec_from_file_location("extract", ROOT / "scripts/extract_cassette_truth.py")
 extract = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(extract)
-_spec = importlib.util.spec_from_file_location("build_fresh", ROOT / "data/token_truth/build_fresh.py")
-build_fresh = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build_fresh)
 
 # repo, commit, licence (from the repository's LICENSE file), JSON recording pathspecs (`--json`)
 SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -77,14 +76,16 @@ def _licence_ok(git_dir: pathlib.Path, commit: str) -> bool:
     """Whether the commit's tree holds a licence file that is not the GPL or AGPL (an earlier version from
     before a licence was added, or from while the project was under the GPL, is left out)."""
     found = build_fresh.licence_files(git_dir, commit)
-    for name in found:
-        text = subprocess.run(
-            ["git", "-C", str(git_dir), "show", f"{commit}:{name}"], capture_output=True, check=False
-        ).stdout.decode("utf-8", "replace")
-        # the title, at the top (the MPL's text names the GPL further down, as a "Secondary License")
-        if re.search(r"GNU (AFFERO |LESSER )?GENERAL PUBLIC LICENSE", text[:500], re.IGNORECASE):
-            return False
-    return bool(found)
+    return bool(found) and not any(is_gpl(git_dir, commit, name) for name in found)
+
+
+def is_gpl(git_dir: pathlib.Path, commit: str, name: str) -> bool:
+    """Whether the licence file's title is the GPL, AGPL or LGPL."""
+    text = subprocess.run(
+        ["git", "-C", str(git_dir), "show", f"{commit}:{name}"], capture_output=True, check=False
+    ).stdout.decode("utf-8", "replace")
+    # the title, at the top (the MPL's text names the GPL further down, as a "Secondary License")
+    return bool(re.search(r"GNU (AFFERO |LESSER )?GENERAL PUBLIC LICENSE", text[:500], re.IGNORECASE))
 
 
 def _replies(git_dir: pathlib.Path, commit: str, path: str) -> list[str | None]:

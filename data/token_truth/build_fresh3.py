@@ -22,7 +22,6 @@ earlier repository of this list. Three more rules, all read off the recording, n
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import pathlib
 import re
@@ -30,15 +29,14 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 
+import build_fresh  # sibling scripts: this folder is on sys.path when a build script is run
+import build_fresh2
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FRESH2 = ROOT / "data/token_truth/openai-token-truth-fresh2.jsonl"
 MAX_CHARS_PER_TOKEN = 10
 BASE64 = re.compile(r"data:[^\"]*;base64,[A-Za-z0-9+/=]+|[A-Za-z0-9+/]{200,}={0,2}")
 
-_spec = importlib.util.spec_from_file_location("build_fresh2", ROOT / "data/token_truth/build_fresh2.py")
-build_fresh2 = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build_fresh2)
-build_fresh = build_fresh2.build_fresh
 
 # repo, commit, licence (from the repository's LICENSE file), JSON recording pathspecs (`--json`)
 SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (

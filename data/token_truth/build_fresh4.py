@@ -17,20 +17,17 @@ the top of the package directory that holds the cassette does (monarchwadia/ragg
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
-import re
 import subprocess
 import sys
+
+import build_fresh  # sibling scripts: this folder is on sys.path when a build script is run
+import build_fresh2
+import build_fresh3
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FRESH3 = ROOT / "data/token_truth/openai-token-truth-fresh3.jsonl"
 
-_spec = importlib.util.spec_from_file_location("build_fresh3", ROOT / "data/token_truth/build_fresh3.py")
-build_fresh3 = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build_fresh3)
-build_fresh2 = build_fresh3.build_fresh2
-build_fresh = build_fresh3.build_fresh
 
 # repo, commit, licence (from the repository's licence file), JSON recording pathspecs (`--json`)
 SOURCES: tuple[build_fresh3.Source, ...] = (
@@ -52,14 +49,6 @@ def _names(git_dir: pathlib.Path, tree: str) -> list[str]:
     ).stdout.split()
 
 
-def _gpl(git_dir: pathlib.Path, commit: str, name: str) -> bool:
-    """Whether the licence file's title (at the top) is the GPL, AGPL or LGPL, as in build_fresh2."""
-    text = subprocess.run(
-        ["git", "-C", str(git_dir), "show", f"{commit}:{name}"], capture_output=True, check=False
-    ).stdout.decode("utf-8", "replace")
-    return bool(re.search(r"GNU (AFFERO |LESSER )?GENERAL PUBLIC LICENSE", text[:500], re.IGNORECASE))
-
-
 def licence_ok(git_dir: pathlib.Path, commit: str, source_path: str) -> bool:
     """build_fresh2's rule, with `MIT-LICENSE` at the top, or (no licence file at the top) a licence file
     at the top of the cassette's package directory."""
@@ -74,7 +63,7 @@ def licence_ok(git_dir: pathlib.Path, commit: str, source_path: str) -> bool:
             if name.lower().startswith(("licen", "copying"))
         ]
         found = [f"{package}/{name}" for name in found]
-    return bool(found) and not any(_gpl(git_dir, commit, name) for name in found)
+    return bool(found) and not any(build_fresh2.is_gpl(git_dir, commit, name) for name in found)
 
 
 def main() -> None:

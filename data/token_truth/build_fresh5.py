@@ -13,18 +13,16 @@ recorded prompt token. No new rule.
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
 import sys
+
+import build_fresh2  # sibling scripts: this folder is on sys.path when a build script is run
+import build_fresh3
+import build_fresh4
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FRESH4 = ROOT / "data/token_truth/openai-token-truth-fresh4.jsonl"
 
-_spec = importlib.util.spec_from_file_location("build_fresh4", ROOT / "data/token_truth/build_fresh4.py")
-build_fresh4 = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build_fresh4)
-build_fresh3 = build_fresh4.build_fresh3
-build_fresh2 = build_fresh4.build_fresh2
 
 # repo, commit, licence (from the repository's licence file), JSON recording pathspecs (`--json`)
 SOURCES: tuple[build_fresh3.Source, ...] = (
