@@ -41,6 +41,18 @@ CALL_ADDRESS_DOT = 1
 TOKENS_PER_MESSAGE_0301 = 4
 TOKENS_PER_NAME_0301 = -1
 GPT35_ALIAS_MOVED = date(2023, 6, 27)
+# tool_choice "required" on Chat Completions cost 2 tokens more than today's rule until OpenAI changed how it
+# renders it, one family at a time. Not fitted (the dev set has no such row): three independent sources show
+# it, langchain-ai/langgraph and instructor-ai/instructor-rb (gpt-3.5-turbo) and Future-House's ldp, paper-qa
+# and aviary (gpt-3.5-turbo, gpt-4o, gpt-4o-mini): the 16 requests recorded from 2024-05-18 to 2024-11-08
+# are exact with it and none without, while 164 of the 196 recorded later (11 repositories; the other 32 are
+# off for other reasons) are exact without it. Per family: the last day seen with the old cost and the first
+# seen with today's; in between, the count is an estimate. A family with no such recording follows gpt-4o.
+TOOL_CHOICE_REQUIRED_EARLY = 2
+TOOL_CHOICE_REQUIRED_CHANGED: dict[str, tuple[date, date]] = {
+    "gpt-3.5": (date(2024, 11, 8), date(2025, 1, 17)),
+    "gpt-4o": (date(2024, 10, 7), date(2024, 10, 24)),
+}
 
 # gpt-5 on Chat Completions with function tools: the system prompt, moved into the developer message as
 # `# Instructions`, costs one token beyond its text there. Not fitted: with it fitted, a fold without the
@@ -162,6 +174,7 @@ class _Counter:
             name == "gpt-3.5-turbo" and at is not None and _day(at) < GPT35_ALIAS_MOVED
         )
         self.harmony = self.reasoning and name.startswith("gpt-5")
+        self.at = None if at is None else _day(at)
         self.tokens = 0
         self.open_ended = False  # content that costs tokens is left uncounted (see TokenCount.open_ended)
         self.uses: dict[str, int] = {}
@@ -500,9 +513,26 @@ def _count_tool_choice(counter: _Counter, choice: Any, functions: Sequence[Mappi
         counter.add("tool_choice_none")
     elif choice == "required":
         counter.add("tool_choice_required")
+        _count_early_required(counter)
     elif isinstance(choice, Mapping):
         counter.add("tool_choice_forced")
         counter.text((choice.get("function") or choice.get("custom") or choice).get("name", ""))
+
+
+def _count_early_required(counter: _Counter) -> None:
+    """Adds what tool_choice "required" cost on Chat Completions before its rendering changed (`at` only)."""
+    if counter.at is None:
+        return
+    family = "gpt-3.5" if base_model(counter.model).startswith(("gpt-3.5", "gpt-35")) else "gpt-4o"
+    last_old, first_new = TOOL_CHOICE_REQUIRED_CHANGED[family]
+    if counter.at <= last_old:
+        counter.tokens += TOOL_CHOICE_REQUIRED_EARLY
+        counter.features.add("required_before_change")  # few recordings: a shape calibrated on its own
+    elif counter.at < first_new:
+        counter.note(
+            f'tool_choice "required" cost {TOOL_CHOICE_REQUIRED_EARLY} tokens more until between {last_old} '
+            f"and {first_new}: counted with today's rule"
+        )
 
 
 def _count_message(counter: _Counter, message: Mapping[str, Any], call_names: Mapping[str, str]) -> None:

@@ -79,6 +79,14 @@ class Sample:
         return self.row["source_repo"]
 
     @property
+    def source(self) -> str:
+        """The owner of the row's repository: one independent source of evidence. Repositories of one owner
+        often build their requests with the same code (Future-House's ldp, paper-qa and aviary share aviary's
+        tool messages; DataDog's tracers, langchain-ai's libraries), so they count once where a claim needs
+        several sources."""
+        return self.repo.split("/", 1)[0]
+
+    @property
     def truth(self) -> int:
         return self.row["prompt_tokens"]
 
@@ -273,23 +281,25 @@ def _percentile(errors: Sequence[tuple[int, str]], share: float) -> int:
     return weighted[-1][0]
 
 
-def _entry(errors: Sequence[tuple[int, str, bool]]) -> dict[str, Any]:
-    """One calibration entry from (error, repository, claimable) triples. Only claimable rows (a count with
-    no note that makes it an estimate anyway, e.g. an unverified model variant) decide whether the shape is
-    exact: those are the counts the claim would be made for. Every row gives the range."""
-    claimable = [(error, repo) for error, repo, can_claim in errors if can_claim]
+def _entry(errors: Sequence[tuple[int, str, str, bool]]) -> dict[str, Any]:
+    """One calibration entry from (error, repository, source, claimable) tuples. Only claimable rows (a count
+    with no note that makes it an estimate anyway, e.g. an unverified model variant) decide whether the shape
+    is exact: those are the counts the claim would be made for, and they must come from `MIN_SOURCES`
+    independent sources (owners). Every row gives the range, each repository weighing the same."""
+    claimable = [(error, source) for error, _, source, can_claim in errors if can_claim]
     rate = sum(error == 0 for error, _ in claimable) / len(claimable) if claimable else 0.0
     exact = (
         len(claimable) >= token_shapes.MIN_ROWS
         and rate >= token_shapes.EXACT_RATE
-        and len({repo for _, repo in claimable}) >= token_shapes.MIN_REPOS
+        and len({source for _, source in claimable}) >= token_shapes.MIN_SOURCES
     )
     # An estimate's range is never a single point: at least one token either side of the count.
     floor = 0 if exact else 1
-    pairs = [(error, repo) for error, repo, _ in errors]
+    pairs = [(error, repo) for error, repo, _, _ in errors]
     return {
         "rows": len(errors),
         "repos": len({repo for _, repo in pairs}),
+        "sources": len({source for _, _, source, _ in errors}),
         "cv_exact": round(rate, 4),
         "exact": exact,
         "low": min(-floor, _percentile(pairs, 0.05)),
@@ -301,14 +311,14 @@ def calibrate(samples: Sequence[Sample], counts: Sequence[int | None]) -> dict[s
     """Returns the calibration table from `counts` made without fitting on the samples (cross-validated or
     held out): per shape and per (api, kind, feature) the rows, the repositories they come from, their exact
     rate and the 5th / 95th percentile of the signed error (recorded - counted)."""
-    by_shape: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
-    by_feature: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
+    by_shape: dict[str, list[tuple[int, str, str, bool]]] = defaultdict(list)
+    by_feature: dict[str, list[tuple[int, str, str, bool]]] = defaultdict(list)
     for sample, counted in zip(samples, counts, strict=True):
         # An open-ended count (a file part, a built-in tool, stored input) is only a lower bound: its error
         # is unbounded by design and says nothing of the ranges of countable requests.
         if counted is None or sample.open_ended:
             continue
-        error = (sample.truth - counted, sample.repo, not sample.notes)
+        error = (sample.truth - counted, sample.repo, sample.source, not sample.notes)
         by_shape[sample.shape].append(error)
         api, kind, features = sample.shape.split("/")
         for feature in features.split("+"):
@@ -318,7 +328,7 @@ def calibrate(samples: Sequence[Sample], counts: Sequence[int | None]) -> dict[s
         "about": (
             "written by scripts/token_truth_report.py --write from counts not fitted on the rows "
             "(leave-one-repository-out cross-validation, held-out sets); "
-            f"exact = at least {token_shapes.MIN_ROWS} rows from {token_shapes.MIN_REPOS} repositories and "
+            f"exact = at least {token_shapes.MIN_ROWS} rows from {token_shapes.MIN_SOURCES} owners and "
             f"{100 * token_shapes.EXACT_RATE:.0f}% exact; "
             "low/high = 5th/95th percentile of recorded - counted, each repository weighing the same, "
             "at least 1 token either side for estimates"
@@ -334,18 +344,16 @@ def claims_exact(sample: Sample, counted: int, table: Mapping[str, Any]) -> bool
     return exact and not sample.notes
 
 
-def without_repository(
-    samples: Sequence[Sample], counts: Sequence[int | None]
-) -> tuple[list[bool], list[bool]]:
+def without_source(samples: Sequence[Sample], counts: Sequence[int | None]) -> tuple[list[bool], list[bool]]:
     """Returns, per sample, whether its count is claimed exact, and whether the count's range holds the
-    recorded count, under a calibration built without the sample's repository (so both measure the
-    calibration on an unseen repository)."""
+    recorded count, under a calibration built without the sample's source, every repository of its owner
+    (so both measure the calibration on a source not yet seen)."""
     claims = [False] * len(samples)
     covered = [False] * len(samples)
-    for repo in sorted({s.repo for s in samples}):
-        others = [i for i, s in enumerate(samples) if s.repo != repo]
+    for source in sorted({s.source for s in samples}):
+        others = [i for i, s in enumerate(samples) if s.source != source]
         table = calibrate([samples[i] for i in others], [counts[i] for i in others])
-        for index in (i for i, s in enumerate(samples) if s.repo == repo and counts[i] is not None):
+        for index in (i for i, s in enumerate(samples) if s.source == source and counts[i] is not None):
             claims[index] = claims_exact(samples[index], counts[index], table)
             covered[index] = in_range(samples[index], counts[index], table)
     return claims, covered

@@ -117,7 +117,7 @@ def report(
     all_samples = [*samples, *(s for _, set_samples in calibration_sets for s in set_samples)]
     all_counts = [*cv, *(s.count(fitted) for s in all_samples[len(samples) :])]
     table = token_truth.calibrate(all_samples, all_counts)
-    unseen_claims, unseen_covered = token_truth.without_repository(all_samples, all_counts)
+    unseen_claims, unseen_covered = token_truth.without_source(all_samples, all_counts)
     repos = sorted({s.repo for s in samples})
     names = " + ".join(path.name for path in paths)
     print(
@@ -128,8 +128,8 @@ def report(
         f"calibration: {names} (CV counts) + "
         + (" + ".join(path.name for path in calibrate_on) or "nothing")
         + f" (counted with the fit): {len(all_samples)} rows from {len({s.repo for s in all_samples})}"
-        f" repositories; exact = >= {token_shapes.MIN_ROWS} rows from >= {token_shapes.MIN_REPOS}"
-        " repositories, >= 99% exact"
+        f" repositories; exact = >= {token_shapes.MIN_ROWS} rows from >= {token_shapes.MIN_SOURCES}"
+        " owners, >= 99% exact"
     )
     ins_hits = [c == s.truth for c, s in zip(ins, samples, strict=True)]
     cv_hits = [c == s.truth for c, s in zip(cv, samples, strict=True)]
@@ -144,11 +144,11 @@ def report(
     print("\n`exact: true` claims that are wrong (calibrated: shape exact rate >= 99%):")
     print(f"  in-sample (shipped fit and calibration): {_wrong_share(samples, ins, in_claims)}")
     print(
-        "  cross-validated (fit and calibration without the repository): "
+        "  cross-validated (fit without the repository, calibration without its owner): "
         + _wrong_share(samples, cv, cv_claims)
     )
     print(
-        "  every calibration row, calibrated without its repository: "
+        "  every calibration row, calibrated without its owner: "
         + _wrong_share(all_samples, all_counts, unseen_claims)
     )
     covered = [token_truth.in_range(s, c, table) for s, c in zip(samples, ins, strict=True)]
@@ -160,7 +160,7 @@ def report(
     print(f"  {_widths(samples, ins, in_claims, table)}")
     unseen_estimates = [i for i, claim in enumerate(unseen_claims) if not claim]
     print(
-        "  every calibration row, calibrated without its repository: "
+        "  every calibration row, calibrated without its owner: "
         + _rate([unseen_covered[i] for i in unseen_estimates])
     )
     for title, keys in [*GROUPS, ("per request shape (calibration key)", lambda s: [s.shape])]:
@@ -199,7 +199,7 @@ def report(
         start = part.stop
         title = (
             f"calibration set {path} (constants not fitted on it; claims and ranges from a calibration "
-            "without the row's repository)"
+            "without the row's owner)"
         )
         _section(title, set_samples, all_counts[part], unseen_claims[part], unseen_covered[part], table)
     for held in test:

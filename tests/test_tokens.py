@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import socket
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -556,8 +557,8 @@ def test_calibration_marks_exact_only_shapes_without_misses(truth_samples: list)
     shape = truth_samples[0].shape
     same = [s for s in truth_samples if s.shape == shape]
     counts = [s.truth for s in same]
-    repos = {s.repo for s in same}
-    enough = len(same) >= token_shapes.MIN_ROWS and len(repos) >= token_shapes.MIN_REPOS
+    sources = {s.source for s in same}
+    enough = len(same) >= token_shapes.MIN_ROWS and len(sources) >= token_shapes.MIN_SOURCES
     assert token_truth.calibrate(same, counts)["shapes"][shape]["exact"] == enough
     off_by_one = [s.truth + 1 if i == 0 else s.truth for i, s in enumerate(same)]
     entry = token_truth.calibrate(same, off_by_one)["shapes"][shape]
@@ -573,9 +574,9 @@ def test_shipped_calibration_is_exact_only_at_99_percent_cross_validated() -> No
     assert "chat/chat/plain" in exact
     for key, entry in exact.items():
         assert entry["cv_exact"] >= 0.99 and entry["rows"] >= token_shapes.MIN_ROWS, key
-        assert entry["repos"] >= token_shapes.MIN_REPOS, key
+        assert entry["sources"] >= token_shapes.MIN_SOURCES, key
     for key, entry in shapes.items():
-        if entry["cv_exact"] < 0.99 or entry["repos"] < token_shapes.MIN_REPOS:
+        if entry["cv_exact"] < 0.99 or entry["sources"] < token_shapes.MIN_SOURCES:
             assert not entry["exact"], key
     constants = json.loads(
         (Path(request_tokens.__file__).parent / "data" / "token_constants.json").read_text()
@@ -602,9 +603,19 @@ def test_a_shape_exact_in_one_repository_only_stays_an_estimate() -> None:
 
     one_repo = [_synthetic("a/one", 0) for _ in range(100)]
     assert not _calibrated(one_repo)["exact"]  # 100 exact rows, but one recorder's habit
-    spread = [_synthetic(f"r/{i % token_shapes.MIN_REPOS}", 0) for i in range(token_shapes.MIN_ROWS)]
+    spread = [_synthetic(f"o{i % token_shapes.MIN_SOURCES}/r", 0) for i in range(token_shapes.MIN_ROWS)]
     assert _calibrated(spread)["exact"]
     assert not _calibrated(spread[:-1])["exact"]  # one row short of MIN_ROWS
+
+
+def test_a_shape_exact_in_repositories_of_one_owner_only_stays_an_estimate() -> None:
+    # Future-House's ldp, paper-qa and aviary build their tool requests with the same library: three
+    # repositories, one source of evidence.
+    from analytics import token_shapes
+
+    one_owner = [_synthetic(f"Future-House/r{i % 3}", 0) for i in range(3 * token_shapes.MIN_ROWS)]
+    entry = _calibrated(one_owner)
+    assert (entry["repos"], entry["sources"]) == (3, 1) and not entry["exact"]
 
 
 def test_one_repository_s_systematic_miss_does_not_set_the_range_alone() -> None:
@@ -621,16 +632,16 @@ def test_one_repository_s_systematic_miss_does_not_set_the_range_alone() -> None
 
 
 def test_open_ended_counts_and_noted_counts_do_not_decide_a_shape() -> None:
-    exact_rows = [_synthetic(f"r/{i % 3}", 0) for i in range(40)]
+    exact_rows = [_synthetic(f"o{i % 3}/r", 0) for i in range(40)]
     # A file part's count is only a lower bound: its 13,000-token miss must not widen the shape's range.
-    with_file = [*exact_rows, _synthetic("r/0", 13_000, open_ended=True)]
+    with_file = [*exact_rows, _synthetic("o0/r", 13_000, open_ended=True)]
     assert _calibrated(with_file)["exact"] and _calibrated(with_file)["high"] == 0
     # A count with a note is never claimed exact, so its misses do not unmake the shape's claim...
-    noted = [*exact_rows, *(_synthetic("r/1", 1, notes=("not verified",)) for _ in range(5))]
+    noted = [*exact_rows, *(_synthetic("o1/r", 1, notes=("not verified",)) for _ in range(5))]
     entry = _calibrated(noted)
     assert entry["exact"] and entry["rows"] == 45
     # ...while the same misses without a note do.
-    assert not _calibrated([*exact_rows, *(_synthetic("r/1", 1) for _ in range(5))])["exact"]
+    assert not _calibrated([*exact_rows, *(_synthetic("o1/r", 1) for _ in range(5))])["exact"]
 
 
 def test_an_estimate_carries_a_range_around_its_count() -> None:
@@ -863,10 +874,46 @@ def test_truth_report_calibrates_on_extra_sets_and_counts_test_sets_apart() -> N
     out = result.stdout
     # 92 sample rows (CV counts) and fresh5's 38 (counted with the fit) make the calibration.
     assert "(counted with the fit): 130 rows from 18 repositories" in out
-    assert "exact = >= 30 rows from >= 3 repositories" in out
-    assert "every calibration row, calibrated without its repository:" in out
+    assert "exact = >= 30 rows from >= 3 owners" in out
+    assert "every calibration row, calibrated without its owner:" in out
     assert f"calibration set {fresh5} (constants not fitted on it" in out
     assert f"held-out test set {fresh5} (38 rows, 5 repositories)" in out
     assert "median range width" in out
     # Without --write the shipped calibration is left as it is.
     assert (root / "analytics" / "data" / "token_shapes.json").read_bytes() == shipped
+
+
+def test_tool_choice_required_counted_at_its_recording_date_follows_the_rule_then() -> None:
+    # The fresh set's recorded gpt-3.5-turbo / gpt-4o / gpt-4o-mini requests with tool_choice "required",
+    # from langgraph, instructor-rb and Future-House's repositories: 2 tokens more before the change.
+    rows = [json.loads(line) for line in _FRESH_TRUTH.read_text().splitlines()]
+    early = [
+        row
+        for row in rows
+        if row["request"].get("tool_choice") == "required"
+        and row["source_repo"]
+        in ("langchain-ai/langgraph", "instructor-ai/instructor-rb", "Future-House/paper-qa")
+        and row["recorded_at"] < "2024-10-08"
+    ]
+    assert len({row["source_repo"] for row in early}) == 3
+    for row in early:
+        at = date.fromisoformat(row["recorded_at"][:10])
+        then = tokens.count_request(row["request"], at=at)
+        assert then.tokens == row["prompt_tokens"], row["id"]
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"] - 2
+        assert not then.exact and then.low <= then.tokens <= then.high
+
+
+def test_tool_choice_required_between_the_last_old_and_first_new_recording_is_an_estimate() -> None:
+    body = {
+        "model": "gpt-3.5-turbo",
+        "messages": [{"role": "user", "content": "Weather in Paris?"}],
+        "tools": [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}}],
+        "tool_choice": "required",
+    }
+    today = tokens.count_request(body)
+    assert tokens.count_request(body, at=date(2024, 11, 8)).tokens == today.tokens + 2
+    window = tokens.count_request(body, at=date(2024, 12, 1))
+    assert window.tokens == today.tokens and not window.exact
+    assert any("counted with today's rule" in note for note in window.notes)
+    assert tokens.count_request(body, at=date(2025, 1, 17)).tokens == today.tokens
