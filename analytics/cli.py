@@ -592,21 +592,18 @@ def _per_mtok(value: Decimal | None) -> str:
 
 
 def _price_json(price: prices.Price) -> dict[str, Any]:
-    def money(value: Decimal | None) -> str | None:
-        return None if value is None else str(value)
-
     return {
         "provider": price.provider,
         "model": price.model,
         "tier": price.tier,
-        "input_per_mtok": money(price.input),
-        "cached_input_per_mtok": money(price.cached_input),
-        "cache_write_5m_per_mtok": money(price.cache_write_5m),
-        "cache_write_1h_per_mtok": money(price.cache_write_1h),
-        "output_per_mtok": money(price.output),
+        "input_per_mtok": _money(price.input),
+        "cached_input_per_mtok": _money(price.cached_input),
+        "cache_write_5m_per_mtok": _money(price.cache_write_5m),
+        "cache_write_1h_per_mtok": _money(price.cache_write_1h),
+        "output_per_mtok": _money(price.output),
         "long_context_threshold": price.long_context_threshold,
-        "long_input_per_mtok": money(price.long_input),
-        "long_output_per_mtok": money(price.long_output),
+        "long_input_per_mtok": _money(price.long_input),
+        "long_output_per_mtok": _money(price.long_output),
         "source": price.source,
         "fallback": price.fallback,
     }
@@ -875,7 +872,8 @@ def _default_month(store: Store, *, quiet: bool = False) -> date:
 
 
 def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    # Fixed-point: str() writes a zero sum of 12-place prices as "0E-12" and large values as "1E+3".
+    return None if value is None else f"{value:f}"
 
 
 def _charts() -> Any:
@@ -1104,7 +1102,7 @@ def report(
                 {
                     "date": r["date"].isoformat(),
                     by: r[by],
-                    "cost_usd": str(r["cost_usd"]),
+                    "cost_usd": _money(r["cost_usd"]),
                     "basis": r["basis"],
                 }
                 for r in breakdown.to_dict("records")
@@ -1330,7 +1328,7 @@ def reconcile(
                     **{c: getattr(r, c) for c in ("provider", "project", "workspace", "model", "line_item")},
                     "date": r.date.isoformat(),
                     "lines": int(r.lines),
-                    **{c: str(getattr(r, c)) for c in ("billed_usd", "estimated_usd", "diff_usd")},
+                    **{c: _money(getattr(r, c)) for c in ("billed_usd", "estimated_usd", "diff_usd")},
                     "rounding_usd": usd_json(r.rounding_usd),
                     "status": r.status,
                     "cause": r.cause,
@@ -1718,7 +1716,7 @@ def _vendor_limits(store: Store) -> list[dict[str, Any]]:
             ours = budgets.get_budget(store, theirs.scope)
             out.append({
                 "vendor": spec.name, "scope": theirs.scope,
-                "alerts_usd": [str(a) for a in theirs.alerts_usd],
+                "alerts_usd": [_money(a) for a in theirs.alerts_usd],
                 "hard_limit_usd": _money(theirs.hard_limit_usd), "enforcing": theirs.enforcing,
                 "differences": limits.differences(ours, theirs),
             })  # fmt: skip
@@ -2007,7 +2005,7 @@ def _report_on_engine(
         }
         if breakdown is not None:
             out["breakdown"] = [
-                {"date": d.isoformat(), by: str(k), "cost_usd": str(c), "basis": b}
+                {"date": d.isoformat(), by: str(k), "cost_usd": _money(c), "basis": b}
                 for d, k, c, b in zip(
                     breakdown["date"], breakdown[by], breakdown["cost_usd"], breakdown["basis"], strict=True
                 )
