@@ -17,8 +17,12 @@ response: {status: {code}, headers, body}}`) and llama-stack's inference recorde
 endpoint}, response: {body, is_streaming}}`, the body stored parsed) and ExVCR's (Elixir: a list of `{request:
 {method, url, headers, body}, response: {status_code, headers, body}}`, no request length).
 
+`--pickle PATHSPEC` also reads motleycache recordings under PATHSPEC (repeatable): one pickled
+`httpx.Response` per `.pkl` file, its request inside; they are read without importing or running anything
+(every class the pickle names is a stand-in that only keeps its arguments and state).
+
     .venv/bin/python scripts/extract_cassette_truth.py GIT_DIR OWNER/NAME LICENCE [--commit REV] [--history]
-        [--json PATHSPEC]...
+        [--json PATHSPEC]... [--pickle PATHSPEC]...
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from __future__ import annotations
 import argparse
 import base64
 import gzip
+import io
 import json
+import pickle
 import re
 import subprocess
 import sys
@@ -402,11 +408,99 @@ def _json_exchanges(text: str) -> list[Exchange]:
     return found
 
 
+class _Pickled:
+    """Stands in for every class a pickle names: keeps the arguments it was made with and its state, and runs
+    nothing (no module is imported, no method of the real class is called)."""
+
+    qualified = ""
+
+    def __new__(cls, *args: Any, **_kwargs: Any) -> _Pickled:
+        made = object.__new__(cls)
+        made.args, made.state = args, None
+        return made
+
+    def __init__(self, *_args: Any, **_kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        self.state = state
+
+
+class _NoImports(pickle.Unpickler):
+    """An unpickler whose every global is a fresh `_Pickled` subclass named after it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        self._classes: dict[tuple[str, str], type] = {}
+
+    def find_class(self, module: str, name: str) -> type:
+        key = (module, name)
+        if key not in self._classes:
+            self._classes[key] = type(name, (_Pickled,), {"qualified": f"{module}.{name}"})
+        return self._classes[key]
+
+
+def _pickled_header(headers: Any, name: str) -> str | None:
+    """A header of a pickled `httpx.Headers` (its `_list` holds (raw name, lower-case name, value) bytes)."""
+    state = headers.state if isinstance(headers, _Pickled) and isinstance(headers.state, dict) else {}
+    for item in state.get("_list") or ():
+        if isinstance(item, tuple) and len(item) == 3 and item[1] == name.lower().encode():
+            return item[2].decode("latin-1") if isinstance(item[2], bytes) else None
+    return None
+
+
+def _motleycache_exchanges(data: bytes) -> list[Exchange]:
+    """The exchange of a motleycache recording: a pickled `httpx.Response` whose `_request` is the request
+    sent (`_content` its body as bytes, `url` an `httpx.URL` over a `ParseResult`); both bodies are the bytes
+    on the wire (decoded content for the response). Anything else gives no exchange."""
+    try:
+        response = _NoImports(data).load()
+    except Exception:  # a pickle that is not one of these (or is cut short): no exchange
+        return []
+    state = response.state if isinstance(response, _Pickled) else None
+    if response.__class__.__dict__.get("qualified") != "httpx.Response" or not isinstance(state, dict):
+        return []
+    request = state.get("_request")
+    sent = request.state if isinstance(request, _Pickled) else None
+    if not isinstance(sent, dict):
+        return []
+    url = sent.get("url")
+    parts = (
+        url.state.get("_uri_reference") if isinstance(url, _Pickled) and isinstance(url.state, dict) else None
+    )
+    if not isinstance(parts, _Pickled) or len(parts.args) != 7:
+        return []
+    scheme, _user, host, port, path, query, _fragment = parts.args
+    uri = f"{scheme}://{host}{f':{port}' if port else ''}{path}{f'?{query}' if query else ''}"
+    body, reply = sent.get("_content"), state.get("_content")
+    try:
+        body = body.decode("utf-8") if isinstance(body, bytes) else None
+        reply = reply.decode("utf-8") if isinstance(reply, bytes) else None
+    except UnicodeDecodeError:
+        return []
+    length = _pickled_header(sent.get("headers"), "Content-Length")
+    date = _pickled_header(state.get("headers"), "date")
+    status = state.get("status_code")
+    return [
+        (
+            str(sent.get("method", "")),
+            uri,
+            body,
+            int(length) if isinstance(length, str) and length.isdigit() else None,
+            reply,
+            status if isinstance(status, int) else None,
+            parsedate_to_datetime(date) if date else None,
+        )
+    ]
+
+
 def rows_from_file(text: str, repo: str, path: str, commit: str, licence: str) -> list[dict]:
     if path.endswith(".har"):
         exchanges = _har_exchanges(text)
     elif path.endswith(".json"):
         exchanges = _json_exchanges(text)
+    elif path.endswith(".pkl"):  # motleycache: the file's bytes, read as latin-1 (see _read)
+        exchanges = _motleycache_exchanges(text.encode("latin-1"))
     else:
         exchanges = _yaml_exchanges(text)
     rows = []
@@ -466,12 +560,24 @@ def rows_from_file(text: str, repo: str, path: str, commit: str, licence: str) -
 
 
 CASSETTES = ("*.yaml", "*.yml", "*.har")
+
+
+def _read(data: bytes, path: str) -> str:
+    """A recording's text: a motleycache pickle's bytes one for one (latin-1), any other file as UTF-8."""
+    return data.decode("latin-1") if path.endswith(".pkl") else data.decode("utf-8", "replace")
+
+
 OPENAI_URL = re.compile(r"api\.openai\.com/v1/(chat/completions|responses)")
 OPENAI_HOST = re.compile(r"api\.openai\.com")  # JSON recordings: nock keeps the host apart from the path
 
 
 def _history_rows(
-    git_dir: str, repo: str, commit: str, licence: str, json_paths: tuple[str, ...] = ()
+    git_dir: str,
+    repo: str,
+    commit: str,
+    licence: str,
+    json_paths: tuple[str, ...] = (),
+    pickle_paths: tuple[str, ...] = (),
 ) -> list[dict]:
     """Rows from every earlier version of the cassettes: each blob once, with the commit that introduced it.
 
@@ -479,7 +585,7 @@ def _history_rows(
     """
     log = _git(
         *(git_dir, "log", "--format=C %H", "--raw", "--no-abbrev", "--no-renames", commit),
-        *("--", *CASSETTES, *json_paths),
+        *("--", *CASSETTES, *json_paths, *pickle_paths),
     )
     versions: dict[str, tuple[str, str]] = {}  # blob -> (path, the newest commit that wrote it)
     introduced = ""
@@ -507,10 +613,10 @@ def _history_rows(
         if len(header) < 3 or header[1] == "missing":  # a large blob the snapshot left out
             continue
         size = int(header[2])
-        text = batch[at : at + size].decode("utf-8", "replace")
-        at += size + 1
         path, introduced = versions[header[0]]
-        if not (OPENAI_HOST if path.endswith(".json") else OPENAI_URL).search(text):
+        text = _read(batch[at : at + size], path)
+        at += size + 1
+        if not (OPENAI_HOST if path.endswith((".json", ".pkl")) else OPENAI_URL).search(text):
             continue
         for row in rows_from_file(text, repo, path, introduced, licence):
             row["id"] += f"@{introduced[:12]}"
@@ -535,10 +641,18 @@ def main() -> None:
         metavar="PATHSPEC",
         help="also read JSON recordings (nock, dd-apm-test-agent, llama-stack, ExVCR) under this pathspec",
     )
+    parser.add_argument(
+        "--pickle",
+        action="append",
+        default=[],
+        metavar="PATHSPEC",
+        help="also read motleycache recordings (pickled httpx responses, `.pkl`) under this pathspec",
+    )
     args = parser.parse_args()
     json_paths = tuple(path for path in args.json if path.endswith(".json")) + tuple(
         f"{path.rstrip('/')}/*.json" for path in args.json if not path.endswith(".json")
     )
+    pickle_paths = tuple(f"{path.rstrip('/')}/*.pkl" for path in args.pickle)
     commit = _git(args.git_dir, "rev-parse", args.commit).decode().strip()
     # git grep exits 1 when nothing matches (and 128 on a blob the snapshot lacks): its output still counts
     listed = subprocess.run(
@@ -560,16 +674,27 @@ def main() -> None:
             ],
             capture_output=True,
         ).stdout
+    if pickle_paths:
+        listed += subprocess.run(
+            [
+                *("git", "-C", args.git_dir, "grep", "-l", "-a", "-E"),
+                OPENAI_HOST.pattern,
+                commit,
+                "--",
+                *pickle_paths,
+            ],
+            capture_output=True,
+        ).stdout
     rows: list[dict] = []
     for line in listed.decode().splitlines():
         path = line.split(":", 1)[1]
         try:
-            text = _git(args.git_dir, "show", f"{commit}:{path}").decode("utf-8", "replace")
+            text = _read(_git(args.git_dir, "show", f"{commit}:{path}"), path)
         except subprocess.CalledProcessError:  # a large file the snapshot left out
             continue
         rows.extend(rows_from_file(text, args.repo, path, commit, args.licence))
     if args.history:  # after the rows at `commit`, so those are the ones kept for a prompt recorded again
-        rows.extend(_history_rows(args.git_dir, args.repo, commit, args.licence, json_paths))
+        rows.extend(_history_rows(args.git_dir, args.repo, commit, args.licence, json_paths, pickle_paths))
     # The same prompt recorded more than once must agree, or none of its recordings is truth.
     by_prompt: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
