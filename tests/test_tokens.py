@@ -917,3 +917,25 @@ def test_tool_choice_required_between_the_last_old_and_first_new_recording_is_an
     assert window.tokens == today.tokens and not window.exact
     assert any("counted with today's rule" in note for note in window.notes)
     assert tokens.count_request(body, at=date(2025, 1, 17)).tokens == today.tokens
+
+
+def test_every_held_out_set_comes_from_repositories_in_no_other_set() -> None:
+    # A new repository is independent evidence, another file of one we have is not: the sets must not share a
+    # repository or a request, with each other or with the dev set.
+    held_out = Path(__file__).parent.parent / "data" / "token_truth"
+    sets = {
+        path.stem.removeprefix("openai-token-truth-"): [json.loads(line) for line in path.open()]
+        for path in sorted(held_out.glob("openai-token-truth-*.jsonl"))
+    }
+    assert {"extra", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6"} <= set(sets)
+    dev = Path("/work/shared/data/openai-token-truth-dev.jsonl")  # the full dev set, where it is present
+    sets["dev"] = _truth_rows() + ([json.loads(line) for line in dev.open()] if dev.exists() else [])
+    repos = {name: {row["source_repo"] for row in rows} for name, rows in sets.items()}
+    repos["dev"] |= DEV_REPOS
+    seen: dict[str, str] = {}
+    for name, rows in sets.items():
+        others = {repo for other, held in repos.items() if other != name for repo in held}
+        assert not repos[name] & others, name
+        for row in rows:
+            request = json.dumps(row["request"], sort_keys=True)
+            assert seen.setdefault(request, name) == name, (row["id"], seen[request])
