@@ -177,6 +177,7 @@ class _Counter:
         self.at = None if at is None else _day(at)
         self.tokens = 0
         self.open_ended = False  # content that costs tokens is left uncounted (see TokenCount.open_ended)
+        self.unsure_above = 0  # the count may be this much under for a reason its shape's range does not see
         self.uses: dict[str, int] = {}
         self.features: set[str] = set()
         self.notes: list[str] = []
@@ -225,6 +226,7 @@ class RequestAnalysis:
     shape: str
     notes: tuple[str, ...]
     open_ended: bool = False
+    unsure_above: int = 0
 
 
 @functools.lru_cache(maxsize=1024)
@@ -286,6 +288,7 @@ def analyse_request(
         counter.shape,
         tuple(counter.notes),
         counter.open_ended,
+        counter.unsure_above,
     )
 
 
@@ -330,6 +333,8 @@ def calibrated(analysis: RequestAnalysis) -> TokenCount:
     exact = exact and not analysis.notes
     if not exact and low == high == analysis.tokens and analysis.notes:
         low, high = token_shapes.fallback_range(analysis.tokens)
+    if not exact:
+        high = max(high, analysis.tokens + analysis.unsure_above)
     return TokenCount(
         analysis.model, analysis.encoding, analysis.tokens, exact, notes, low, high, analysis.open_ended
     )
@@ -529,6 +534,7 @@ def _count_early_required(counter: _Counter) -> None:
         counter.tokens += TOOL_CHOICE_REQUIRED_EARLY
         counter.features.add("required_before_change")  # few recordings: a shape calibrated on its own
     elif counter.at < first_new:
+        counter.unsure_above = max(counter.unsure_above, TOOL_CHOICE_REQUIRED_EARLY)  # the range holds both
         counter.note(
             f'tool_choice "required" cost {TOOL_CHOICE_REQUIRED_EARLY} tokens more until between {last_old} '
             f"and {first_new}: counted with today's rule"
