@@ -596,14 +596,14 @@ def _price_json(price: prices.Price) -> dict[str, Any]:
         "provider": price.provider,
         "model": price.model,
         "tier": price.tier,
-        "input_per_mtok": _money(price.input),
-        "cached_input_per_mtok": _money(price.cached_input),
-        "cache_write_5m_per_mtok": _money(price.cache_write_5m),
-        "cache_write_1h_per_mtok": _money(price.cache_write_1h),
-        "output_per_mtok": _money(price.output),
+        "input_per_mtok": usd_json(price.input),
+        "cached_input_per_mtok": usd_json(price.cached_input),
+        "cache_write_5m_per_mtok": usd_json(price.cache_write_5m),
+        "cache_write_1h_per_mtok": usd_json(price.cache_write_1h),
+        "output_per_mtok": usd_json(price.output),
         "long_context_threshold": price.long_context_threshold,
-        "long_input_per_mtok": _money(price.long_input),
-        "long_output_per_mtok": _money(price.long_output),
+        "long_input_per_mtok": usd_json(price.long_input),
+        "long_output_per_mtok": usd_json(price.long_output),
         "source": price.source,
         "fallback": price.fallback,
     }
@@ -871,11 +871,6 @@ def _default_month(store: Store, *, quiet: bool = False) -> date:
     return chosen.month
 
 
-def _money(value: Decimal | None) -> str | None:
-    # Fixed-point: str() writes a zero sum of 12-place prices as "0E-12" and large values as "1E+3".
-    return None if value is None else f"{value:f}"
-
-
 def _charts() -> Any:
     from analytics import charts
 
@@ -1072,11 +1067,11 @@ def report(
             "project": reports.resolve_project(store, project),
             "spent_usd": str(spent),
             "basis": basis,
-            "budget_usd": _money(status.budget_usd) if status else None,
-            "percent_used": _money(status.percent_used) if status else None,
-            "forecast_usd": _money(status.forecast.expected_usd) if status else None,
-            "forecast_low_usd": _money(status.forecast.low_usd) if status else None,
-            "forecast_high_usd": _money(status.forecast.high_usd) if status else None,
+            "budget_usd": usd_json(status.budget_usd) if status else None,
+            "percent_used": usd_json(status.percent_used) if status else None,
+            "forecast_usd": usd_json(status.forecast.expected_usd) if status else None,
+            "forecast_low_usd": usd_json(status.forecast.low_usd) if status else None,
+            "forecast_high_usd": usd_json(status.forecast.high_usd) if status else None,
             "runs_out_on": _jsonable(status.runs_out_on) if status else None,
             "alerts": [
                 {
@@ -1102,7 +1097,7 @@ def report(
                 {
                     "date": r["date"].isoformat(),
                     by: r[by],
-                    "cost_usd": _money(r["cost_usd"]),
+                    "cost_usd": usd_json(r["cost_usd"]),
                     "basis": r["basis"],
                 }
                 for r in breakdown.to_dict("records")
@@ -1243,7 +1238,7 @@ def whatif(
                 "to": end.isoformat(),
                 "model_map": result.model_map,
                 "tier": tier,
-                "cached_share": _money(share),
+                "cached_share": usd_json(share),
                 "basis": "estimated",
                 "projects": [
                     {
@@ -1328,11 +1323,11 @@ def reconcile(
                     **{c: getattr(r, c) for c in ("provider", "project", "workspace", "model", "line_item")},
                     "date": r.date.isoformat(),
                     "lines": int(r.lines),
-                    **{c: _money(getattr(r, c)) for c in ("billed_usd", "estimated_usd", "diff_usd")},
+                    **{c: usd_json(getattr(r, c)) for c in ("billed_usd", "estimated_usd", "diff_usd")},
                     "rounding_usd": usd_json(r.rounding_usd),
                     "status": r.status,
                     "cause": r.cause,
-                    "diff_pct": _money(r.diff_pct),
+                    "diff_pct": usd_json(r.diff_pct),
                     "flagged": bool(r.flagged),
                 }
                 for r in frame.itertuples()
@@ -1464,7 +1459,7 @@ def budget_set(amount: Decimal, project: str | None, alert_at: str, hard_limit: 
     if as_json:
         _echo_json({"scope": saved.scope, "monthly_usd": usd_json(saved.monthly_usd),
                     "alert_percents": list(saved.alert_percents),
-                    "hard_limit_usd": _money(saved.hard_limit_usd)})  # fmt: skip
+                    "hard_limit_usd": usd_json(saved.hard_limit_usd)})  # fmt: skip
         return
     limit = f", hard limit {format_usd(saved.hard_limit_usd)}" if saved.hard_limit_usd is not None else ""
     click.echo(
@@ -1533,10 +1528,10 @@ def budget_show(db: Path | None, as_json: bool) -> None:
                         "scope": s.scope,
                         "monthly_usd": usd_json(s.budget_usd),
                         "alert_percents": list(s.budget.alert_percents),
-                        "hard_limit_usd": _money(s.budget.hard_limit_usd),
+                        "hard_limit_usd": usd_json(s.budget.hard_limit_usd),
                         "month": s.month.strftime("%Y-%m"),
                         "spent_usd": usd_json(s.spent_usd),
-                        "percent_used": _money(s.percent_used),
+                        "percent_used": usd_json(s.percent_used),
                         "forecast_usd": usd_json(s.forecast.expected_usd),
                     }
                     for s in statuses
@@ -1576,7 +1571,7 @@ def _credit_json(c: Any) -> dict[str, Any]:
         "used_usd": usd_json(c.used_usd),
         "balance_usd": usd_json(c.balance_usd),
         "runs_out_on": _jsonable(c.runs_out_on),
-        "left_at_expiry_usd": _money(c.left_at_expiry_usd),
+        "left_at_expiry_usd": usd_json(c.left_at_expiry_usd),
     }
 
 
@@ -1716,8 +1711,8 @@ def _vendor_limits(store: Store) -> list[dict[str, Any]]:
             ours = budgets.get_budget(store, theirs.scope)
             out.append({
                 "vendor": spec.name, "scope": theirs.scope,
-                "alerts_usd": [_money(a) for a in theirs.alerts_usd],
-                "hard_limit_usd": _money(theirs.hard_limit_usd), "enforcing": theirs.enforcing,
+                "alerts_usd": [usd_json(a) for a in theirs.alerts_usd],
+                "hard_limit_usd": usd_json(theirs.hard_limit_usd), "enforcing": theirs.enforcing,
                 "differences": limits.differences(ours, theirs),
             })  # fmt: skip
     return out
@@ -1765,7 +1760,7 @@ def budget_pull(vendor_name: str, db: Path | None, as_json: bool) -> None:
     saved = limits.pull(store, vendor_name, usable)
     if as_json:
         _echo_json([{"scope": b.scope, "monthly_usd": usd_json(b.monthly_usd),
-                     "alert_percents": list(b.alert_percents), "hard_limit_usd": _money(b.hard_limit_usd)}
+                     "alert_percents": list(b.alert_percents), "hard_limit_usd": usd_json(b.hard_limit_usd)}
                     for b in saved])  # fmt: skip
         return
     if not saved:
@@ -1998,14 +1993,14 @@ def _report_on_engine(
             "project": project,
             "spent_usd": str(spent),
             "basis": basis,
-            "forecast_usd": _money(status.forecast.expected_usd) if status else None,
-            "forecast_low_usd": _money(status.forecast.low_usd) if status else None,
-            "forecast_high_usd": _money(status.forecast.high_usd) if status else None,
+            "forecast_usd": usd_json(status.forecast.expected_usd) if status else None,
+            "forecast_low_usd": usd_json(status.forecast.low_usd) if status else None,
+            "forecast_high_usd": usd_json(status.forecast.high_usd) if status else None,
             "days": _days_json(days),
         }
         if breakdown is not None:
             out["breakdown"] = [
-                {"date": d.isoformat(), by: str(k), "cost_usd": _money(c), "basis": b}
+                {"date": d.isoformat(), by: str(k), "cost_usd": usd_json(c), "basis": b}
                 for d, k, c, b in zip(
                     breakdown["date"], breakdown[by], breakdown["cost_usd"], breakdown["basis"], strict=True
                 )

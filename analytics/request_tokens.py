@@ -170,11 +170,11 @@ class _Counter:
         self.images = images
         self.responses_api = responses_api
         self.constants = FITTED if constants is None else constants
+        self.at = None if at is None else _day(at)
         self.legacy_0301 = name.startswith("gpt-3.5-turbo-0301") or (
-            name == "gpt-3.5-turbo" and at is not None and _day(at) < GPT35_ALIAS_MOVED
+            name == "gpt-3.5-turbo" and self.at is not None and self.at < GPT35_ALIAS_MOVED
         )
         self.harmony = self.reasoning and name.startswith("gpt-5")
-        self.at = None if at is None else _day(at)
         self.tokens = 0
         self.open_ended = False  # content that costs tokens is left uncounted (see TokenCount.open_ended)
         self.unsure_above = 0  # the count may be this much under for a reason its shape's range does not see
@@ -266,7 +266,7 @@ def analyse_request(
         _count_chat(counter, body)
     elif "input" in body or "instructions" in body:
         counter = _Counter(model, images, responses_api=True, constants=constants, at=at)
-        if at is not None and _day(at) < EARLY_RESPONSES_API_BEFORE:
+        if counter.at is not None and counter.at < EARLY_RESPONSES_API_BEFORE:
             counter.add("early_responses_reasoning" if counter.reasoning else "early_responses")
             if any(tool.get("type") == "function" for tool in body.get("tools") or ()):
                 counter.add("early_responses_tools")

@@ -64,6 +64,13 @@ def _git(git_dir: str, *args: str) -> bytes:
     return subprocess.run(["git", "-C", git_dir, *args], capture_output=True, check=True).stdout
 
 
+def _grep_listed(git_dir: str, pattern: str, commit: str, paths: tuple[str, ...], *flags: str) -> bytes:
+    """`commit:path` lines of the files under `paths` that match `pattern` (extended regex)."""
+    # git grep exits 1 when nothing matches (and 128 on a blob the snapshot lacks): its output still counts
+    command = ["git", "-C", git_dir, "grep", "-l", *flags, "-E", pattern, commit, "--", *paths]
+    return subprocess.run(command, capture_output=True).stdout
+
+
 def _text(body: Any) -> str | None:
     """Returns a cassette body as text (vcrpy: str or {string: ...}; Ruby VCR: {encoding, string})."""
     if isinstance(body, dict):
@@ -654,37 +661,11 @@ def main() -> None:
     )
     pickle_paths = tuple(f"{path.rstrip('/')}/*.pkl" for path in args.pickle)
     commit = _git(args.git_dir, "rev-parse", args.commit).decode().strip()
-    # git grep exits 1 when nothing matches (and 128 on a blob the snapshot lacks): its output still counts
-    listed = subprocess.run(
-        [
-            *("git", "-C", args.git_dir, "grep", "-l", "-E"),
-            r"api\.openai\.com/v1/(chat/completions|responses)",
-            *(commit, "--", *CASSETTES),
-        ],
-        capture_output=True,
-    ).stdout
+    listed = _grep_listed(args.git_dir, OPENAI_URL.pattern, commit, CASSETTES)
     if json_paths:
-        listed += subprocess.run(
-            [
-                *("git", "-C", args.git_dir, "grep", "-l", "-E"),
-                OPENAI_HOST.pattern,
-                commit,
-                "--",
-                *json_paths,
-            ],
-            capture_output=True,
-        ).stdout
-    if pickle_paths:
-        listed += subprocess.run(
-            [
-                *("git", "-C", args.git_dir, "grep", "-l", "-a", "-E"),
-                OPENAI_HOST.pattern,
-                commit,
-                "--",
-                *pickle_paths,
-            ],
-            capture_output=True,
-        ).stdout
+        listed += _grep_listed(args.git_dir, OPENAI_HOST.pattern, commit, json_paths)
+    if pickle_paths:  # binary files: -a lets git grep match inside them
+        listed += _grep_listed(args.git_dir, OPENAI_HOST.pattern, commit, pickle_paths, "-a")
     rows: list[dict] = []
     for line in listed.decode().splitlines():
         path = line.split(":", 1)[1]

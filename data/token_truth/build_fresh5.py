@@ -36,17 +36,20 @@ SOURCES: tuple[build_fresh3.Source, ...] = (
 )
 
 
+# every set before this one: a request in any of them is not kept again
+EARLIER = (
+    build_fresh2.DEV,
+    build_fresh2.EXTRA,
+    build_fresh2.FRESH,
+    build_fresh3.FRESH2,
+    build_fresh4.FRESH3,
+    FRESH4,
+)
+
+
 def main() -> None:
     mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
-    earlier = (
-        build_fresh2.DEV,
-        build_fresh2.EXTRA,
-        build_fresh2.FRESH,
-        build_fresh3.FRESH2,
-        build_fresh4.FRESH3,
-        FRESH4,
-    )
-    build_fresh3.build(SOURCES, earlier, mirror, build_fresh4.licence_ok)
+    build_fresh3.build(SOURCES, EARLIER, mirror, build_fresh4.licence_ok)
 
 
 if __name__ == "__main__":

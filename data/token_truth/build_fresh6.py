@@ -86,15 +86,7 @@ def _replies_with_pickles(git_dir: pathlib.Path, commit: str, path: str) -> list
 
 def main() -> None:
     mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
-    earlier = (
-        build_fresh2.DEV,
-        build_fresh2.EXTRA,
-        build_fresh2.FRESH,
-        build_fresh3.FRESH2,
-        build_fresh4.FRESH3,
-        build_fresh5.FRESH4,
-        FRESH5,
-    )
+    earlier = (*build_fresh5.EARLIER, FRESH5)
     build_fresh.extract = _extract_with_pickles
     build_fresh2._replies = _replies_with_pickles
     build_fresh3.build(SOURCES, earlier, mirror, build_fresh4.licence_ok)
