@@ -171,6 +171,15 @@ def _read_request_body(path_text: str) -> dict[str, Any]:
     return body
 
 
+def _is_request_body(text: str) -> bool:
+    """Whether a prompt read as text is a JSON request body (an object with messages or input)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(value, dict) and ("messages" in value or "input" in value)
+
+
 def _prompt_from(
     source: str | None, messages: str | None, *, literal: bool = False
 ) -> str | dict[str, Any] | None:
@@ -286,7 +295,10 @@ def count(
         raise click.UsageError("give TEXT, FILE, - (stdin) or --messages REQUEST.json")
     if isinstance(prompt, str):
         if not model:
-            raise click.UsageError("--model is required for plain text")
+            hint = ""
+            if _is_request_body(prompt):
+                hint = f" ({source} holds a request body: give it as --messages {source} to count it as one)"
+            raise click.UsageError(f"--model is required for plain text{hint}")
         result = tokens.count_text(prompt, model)
     else:
         result = tokens.count_request(prompt, model, at=_day(at_text, "--at"))

@@ -125,6 +125,20 @@ def test_count_refuses_a_path_that_does_not_exist(tmp_path):
     assert prose.exit_code == 0 and json.loads(prose.stdout)["tokens"] == 6
 
 
+def test_count_of_a_request_file_given_as_text_points_to_messages(tmp_path):
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(body))
+    result = run("count", request)
+    assert result.exit_code == 2
+    assert f"give it as --messages {request}" in result.output
+    as_body = run("count", "--messages", request, "--json")
+    assert as_body.exit_code == 0 and json.loads(as_body.stdout)["tokens"] == 8
+    prose = tmp_path / "prompt.txt"
+    prose.write_text("How many tokens is this?")
+    assert "--messages" not in run("count", prose).output  # plain text: no hint
+
+
 # --- default period -----------------------------------------------------------------------------------
 
 
