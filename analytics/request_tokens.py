@@ -72,12 +72,12 @@ CONSTANTS: dict[str, tuple[int, str]] = {
     "reply_priming_reasoning": (3, "reply priming of reasoning models (o1, o3, o4-mini, gpt-5)"),
     "harmony_assistant": (0, "gpt-5: an assistant turn's channel markers"),
     "harmony_tools_preamble": (0, "gpt-5 on Chat Completions: the developer message's preamble before tools"),
-    "harmony_bare_first_property": (0, "gpt-5 on Chat Completions: per bare-first-property function but one"),
+    "harmony_bare_parameters": (0, "gpt-5 on Chat Completions: per function of bare parameters but one"),
     "harmony_tool_round": (0, "gpt-5: per tool call and its result, on top of both messages"),
     "harmony_responses_round": (0, "gpt-5 on the Responses API: one more per tool round"),
     "tools_section": (0, "the `# Tools` section against its text (non-reasoning models, or Responses)"),
     "tools_section_o_series_chat": (0, "the `# Tools` section against its text (o-series, Chat Completions)"),
-    "bare_first_property": (0, "a function whose first parameter has no comment (description/title)"),
+    "bare_parameters": (0, "a function none of whose parameters has a comment (description/title)"),
     "responses_tools": (0, "Responses API, non-reasoning: the tools section against Chat Completions'"),
     "parameters_title_responses": (0, "Responses API: a parameters `title` comment against its text"),
     "parameters_title_strict_chat": (0, "Chat Completions, strict function: a `title` comment vs its text"),
@@ -377,7 +377,7 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         counter.features.add("prediction")
     if any(_nested_type_list(function.get("parameters") or {}) for function in functions):
         counter.note("tool parameters with a type list inside a nested object: rendering not verified")
-    bare = _bare_first_properties(functions)
+    bare = _bare_functions(functions)
     if functions and counter.harmony and not counter.responses_api:
         counter.tokens += TOKENS_PER_MESSAGE
         counter.add("harmony_tools_preamble")
@@ -395,12 +395,12 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
             messages = messages[1:]
             counter.tokens += HARMONY_INSTRUCTIONS
             counter.text(f"# Instructions\n\n{instructions}\n\n{render_functions(functions)}")
-        # The bare-first-property correction holds here too, except for the first such function (fitted:
+        # The bare-parameters correction holds here too, except for the first such function (fitted:
         # pydantic-ai's gpt-5 tool_choice_matrix / tool_search_eval rows with one to four bare functions).
-        counter.add("harmony_bare_first_property", max(0, bare - 1))
+        counter.add("harmony_bare_parameters", max(0, bare - 1))
     elif functions:
         sections.append(render_functions(functions))
-        counter.add("bare_first_property", bare)
+        counter.add("bare_parameters", bare)
         # o-series models on Chat Completions see the section at another cost (crewAI's o3-mini rows).
         if counter.responses_api or not counter.reasoning:
             counter.add("tools_section")
@@ -826,16 +826,18 @@ def _nested_type_list(schema: Mapping[str, Any], depth: int = 0) -> bool:
     return False
 
 
-def _bare_first_properties(functions: Sequence[Mapping[str, Any]]) -> int:
-    """Returns how many functions' parameters start with a property that carries no comment: the recorded
-    counts show such an object costing a fixed amount against its rendering (constant `bare_first_property`;
-    traceloop's recipe rows show that a `$ref` property that gets its definition's title as a comment is not
-    bare)."""
+def _bare_functions(functions: Sequence[Mapping[str, Any]]) -> int:
+    """Returns how many functions have parameters none of which carries a comment (description or title):
+    the recorded counts show such an object costing a fixed amount against its rendering (constant
+    `bare_parameters`). Only the first property's comment was looked at until the rows of vintasoftware's
+    and DataDog's functions whose first property is bare and a later one described (fresh2: 29 rows, no dev
+    row has such a function) were all exact without the correction and 1 under with it. traceloop's recipe
+    rows show that a `$ref` property that gets its definition's title as a comment is not bare."""
     total = 0
     for function in functions:
         # A `$ref` property is judged by its definition, as it is rendered (its title becomes its comment).
-        properties = list((_resolve_refs(function.get("parameters") or {}).get("properties") or {}).values())
-        if properties and not (properties[0].get("description") or properties[0].get("title")):
+        properties = (_resolve_refs(function.get("parameters") or {}).get("properties") or {}).values()
+        if properties and not any(prop.get("description") or prop.get("title") for prop in properties):
             total += 1
     return total
 

@@ -388,9 +388,9 @@ def test_a_ref_property_takes_its_definitions_title_as_comment() -> None:
         "type": "object",
         "properties": {"recipe": {"$ref": "#/$defs/Recipe"}},
     }
-    assert request_tokens._bare_first_properties([{"name": "f", "parameters": parameters}]) == 0
+    assert request_tokens._bare_functions([{"name": "f", "parameters": parameters}]) == 0
     del parameters["$defs"]["Recipe"]["title"]
-    assert request_tokens._bare_first_properties([{"name": "f", "parameters": parameters}]) == 1
+    assert request_tokens._bare_functions([{"name": "f", "parameters": parameters}]) == 1
 
 
 def _json_schema_body(name: str, description: str = "An answer") -> dict:
@@ -963,3 +963,34 @@ def test_a_forced_function_is_counted_as_its_recipient_functions_dot_name(row_id
     encoding = tokens.get_encoding("o200k_base")
     assert len(encoding.encode(f"functions.{name}")) == len(encoding.encode(name)) + 2
     assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"]
+
+
+def test_a_function_is_bare_only_when_none_of_its_parameters_has_a_comment() -> None:
+    # Two owners' recorded requests with a function that starts with a bare property and describes a later
+    # one (vintasoftware's fetch_forecast_temperature on Chat Completions, DataDog's dd-trace-js Responses
+    # tools): exact without the bare correction; with it (the first property alone decided) they were 1 under.
+    fresh2 = _FRESH_TRUTH.with_name("openai-token-truth-fresh2.jsonl")
+    owners = ("vintasoftware/django-ai-assistant", "DataDog/dd-trace-js")
+    mixed = [
+        row
+        for row in map(json.loads, fresh2.read_text().splitlines())
+        if row["source_repo"] in owners
+        and any(map(_starts_bare_describes_later, row["request"].get("tools", ())))
+    ]
+    assert {row["source_repo"] for row in mixed} == set(owners)
+    exact = [row for row in mixed if tokens.count_request(row["request"]).tokens == row["prompt_tokens"]]
+    assert len(exact) >= 29
+    bare, described = {"type": "string"}, {"type": "string", "description": "Date as YYYY-MM-DD"}
+    mixed = {"name": "f", "parameters": {"type": "object", "properties": {"a": bare, "b": described}}}
+    all_bare = {"name": "g", "parameters": {"type": "object", "properties": {"a": bare, "b": bare}}}
+    assert request_tokens._bare_functions([mixed, all_bare]) == 1
+
+
+def _starts_bare_describes_later(tool: dict) -> bool:
+    function = tool.get("function") or tool  # Chat Completions nests it, the Responses API does not
+    properties = list((function.get("parameters") or {}).get("properties", {}).values())
+    return (
+        len(properties) > 1
+        and not properties[0].get("description")
+        and any(p.get("description") for p in properties[1:])
+    )
