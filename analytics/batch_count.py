@@ -25,6 +25,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -126,6 +127,7 @@ class Job:
     models: tuple[str, ...] = ()
     output_tokens: int | None = None
     prompt_column: str = "prompt"
+    at: date | None = None  # count with the rules in force on this day (None: today's)
 
 
 # --- one request ---------------------------------------------------------------------------------------
@@ -154,8 +156,8 @@ def request_from_body(path: Path, line: int, body: dict, url: str, model: str | 
     return Request(line, str(request_model), body, None, max_output, kind)
 
 
-def count_one(request: Request) -> tokens.TokenCount:
-    """Returns the prompt tokens of one request."""
+def count_one(request: Request, at: date | None = None) -> tokens.TokenCount:
+    """Returns the prompt tokens of one request, with the rules in force on `at` (None: today's)."""
     if request.kind == "text":
         return tokens.count_text(request.prompt or "", request.model)
     assert request.body is not None
@@ -168,12 +170,12 @@ def count_one(request: Request) -> tokens.TokenCount:
             elif isinstance(item, list):  # already token ids
                 total += len(item)
         return tokens.TokenCount(request.model, tokens.encoding_name_for_model(request.model), total, True)
-    return count_request(request.body, request.model)
+    return count_request(request.body, request.model, at=at)
 
 
-def _tally_request(tally: Tally, request: Request, output_tokens: int | None) -> None:
+def _tally_request(tally: Tally, request: Request, output_tokens: int | None, at: date | None = None) -> None:
     try:
-        counted = count_one(request)
+        counted = count_one(request, at)
     except tokens.UnknownModelError as error:
         raise BadInputError("", request.line, 1, str(error)) from None
     model = tally.get(request.model)
@@ -222,7 +224,8 @@ class PlainChat:
     )
     _MAX_COUNTS = 200_000  # TokenCounts kept (one per frame and prompt size), for memory flat in the file
 
-    def __init__(self) -> None:
+    def __init__(self, at: date | None = None) -> None:
+        self.at = at  # the day whose rules count (None: today's): the framing is analysed with them
         # (model, roles) -> (encoding, framing tokens, analysis of the first body), or None: not plain
         self._frames: dict[tuple[str, tuple[str, ...]], tuple[str, int, RequestAnalysis] | None] = {}
         self._counts: dict[tuple[str, tuple[str, ...], int], tokens.TokenCount] = {}
@@ -249,7 +252,7 @@ class PlainChat:
             if key in self._frames or claude_tokens.is_claude(model):
                 self._frames[key] = None
                 return None
-            analysis = analyse_request(body, model)  # raises UnknownModelError like count_request
+            analysis = analyse_request(body, model, at=self.at)  # raises UnknownModelError like count_request
             encoding = analysis.encoding
             framing = analysis.tokens - sum(tokens.text_tokens(encoding, text) for text in texts)
             self._frames[key] = frame = (encoding, framing, analysis)
@@ -413,7 +416,7 @@ def tally_range(
     if tally is None:
         tally = {}
     if plain is None:
-        plain = PlainChat()
+        plain = PlainChat(job.at)
     path, output_tokens = job.path, job.output_tokens
     models: Sequence[str | None] = job.models or (None,)
     for number, body, url in jsonl_bodies(path, start, end, on_bytes):
@@ -422,7 +425,7 @@ def tally_range(
             try:
                 counted = plain.count(body, request.model) if request.kind == "chat" else None
                 if counted is None:
-                    counted = count_one(request)
+                    counted = count_one(request, job.at)
             except tokens.UnknownModelError as error:
                 raise BadInputError(path, number, 1, str(error)) from None
             sums = tally.get(request.model)
@@ -465,7 +468,7 @@ def _tally_csv(job: Job, on_progress: ProgressCallback | None) -> Tally:
     for model in models:
         for request in csv_requests(job.path, model, job.prompt_column):
             try:
-                _tally_request(tally, request, job.output_tokens)
+                _tally_request(tally, request, job.output_tokens, job.at)
             except BadInputError as error:
                 raise BadInputError(job.path, request.line, error.column, error.expected) from None
             done += 1
@@ -530,7 +533,9 @@ _BadLine = tuple[int, int, int, str]
 def _tally_chunks(job: Job, chunks: _Chunks, report: Callable[[int], None]) -> tuple[Tally, _BadLine | None]:
     """Counts chunks until none is left; returns the sums and the first bad line met, if any."""
     tally: Tally = {}
-    plain = PlainChat()  # one per process: each (model, roles) frame is analysed once, not once per chunk
+    plain = PlainChat(
+        job.at
+    )  # one per process: each (model, roles) frame is analysed once, not once per chunk
     finished = 0  # bytes of the chunks this process has counted
     while (index := chunks.take()) is not None:
         start, end = chunks.ranges[index]

@@ -344,7 +344,9 @@ def count(
 )
 @click.option("--cache-ttl", type=click.Choice(["5m", "1h"]), default="5m", show_default=True)
 @click.option("--tier", type=click.Choice(prices.TIERS), default="standard", show_default=True)
-@click.option("--at", "at_text", metavar="DATE", help="Price as on this UTC date (default: today).")
+@click.option(
+    "--at", "at_text", metavar="DATE", help="Price, and count, as on this UTC date (default: today)."
+)
 @text_option
 @json_option
 @_bad_input_is_exit_2
@@ -434,7 +436,9 @@ def _echo_notes(notes: set[str], *, approximate: bool) -> None:
     "--tpm", type=click.IntRange(min=1), help="Tokens-per-minute limit, for the job's least duration."
 )
 @click.option("--rpm", type=click.IntRange(min=1), help="Requests-per-minute limit.")
-@click.option("--at", "at_text", metavar="DATE", help="Price as on this UTC date (default: today).")
+@click.option(
+    "--at", "at_text", metavar="DATE", help="Price, and count, as on this UTC date (default: today)."
+)
 @json_option
 @_bad_input_is_exit_2
 def estimate_file(

@@ -435,3 +435,36 @@ def test_lines_the_fast_parser_refuses_or_reads_are_read_as_json_reads_them(
         (n, json.dumps(b), u) for n, b, u in with_json
     ]
     assert len(with_fast) == 1
+
+
+_PLAIN_35 = {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "Is my refund late?"}]}
+_REQUIRED_4O = {
+    "model": "gpt-4o",
+    "messages": [{"role": "user", "content": "Refund order 7, please."}],
+    "tools": [{"type": "function", "function": {"name": "refund", "parameters": {"type": "object"}}}],
+    "tool_choice": "required",
+}
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(
+    ("body", "day", "more"),
+    [
+        # the gpt-3.5-turbo alias pointed at 0301 until 2023-06-27: 4 tokens a message, not 3 (fast path)
+        (_PLAIN_35, date(2023, 6, 1), 1),
+        # tool_choice "required" cost 2 tokens more until October 2024 (the rules' path)
+        (_REQUIRED_4O, date(2024, 9, 1), 2),
+    ],
+)
+def test_a_file_estimated_as_on_a_past_day_is_counted_with_the_rules_then(
+    tmp_path: Path, workers: int, body: dict, day: date, more: int
+) -> None:
+    path = tmp_path / "old.jsonl"
+    path.write_text((json.dumps(body) + "\n") * 600)
+    today = tokens.count_request(body).tokens
+    assert tokens.count_request(body, at=day).tokens == today + more
+    (then,) = estimate_requests(path, at=day, workers=workers).models
+    assert then.input_tokens == 600 * (today + more)
+    (now,) = estimate_requests(path, workers=workers).models
+    assert now.input_tokens == 600 * today

@@ -115,6 +115,27 @@ def test_estimate_file_json(fixtures: Path):
     assert data["minutes_at_limit"] == pytest.approx(1.91)
 
 
+def test_estimate_and_estimate_file_as_on_a_past_day_count_as_count_at_that_day(tmp_path: Path):
+    # Responses API inputs cost a fixed block more before 2025-04-01: --at on estimate and estimate-file
+    # counts as `count --at` does, not with today's rules.
+    body = {"model": "gpt-4o", "input": "What is the refund policy?"}
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(body))
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text((json.dumps(body) + "\n") * 3)
+    for day in ("2025-03-01", "2025-06-01"):
+        counted = json.loads(run("count", "--messages", str(request), "--at", day, "--json").stdout)
+        (single,) = json.loads(run("estimate", "--messages", str(request), "--at", day, "--json").stdout)
+        assert single["input_tokens"] == counted["tokens"]
+        whole = json.loads(run("estimate-file", str(batch), "--at", day, "--json").stdout)
+        assert whole["models"][0]["input_tokens"] == 3 * counted["tokens"]
+    early = run("count", "--messages", str(request), "--at", "2025-03-01", "--json").stdout
+    assert (
+        json.loads(early)["tokens"]
+        > json.loads(run("count", "--messages", str(request), "--json").stdout)["tokens"]
+    )
+
+
 def test_estimate_file_human_has_total_row(fixtures: Path):
     result = run(
         "estimate-file", str(fixtures / "requests" / "batch_input.jsonl"), "--at", DAY, "--tpm", "100"

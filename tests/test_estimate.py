@@ -60,6 +60,18 @@ def test_estimate_request_body_uses_recorded_count(fixtures: Path):
     assert result.input_tokens == 39  # what the API reported for this exact body
 
 
+def test_a_request_body_estimated_as_on_a_past_day_is_counted_with_the_rules_then():
+    # The Responses API added a fixed block to every input until 2025-04-01: an estimate as on a day before
+    # counts (and prices) what that day's request cost, one as on a later day today's count.
+    body = {"model": "gpt-4o", "input": "What is the refund policy?"}
+    before, after = date(2025, 3, 1), date(2025, 6, 1)
+    early = tokens.count_request(body, at=before)
+    assert early.tokens > tokens.count_request(body).tokens
+    results = compare(body, models=["gpt-4o", "gpt-4o-mini"], at=before)
+    assert [r.input_tokens for r in results] == [early.tokens, early.tokens]
+    assert estimate(body, model="gpt-4o", at=after).input_tokens == tokens.count_request(body).tokens
+
+
 def test_compare_sorts_cheapest_first():
     results = compare(
         "Summarise the quarterly report.", models=["gpt-4o", "gpt-4o-mini"], output_tokens=500, at=DAY

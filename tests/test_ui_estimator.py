@@ -73,3 +73,22 @@ def test_an_estimated_count_shows_its_range(app: AppTest):
     label = app.dataframe[0].value["Count"][0]
     low, high = (int(n.replace(",", "")) for n in label.split("(")[1].split(" ")[0].split("–"))
     assert label.startswith("estimate (") and low <= app.dataframe[0].value["Input tokens"][0] <= high
+
+
+def test_a_past_day_counts_a_request_with_the_rules_then(app: AppTest):
+    # A Responses API input cost a fixed block more before 2025-04-01: the page's day sets the prices and
+    # the counting rules alike.
+    from datetime import date
+
+    from analytics import tokens
+
+    body = {"model": "gpt-4o", "input": "What is the refund policy?"}
+    app.radio(key="est_kind").set_value("Request body (JSON)").run()
+    app.multiselect(key="est_models").set_value(["gpt-4o"])
+    app.text_area(key="est_body").input(json.dumps(body)).run()
+    assert list(app.dataframe[0].value["Input tokens"]) == [tokens.count_request(body).tokens]
+    app.date_input(key="est_at").set_value(date(2025, 3, 1)).run()
+    assert not app.exception
+    early = tokens.count_request(body, at=date(2025, 3, 1)).tokens
+    assert list(app.dataframe[0].value["Input tokens"]) == [early]
+    assert app.date_input(key="est_at").label == "As on (UTC)"

@@ -59,7 +59,13 @@ def show() -> None:
     )
     left, middle, right = st.columns(3)
     tier = left.selectbox("Tier", prices.TIERS, key="est_tier")
-    at = middle.date_input("Prices as on (UTC)", value=today, max_value=today, key="est_at")
+    at = middle.date_input(
+        "As on (UTC)",
+        value=today,
+        max_value=today,
+        key="est_at",
+        help="Prices of that day, and the counting rules in force then (a few changed over time).",
+    )
     if kind == "Batch file":
         _show_batch(models, at)
         return
