@@ -605,6 +605,14 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
         counter.tokens += TOKENS_PER_MESSAGE
         counter.text("assistant")
         _count_content(counter, message["content"])
+    if message.get("name"):
+        # A named turn that calls tools costs its name as any named message does (cookbook: +1 and the name;
+        # on gpt-5 the name alone). Seen only in New Relic's LangChain agent rows (fresh7, after its first
+        # count: gpt-3.5-turbo 3 and gpt-5.1 2 tokens more for `my_agent`): a shape of its own.
+        counter.features.add("name_assistant")
+        if not counter.harmony:
+            counter.add("name")
+        counter.text(message["name"])
     calls = [call.get("function") or call.get("custom") or {} for call in message["tool_calls"]]
     if counter.responses_api and not counter.reasoning:
         counter.add("responses_stored_call", sum(bool(call.get("stored")) for call in message["tool_calls"]))

@@ -21,14 +21,24 @@ endpoint}, response: {body, is_streaming}}`, the body stored parsed) and ExVCR's
 `httpx.Response` per `.pkl` file, its request inside; they are read without importing or running anything
 (every class the pickle names is a stand-in that only keeps its arguments and state).
 
+`--moscafetch PATHSPEC` also reads the JSON recordings of KaibanJS's moscaFetch recorder under PATHSPEC
+(repeatable): a list of `{url, method, body, response}`, the request body and the reply stored parsed, no
+status, no headers (so "no-content-length"). Only files under these pathspecs are read this way.
+
+`--zen-json PATHSPEC` also reads the JSON recordings of zen-mcp-server's HTTP transport recorder under
+PATHSPEC (repeatable): `{interactions: [{request: {method, url, headers, content}, response: {status_code,
+headers, content: {data, encoding}}}]}`, the request body stored parsed beside the Content-Length it was sent
+with (so a body that passes is "match-reserialized"). Only files under these pathspecs are read this way.
+
     .venv/bin/python scripts/extract_cassette_truth.py GIT_DIR OWNER/NAME LICENCE [--commit REV] [--history]
-        [--json PATHSPEC]... [--pickle PATHSPEC]...
+        [--json PATHSPEC]... [--pickle PATHSPEC]... [--moscafetch PATHSPEC]... [--zen-json PATHSPEC]...
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import fnmatch
 import gzip
 import io
 import json
@@ -38,7 +48,7 @@ import subprocess
 import sys
 import zlib
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -501,8 +511,105 @@ def _motleycache_exchanges(data: bytes) -> list[Exchange]:
     ]
 
 
-def rows_from_file(text: str, repo: str, path: str, commit: str, licence: str) -> list[dict]:
-    if path.endswith(".har"):
+def _moscafetch_exchanges(text: str) -> list[Exchange]:
+    """KaibanJS's moscaFetch recorder (`tests/utils/moscaFetch`, `saveRecords`): a JSON list of `{url, method,
+    body, response}`, `body` the request body as parsed by `JSON.parse`, `response` the reply's JSON. It keeps
+    no status and no headers: a reply counts as a 200 when it is a JSON object with no `error` (an error reply
+    carries no usage either); with no length the check is "no-content-length"; the date is the reply's
+    `created` (set by the API)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    found: list[Exchange] = []
+    for item in data if isinstance(data, list) else ():
+        if not isinstance(item, dict) or not isinstance(item.get("url"), str):
+            continue
+        body, reply = item.get("body"), item.get("response")
+        ok = isinstance(reply, dict) and "error" not in reply
+        created = reply.get("created") if ok else None
+        found.append(
+            (
+                str(item.get("method", "")),
+                item["url"],
+                json.dumps(body, ensure_ascii=False) if isinstance(body, dict) else None,
+                None,
+                json.dumps(reply, ensure_ascii=False) if ok else None,
+                200 if ok else None,
+                datetime.fromtimestamp(created, UTC) if isinstance(created, int) else None,
+            )
+        )
+    return found
+
+
+def _is_moscafetch(path: str, moscafetch_paths: tuple[str, ...]) -> bool:
+    """Whether the path is under one of the `--moscafetch` pathspecs (`*` matches `/` too, as in git)."""
+    return any(fnmatch.fnmatchcase(path, spec) for spec in moscafetch_paths)
+
+
+def _zen_exchanges(text: str) -> list[Exchange]:
+    """zen-mcp-server's HTTP transport recorder (`tests/http_transport_recorder.py` there):
+    `{interactions: [{request: {method, url, headers, content}, response: {status_code, headers, content:
+    {data, encoding}}}]}`. The request's JSON body is stored parsed (`content`) beside the Content-Length it
+    was sent with; it is given back indented, so it can never pass as the bytes sent ("match-raw") and is
+    checked against the usual client serialisations ("match-reserialized"). The reply is base64
+    (`encoding: base64`) or text."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    found: list[Exchange] = []
+    for item in (data.get("interactions") if isinstance(data, dict) else None) or ():
+        request = item.get("request") if isinstance(item, dict) else None
+        response = item.get("response") if isinstance(item, dict) else None
+        if not isinstance(request, dict) or not isinstance(response, dict):
+            continue
+        content = request.get("content")
+        length = _header(request.get("headers"), "Content-Length")
+        stored = response.get("content")
+        reply = None
+        if isinstance(stored, dict) and isinstance(stored.get("data"), str):
+            if stored.get("encoding") == "base64":
+                try:
+                    reply = _text(base64.b64decode(stored["data"], validate=True))
+                except ValueError:
+                    reply = None
+            else:
+                reply = stored["data"]
+        status = response.get("status_code")
+        found.append(
+            (
+                str(request.get("method", "")),
+                str(request.get("url", "")),
+                json.dumps(content, ensure_ascii=False, indent=1) if isinstance(content, dict) else None,
+                int(length) if isinstance(length, str) and length.isdigit() else None,
+                reply,
+                status if isinstance(status, int) else None,
+                _date(response.get("headers")),
+            )
+        )
+    return found
+
+
+def _is_zen(path: str, zen_paths: tuple[str, ...]) -> bool:
+    """Whether the path is under one of the `--zen-json` pathspecs (`*` matches `/` too, as in git)."""
+    return any(fnmatch.fnmatchcase(path, spec) for spec in zen_paths)
+
+
+def rows_from_file(
+    text: str,
+    repo: str,
+    path: str,
+    commit: str,
+    licence: str,
+    moscafetch: bool = False,
+    zen: bool = False,
+) -> list[dict]:
+    if moscafetch:  # only for files under a `--moscafetch` pathspec
+        exchanges = _moscafetch_exchanges(text)
+    elif zen:  # only for files under a `--zen-json` pathspec
+        exchanges = _zen_exchanges(text)
+    elif path.endswith(".har"):
         exchanges = _har_exchanges(text)
     elif path.endswith(".json"):
         exchanges = _json_exchanges(text)
@@ -585,6 +692,8 @@ def _history_rows(
     licence: str,
     json_paths: tuple[str, ...] = (),
     pickle_paths: tuple[str, ...] = (),
+    moscafetch_paths: tuple[str, ...] = (),
+    zen_paths: tuple[str, ...] = (),
 ) -> list[dict]:
     """Rows from every earlier version of the cassettes: each blob once, with the commit that introduced it.
 
@@ -592,7 +701,7 @@ def _history_rows(
     """
     log = _git(
         *(git_dir, "log", "--format=C %H", "--raw", "--no-abbrev", "--no-renames", commit),
-        *("--", *CASSETTES, *json_paths, *pickle_paths),
+        *("--", *CASSETTES, *json_paths, *pickle_paths, *moscafetch_paths, *zen_paths),
     )
     versions: dict[str, tuple[str, str]] = {}  # blob -> (path, the newest commit that wrote it)
     introduced = ""
@@ -625,7 +734,9 @@ def _history_rows(
         at += size + 1
         if not (OPENAI_HOST if path.endswith((".json", ".pkl")) else OPENAI_URL).search(text):
             continue
-        for row in rows_from_file(text, repo, path, introduced, licence):
+        moscafetch = _is_moscafetch(path, moscafetch_paths)
+        zen = _is_zen(path, zen_paths)
+        for row in rows_from_file(text, repo, path, introduced, licence, moscafetch, zen=zen):
             row["id"] += f"@{introduced[:12]}"
             row["notes"] += " --history (an earlier version of the cassette)"
             rows.append(row)
@@ -655,27 +766,63 @@ def main() -> None:
         metavar="PATHSPEC",
         help="also read motleycache recordings (pickled httpx responses, `.pkl`) under this pathspec",
     )
+    parser.add_argument(
+        "--moscafetch",
+        action="append",
+        default=[],
+        metavar="PATHSPEC",
+        help="also read KaibanJS moscaFetch recordings (lists of {url, method, body, response}) here",
+    )
+    parser.add_argument(
+        "--zen-json",
+        action="append",
+        default=[],
+        metavar="PATHSPEC",
+        help="also read zen-mcp-server HTTP transport recordings (JSON) under this pathspec",
+    )
     args = parser.parse_args()
     json_paths = tuple(path for path in args.json if path.endswith(".json")) + tuple(
         f"{path.rstrip('/')}/*.json" for path in args.json if not path.endswith(".json")
     )
     pickle_paths = tuple(f"{path.rstrip('/')}/*.pkl" for path in args.pickle)
+    moscafetch_paths = tuple(path for path in args.moscafetch if path.endswith(".json")) + tuple(
+        f"{path.rstrip('/')}/*.json" for path in args.moscafetch if not path.endswith(".json")
+    )
+    zen_paths = tuple(path for path in args.zen_json if path.endswith(".json")) + tuple(
+        f"{path.rstrip('/')}/*.json" for path in args.zen_json if not path.endswith(".json")
+    )
     commit = _git(args.git_dir, "rev-parse", args.commit).decode().strip()
     listed = _grep_listed(args.git_dir, OPENAI_URL.pattern, commit, CASSETTES)
     if json_paths:
         listed += _grep_listed(args.git_dir, OPENAI_HOST.pattern, commit, json_paths)
     if pickle_paths:  # binary files: -a lets git grep match inside them
         listed += _grep_listed(args.git_dir, OPENAI_HOST.pattern, commit, pickle_paths, "-a")
+    if moscafetch_paths:
+        listed += _grep_listed(args.git_dir, OPENAI_HOST.pattern, commit, moscafetch_paths)
+    if zen_paths:
+        listed += _grep_listed(args.git_dir, OPENAI_HOST.pattern, commit, zen_paths)
     rows: list[dict] = []
+    read: set[str] = set()
     for line in listed.decode().splitlines():
         path = line.split(":", 1)[1]
+        if moscafetch_paths and path in read:  # listed under --json too: read once, as moscaFetch
+            continue
+        read.add(path)
         try:
             text = _read(_git(args.git_dir, "show", f"{commit}:{path}"), path)
         except subprocess.CalledProcessError:  # a large file the snapshot left out
             continue
-        rows.extend(rows_from_file(text, args.repo, path, commit, args.licence))
+        moscafetch = _is_moscafetch(path, moscafetch_paths)
+        zen = _is_zen(path, zen_paths)
+        rows.extend(rows_from_file(text, args.repo, path, commit, args.licence, moscafetch, zen=zen))
     if args.history:  # after the rows at `commit`, so those are the ones kept for a prompt recorded again
-        rows.extend(_history_rows(args.git_dir, args.repo, commit, args.licence, json_paths, pickle_paths))
+        rows.extend(
+            _history_rows(
+                *(args.git_dir, args.repo, commit, args.licence, json_paths, pickle_paths),
+                moscafetch_paths,
+                zen_paths,
+            )
+        )
     # The same prompt recorded more than once must agree, or none of its recordings is truth.
     by_prompt: dict[str, list[dict]] = defaultdict(list)
     for row in rows:

@@ -928,7 +928,7 @@ def test_every_held_out_set_comes_from_repositories_in_no_other_set() -> None:
         path.stem.removeprefix("openai-token-truth-"): [json.loads(line) for line in path.open()]
         for path in sorted(held_out.glob("openai-token-truth-*.jsonl"))
     }
-    assert {"extra", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6"} <= set(sets)
+    assert {"extra", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7"} <= set(sets)
     dev = Path("/work/shared/data/openai-token-truth-dev.jsonl")  # the full dev set, where it is present
     sets["dev"] = _truth_rows() + ([json.loads(line) for line in dev.open()] if dev.exists() else [])
     repos = {name: {row["source_repo"] for row in rows} for name, rows in sets.items()}
@@ -994,3 +994,25 @@ def _starts_bare_describes_later(tool: dict) -> bool:
         and not properties[0].get("description")
         and any(p.get("description") for p in properties[1:])
     )
+
+
+def test_a_named_assistant_turn_that_calls_tools_costs_its_name() -> None:
+    # New Relic's LangChain agent rows (fresh7): the assistant turn `my_agent` calling a tool costs the name
+    # as any named message does (gpt-3.5-turbo: +1 and its 2 tokens; gpt-5.1: its 2 tokens).
+    fresh7 = _FRESH_TRUTH.with_name("openai-token-truth-fresh7.jsonl")
+    named = [
+        row
+        for row in map(json.loads, fresh7.read_text().splitlines())
+        if any(m.get("name") and m.get("tool_calls") for m in row["request"].get("messages", ()))
+    ]
+    assert {row["model"] for row in named} == {"gpt-3.5-turbo", "gpt-5.1"} and len(named) == 5
+    for row in named:
+        counted = tokens.count_request(row["request"])
+        assert counted.tokens == row["prompt_tokens"], row["id"]
+        assert not counted.exact  # one source: a shape of its own, never claimed
+        unnamed = {
+            **row["request"],
+            "messages": [{k: v for k, v in m.items() if k != "name"} for m in row["request"]["messages"]],
+        }
+        extra = 2 if row["model"] == "gpt-5.1" else 3
+        assert tokens.count_request(unnamed).tokens == row["prompt_tokens"] - extra
