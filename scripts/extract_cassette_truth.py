@@ -542,9 +542,9 @@ def _moscafetch_exchanges(text: str) -> list[Exchange]:
     return found
 
 
-def _is_moscafetch(path: str, moscafetch_paths: tuple[str, ...]) -> bool:
-    """Whether the path is under one of the `--moscafetch` pathspecs (`*` matches `/` too, as in git)."""
-    return any(fnmatch.fnmatchcase(path, spec) for spec in moscafetch_paths)
+def _under(path: str, pathspecs: tuple[str, ...]) -> bool:
+    """Whether the path is under one of the pathspecs (`*` matches `/` too, as in git)."""
+    return any(fnmatch.fnmatchcase(path, spec) for spec in pathspecs)
 
 
 def _zen_exchanges(text: str) -> list[Exchange]:
@@ -589,11 +589,6 @@ def _zen_exchanges(text: str) -> list[Exchange]:
             )
         )
     return found
-
-
-def _is_zen(path: str, zen_paths: tuple[str, ...]) -> bool:
-    """Whether the path is under one of the `--zen-json` pathspecs (`*` matches `/` too, as in git)."""
-    return any(fnmatch.fnmatchcase(path, spec) for spec in zen_paths)
 
 
 def rows_from_file(
@@ -734,13 +729,20 @@ def _history_rows(
         at += size + 1
         if not (OPENAI_HOST if path.endswith((".json", ".pkl")) else OPENAI_URL).search(text):
             continue
-        moscafetch = _is_moscafetch(path, moscafetch_paths)
-        zen = _is_zen(path, zen_paths)
+        moscafetch = _under(path, moscafetch_paths)
+        zen = _under(path, zen_paths)
         for row in rows_from_file(text, repo, path, introduced, licence, moscafetch, zen=zen):
             row["id"] += f"@{introduced[:12]}"
             row["notes"] += " --history (an earlier version of the cassette)"
             rows.append(row)
     return rows
+
+
+def _json_pathspecs(paths: list[str]) -> tuple[str, ...]:
+    """A `.json` path as given, a folder as every `.json` file under it."""
+    return tuple(path for path in paths if path.endswith(".json")) + tuple(
+        f"{path.rstrip('/')}/*.json" for path in paths if not path.endswith(".json")
+    )
 
 
 def main() -> None:
@@ -781,16 +783,10 @@ def main() -> None:
         help="also read zen-mcp-server HTTP transport recordings (JSON) under this pathspec",
     )
     args = parser.parse_args()
-    json_paths = tuple(path for path in args.json if path.endswith(".json")) + tuple(
-        f"{path.rstrip('/')}/*.json" for path in args.json if not path.endswith(".json")
-    )
+    json_paths = _json_pathspecs(args.json)
     pickle_paths = tuple(f"{path.rstrip('/')}/*.pkl" for path in args.pickle)
-    moscafetch_paths = tuple(path for path in args.moscafetch if path.endswith(".json")) + tuple(
-        f"{path.rstrip('/')}/*.json" for path in args.moscafetch if not path.endswith(".json")
-    )
-    zen_paths = tuple(path for path in args.zen_json if path.endswith(".json")) + tuple(
-        f"{path.rstrip('/')}/*.json" for path in args.zen_json if not path.endswith(".json")
-    )
+    moscafetch_paths = _json_pathspecs(args.moscafetch)
+    zen_paths = _json_pathspecs(args.zen_json)
     commit = _git(args.git_dir, "rev-parse", args.commit).decode().strip()
     listed = _grep_listed(args.git_dir, OPENAI_URL.pattern, commit, CASSETTES)
     if json_paths:
@@ -812,8 +808,8 @@ def main() -> None:
             text = _read(_git(args.git_dir, "show", f"{commit}:{path}"), path)
         except subprocess.CalledProcessError:  # a large file the snapshot left out
             continue
-        moscafetch = _is_moscafetch(path, moscafetch_paths)
-        zen = _is_zen(path, zen_paths)
+        moscafetch = _under(path, moscafetch_paths)
+        zen = _under(path, zen_paths)
         rows.extend(rows_from_file(text, args.repo, path, commit, args.licence, moscafetch, zen=zen))
     if args.history:  # after the rows at `commit`, so those are the ones kept for a prompt recorded again
         rows.extend(
