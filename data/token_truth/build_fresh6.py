@@ -29,14 +29,13 @@ the last head only.
 from __future__ import annotations
 
 import pathlib
-import subprocess
 import sys
 
-import build_fresh  # sibling scripts: this folder is on sys.path when a build script is run
-import build_fresh2
-import build_fresh3
+import build_fresh3  # sibling scripts: this folder is on sys.path when a build script is run
 import build_fresh4
 import build_fresh5
+import recording_formats
+from build_fresh2 import extract
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FRESH5 = ROOT / "data/token_truth/openai-token-truth-fresh5.jsonl"
@@ -62,33 +61,13 @@ SOURCES: tuple[build_fresh3.Source, ...] = (
 # motleycache recording pathspecs (`--pickle`) per repository
 PICKLES: dict[str, tuple[str, ...]] = {MOTLEYCREW: ("tests",)}
 
-_extract = build_fresh.extract
-_replies = build_fresh2._replies
-
-
-def _extract_with_pickles(
-    git_dir: pathlib.Path, repo: str, licence: str, commit: str, *options: str
-) -> subprocess.CompletedProcess:
-    """build_fresh.extract, with `--pickle` for the repository's motleycache recordings."""
-    pickles = tuple(arg for path in PICKLES.get(repo, ()) for arg in ("--pickle", path))
-    return _extract(git_dir, repo, licence, commit, *options, *pickles)
-
-
-def _replies_with_pickles(git_dir: pathlib.Path, commit: str, path: str) -> list[str | None]:
-    """build_fresh2._replies, reading a motleycache recording (`.pkl`) with the extractor's reader."""
-    if not path.endswith(".pkl"):
-        return _replies(git_dir, commit, path)
-    data = subprocess.run(
-        ["git", "-C", str(git_dir), "show", f"{commit}:{path}"], capture_output=True, check=True
-    ).stdout
-    return [exchange[4] for exchange in build_fresh2.extract._motleycache_exchanges(data)]
-
 
 def main() -> None:
     mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
     earlier = (*build_fresh5.EARLIER, FRESH5)
-    build_fresh.extract = _extract_with_pickles
-    build_fresh2._replies = _replies_with_pickles
+    recording_formats.use(
+        "--pickle", PICKLES, lambda _git_dir, path: path.endswith(".pkl"), extract._motleycache_exchanges
+    )
     build_fresh3.build(SOURCES, earlier, mirror, build_fresh4.licence_ok)
 
 

@@ -25,14 +25,13 @@ API, recorded by the pull request's author) are in no commit of `main`.
 from __future__ import annotations
 
 import pathlib
-import subprocess
 import sys
 
-import build_fresh  # sibling scripts: this folder is on sys.path when a build script is run
-import build_fresh2
-import build_fresh3
+import build_fresh3  # sibling scripts: this folder is on sys.path when a build script is run
 import build_fresh4
 import build_fresh5
+import recording_formats
+from build_fresh2 import extract
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FRESH5 = ROOT / "data/token_truth/openai-token-truth-fresh5.jsonl"
@@ -53,37 +52,14 @@ ZEN_JSON: dict[str, tuple[str, ...]] = {ZEN: ("tests/openai_cassettes",)}
 EARLIER = (*build_fresh5.EARLIER, FRESH5, FRESH6)
 
 
-_extract = build_fresh.extract
-_replies = build_fresh2._replies
-
-
-def _extract_with_zen(
-    git_dir: pathlib.Path, repo: str, licence: str, commit: str, *options: str
-) -> subprocess.CompletedProcess:
-    """build_fresh.extract, with `--zen-json` for the repository's transport recordings."""
-    zen = tuple(arg for path in ZEN_JSON.get(repo, ()) for arg in ("--zen-json", path))
-    return _extract(git_dir, repo, licence, commit, *options, *zen)
-
-
 def _is_zen(git_dir: pathlib.Path, path: str) -> bool:
-    repo = git_dir.parent.name.replace("+", "/", 1)
-    return path.endswith(".json") and any(path.startswith(f"{p}/") for p in ZEN_JSON.get(repo, ()))
-
-
-def _replies_with_zen(git_dir: pathlib.Path, commit: str, path: str) -> list[str | None]:
-    """build_fresh2._replies, reading a zen-mcp-server transport recording with the extractor's reader."""
-    if not _is_zen(git_dir, path):
-        return _replies(git_dir, commit, path)
-    text = subprocess.run(
-        ["git", "-C", str(git_dir), "show", f"{commit}:{path}"], capture_output=True, check=True
-    ).stdout.decode("utf-8", "replace")
-    return [exchange[4] for exchange in build_fresh2.extract._zen_exchanges(text)]
+    prefixes = ZEN_JSON.get(recording_formats.repo_of(git_dir), ())
+    return path.endswith(".json") and any(path.startswith(f"{p}/") for p in prefixes)
 
 
 def main() -> None:
     mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
-    build_fresh.extract = _extract_with_zen
-    build_fresh2._replies = _replies_with_zen
+    recording_formats.use("--zen-json", ZEN_JSON, _is_zen, recording_formats.text(extract._zen_exchanges))
     build_fresh3.build(SOURCES, EARLIER, mirror, build_fresh4.licence_ok)
 
 

@@ -23,14 +23,13 @@ goes through them unchanged.
 from __future__ import annotations
 
 import pathlib
-import subprocess
 import sys
 
-import build_fresh  # sibling scripts: this folder is on sys.path when a build script is run
-import build_fresh2
-import build_fresh3
+import build_fresh3  # sibling scripts: this folder is on sys.path when a build script is run
 import build_fresh4
 import build_fresh7
+import recording_formats
+from build_fresh2 import extract
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FRESH7 = ROOT / "data/token_truth/openai-token-truth-fresh7.jsonl"
@@ -43,37 +42,18 @@ SOURCES: tuple[build_fresh3.Source, ...] = (
 # moscaFetch recording pathspecs (`--moscafetch`) per repository
 MOSCAFETCH: dict[str, tuple[str, ...]] = {KAIBANJS: ("tests",)}
 
-_extract = build_fresh.extract
-_replies = build_fresh2._replies
-_moscafetch_paths: dict[pathlib.Path, tuple[str, ...]] = {}  # git dir -> its `--moscafetch` file pathspecs
 
-
-def _extract_with_moscafetch(
-    git_dir: pathlib.Path, repo: str, licence: str, commit: str, *options: str
-) -> subprocess.CompletedProcess:
-    """build_fresh.extract, with `--moscafetch` for the repository's moscaFetch recordings."""
-    paths = MOSCAFETCH.get(repo, ())
-    _moscafetch_paths[git_dir] = tuple(f"{path.rstrip('/')}/*.json" for path in paths)
-    return _extract(
-        git_dir, repo, licence, commit, *options, *(a for p in paths for a in ("--moscafetch", p))
+def _is_moscafetch(git_dir: pathlib.Path, path: str) -> bool:
+    return extract._under(
+        path, extract._json_pathspecs(list(MOSCAFETCH.get(recording_formats.repo_of(git_dir), ())))
     )
-
-
-def _replies_with_moscafetch(git_dir: pathlib.Path, commit: str, path: str) -> list[str | None]:
-    """build_fresh2._replies, reading a moscaFetch recording with the extractor's reader."""
-    if not build_fresh2.extract._under(path, _moscafetch_paths.get(git_dir, ())):
-        return _replies(git_dir, commit, path)
-    text = subprocess.run(
-        ["git", "-C", str(git_dir), "show", f"{commit}:{path}"], capture_output=True, check=True
-    ).stdout.decode("utf-8", "replace")
-    return [exchange[4] for exchange in build_fresh2.extract._moscafetch_exchanges(text)]
 
 
 def main() -> None:
     mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
     earlier = (*build_fresh7.EARLIER, FRESH7)
-    build_fresh.extract = _extract_with_moscafetch
-    build_fresh2._replies = _replies_with_moscafetch
+    reader = recording_formats.text(extract._moscafetch_exchanges)
+    recording_formats.use("--moscafetch", MOSCAFETCH, _is_moscafetch, reader)
     build_fresh3.build(SOURCES, earlier, mirror, build_fresh4.licence_ok)
 
 
