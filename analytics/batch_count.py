@@ -127,7 +127,7 @@ class Job:
     models: tuple[str, ...] = ()
     output_tokens: int | None = None
     prompt_column: str = "prompt"
-    at: date | None = None  # count with the rules in force on this day (None: today's)
+    at: date | None = None  # count with the rules in force on this day (None: today's; a datetime: its day)
 
 
 # --- one request ---------------------------------------------------------------------------------------
@@ -533,9 +533,8 @@ _BadLine = tuple[int, int, int, str]
 def _tally_chunks(job: Job, chunks: _Chunks, report: Callable[[int], None]) -> tuple[Tally, _BadLine | None]:
     """Counts chunks until none is left; returns the sums and the first bad line met, if any."""
     tally: Tally = {}
-    plain = PlainChat(
-        job.at
-    )  # one per process: each (model, roles) frame is analysed once, not once per chunk
+    # one per process: each (model, roles) frame is analysed once, not once per chunk
+    plain = PlainChat(job.at)
     finished = 0  # bytes of the chunks this process has counted
     while (index := chunks.take()) is not None:
         start, end = chunks.ranges[index]

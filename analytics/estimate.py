@@ -135,9 +135,8 @@ def estimate(
     token_range = (-1, -1)
     open_ended = False
     if input_tokens is None:
-        if not isinstance(prompt, str):  # a request body is counted with the rules in force that day
-            request_options = {"at": _day(at), **request_options}
-        counted = count_tokens(prompt, model, book=book, **request_options)
+        # a request body is counted with the rules in force that day (a text has no dated rule)
+        counted = count_tokens(prompt, model, book=book, at=at, **request_options)
         input_tokens, exact, notes = counted.tokens, counted.exact, counted.notes
         token_range = (counted.low, counted.high)
         open_ended = counted.open_ended
@@ -402,7 +401,7 @@ def estimate_requests(
         workers = min(
             2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         )
-    job = batch_count.Job(path, given, output_tokens, prompt_column, at=_day(at))
+    job = batch_count.Job(path, given, output_tokens, prompt_column, at=at)
     tally = batch_count.tally_file(job, workers=workers, on_progress=on_progress)
     if not tally:
         raise BadInputError(path, 1, 1, "expected at least one request, the file has none")
@@ -416,10 +415,6 @@ def estimate_requests(
     # Models named by the requests run side by side, so the job takes as long as its slowest model.
     least = None if len(given) > 1 or not durations else max(durations)
     return FileEstimate(str(path), totals, least, alternatives=len(given) > 1)
-
-
-def _day(at: date | datetime | None) -> date | None:
-    return at.date() if isinstance(at, datetime) else at
 
 
 def _priced(model: str, tally: batch_count.ModelTally, at: date | datetime | None, book: Any) -> ModelTotal:

@@ -586,15 +586,22 @@ def _count_message(counter: _Counter, message: Mapping[str, Any], call_names: Ma
     else:
         counter.text(role)
         if message.get("name"):
-            counter.features.add(f"name_{role}")
-            if counter.harmony:  # harmony renders the author as `role:name` (openai/harmony, Render<Message>)
-                counter.text(f":{message['name']}")
-            else:
-                counter.add("name")
-                counter.text(message["name"])
+            # harmony renders the author as `role:name` (openai/harmony, Render<Message>)
+            _count_name(counter, role, message["name"], harmony_separator=":")
     _count_content(counter, message.get("content"))
     if role == "assistant" and counter.harmony:
         counter.add("harmony_assistant")
+
+
+def _count_name(counter: _Counter, role: str, name: str, *, harmony_separator: str) -> None:
+    """Adds a message's `name`: the cookbook's +1 and its tokens, on gpt-5 (harmony) the separator and its
+    tokens; the feature `name_<role>` keeps such messages a shape of their own."""
+    counter.features.add(f"name_{role}")
+    if counter.harmony:
+        counter.text(f"{harmony_separator}{name}")
+    else:
+        counter.add("name")
+        counter.text(name)
 
 
 def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
@@ -607,12 +614,9 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
         _count_content(counter, message["content"])
     if message.get("name"):
         # A named turn that calls tools costs its name as any named message does (cookbook: +1 and the name;
-        # on gpt-5 the name alone). Seen only in New Relic's LangChain agent rows (fresh7, after its first
-        # count: gpt-3.5-turbo 3 and gpt-5.1 2 tokens more for `my_agent`): a shape of its own.
-        counter.features.add("name_assistant")
-        if not counter.harmony:
-            counter.add("name")
-        counter.text(message["name"])
+        # on gpt-5 the name alone, no `:`). Seen only in New Relic's LangChain agent rows (fresh7, after its
+        # first count: gpt-3.5-turbo 3 and gpt-5.1 2 tokens more for `my_agent`): a shape of its own.
+        _count_name(counter, "assistant", message["name"], harmony_separator="")
     calls = [call.get("function") or call.get("custom") or {} for call in message["tool_calls"]]
     if counter.responses_api and not counter.reasoning:
         counter.add("responses_stored_call", sum(bool(call.get("stored")) for call in message["tool_calls"]))
