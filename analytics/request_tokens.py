@@ -1045,6 +1045,10 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
         items = [{"role": "user", "content": items}]
     for item in items:
         kind = item.get("type", "message")
+        if "type" not in item and "role" not in item and "id" in item:
+            # The API's item reference may leave out its type (`{"id": "msg_..."}`): a stored item, not an
+            # empty user message (Hyper-Unearthing/llm_gateway's replayed turns).
+            kind = "item_reference"
         if kind == "message":
             messages.append({"role": item.get("role", "user"), "content": item.get("content")})
         elif kind in ("function_call", "custom_tool_call"):

@@ -38,6 +38,19 @@ def test_uncountable_content_makes_an_open_ended_estimate(body: dict) -> None:
     assert counted.low <= counted.tokens and any("not counted" in note for note in counted.notes)
 
 
+def test_an_item_reference_without_its_type_is_stored_input_not_an_empty_message() -> None:
+    # Hyper-Unearthing/llm_gateway replays a turn by its id alone (`{"id": "msg_..."}`, the item reference's
+    # optional type left out); the API recorded 172 input tokens, more than the body's text holds.
+    truth = Path(__file__).parent.parent / "data" / "token_truth" / "openai-token-truth-fresh11.jsonl"
+    wanted = "full_flow_test_rb/test_openai_responses_full_flow.yml#1@6d299c95c00b"
+    row = next(r for r in map(json.loads, truth.open()) if r["id"].endswith(wanted))
+    assert {"id": row["request"]["input"][1]["id"]} == row["request"]["input"][1]
+    counted = tokens.count_request(row["request"])
+    assert counted.open_ended and not counted.exact
+    assert counted.low <= counted.tokens < row["prompt_tokens"] and counted.upper is None
+    assert any("item_reference is not counted" in note for note in counted.notes)
+
+
 def test_stored_input_is_a_shape_of_its_own_not_plain_text() -> None:
     body = {"model": "gpt-4o-mini", "input": "And grass?", "previous_response_id": "resp_1"}
     analysis = tokens.analyse_request(body)
