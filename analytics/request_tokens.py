@@ -175,6 +175,12 @@ class _Counter:
             name == "gpt-3.5-turbo" and self.at is not None and self.at < GPT35_ALIAS_MOVED
         )
         self.harmony = self.reasoning and name.startswith("gpt-5")
+        # o4-mini on Chat Completions renders past turns as gpt-5 does (an assistant turn's channel markers, a
+        # tool round at harmony's cost) but its tools as the o-series do; o3-mini does not (crewAI's rows).
+        # Not fitted (the dev set has no such row): charmbracelet/fantasy's and Hyper-Unearthing/llm_gateway's
+        # o4-mini tool rounds (6 under each) and llm_gateway's assistant turns (2 under each) show it.
+        o4_chat = name.startswith("o4-mini") and not responses_api
+        self.harmony_turns = self.harmony or (self.reasoning and o4_chat)
         self.tokens = 0
         self.open_ended = False  # content that costs tokens is left uncounted (see TokenCount.open_ended)
         self.unsure_above = 0  # the count may be this much under for a reason its shape's range does not see
@@ -467,7 +473,15 @@ def _add_to_system_message(counter: _Counter, messages: list[Mapping[str, Any]],
     """Appends `section` to the first system message, or counts it as a system message of its own."""
     index = next((i for i, m in enumerate(messages) if m.get("role") in ("system", "developer")), None)
     # The Responses API never merges it into `instructions` or a system message: it is a message of its own.
-    if counter.responses_api or index is None or not isinstance(messages[index].get("content"), str):
+    # So do the o-series on Chat Completions (charmbracelet/fantasy's and Hyper-Unearthing/llm_gateway's
+    # o4-mini rows with a system or developer prompt: 3 under each when merged; crewAI's o3-mini rows have no
+    # system prompt beside tools). gpt-5 puts the prompt before its tools in the developer message instead.
+    if (
+        counter.responses_api
+        or (counter.reasoning and not counter.harmony)
+        or index is None
+        or not isinstance(messages[index].get("content"), str)
+    ):
         counter.tokens += TOKENS_PER_MESSAGE
         counter.text("system")
         counter.text(section)
@@ -574,7 +588,7 @@ def _count_message(counter: _Counter, message: Mapping[str, Any], call_names: Ma
         )
         counter.text(f"functions.{name}")
         # (the Responses API's and gpt-5's cost of a result is in their per-call constants)
-        if not counter.harmony and not (counter.responses_api and not counter.reasoning):
+        if not counter.harmony_turns and not (counter.responses_api and not counter.reasoning):
             counter.add("tool_result")
     elif counter.legacy_0301:
         counter.features.add("gpt35_0301")
@@ -589,7 +603,7 @@ def _count_message(counter: _Counter, message: Mapping[str, Any], call_names: Ma
             # harmony renders the author as `role:name` (openai/harmony, Render<Message>)
             _count_name(counter, role, message["name"], harmony_separator=":")
     _count_content(counter, message.get("content"))
-    if role == "assistant" and counter.harmony:
+    if role == "assistant" and counter.harmony_turns:
         counter.add("harmony_assistant")
 
 
@@ -622,10 +636,10 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
         counter.add("responses_stored_call", sum(bool(call.get("stored")) for call in message["tool_calls"]))
     # The Responses API sends each function_call item as a message of its own too (ellmer's, pydantic-ai's
     # and activeagent's parallel-call rows; multi_tool_use.parallel over-counts them by 16 to 22 tokens).
-    if counter.harmony or len(calls) == 1 or counter.responses_api:
+    if counter.harmony_turns or len(calls) == 1 or counter.responses_api:
         for call in calls:
             counter.tokens += TOKENS_PER_MESSAGE
-            if counter.harmony:
+            if counter.harmony_turns:
                 counter.add("harmony_tool_round")
                 if counter.responses_api:
                     counter.add("harmony_responses_round")

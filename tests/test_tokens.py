@@ -1016,3 +1016,24 @@ def test_a_named_assistant_turn_that_calls_tools_costs_its_name() -> None:
         }
         extra = 2 if row["model"] == "gpt-5.1" else 3
         assert tokens.count_request(unnamed).tokens == row["prompt_tokens"] - extra
+
+
+def test_o4_mini_chat_tools_are_a_message_of_their_own_and_its_turns_render_as_gpt5s() -> None:
+    # Two owners' recorded o4-mini Chat Completions requests with a tool: the tools section is not appended to
+    # the system (or developer) prompt but sent as a message of its own (3 under before), and past assistant
+    # turns and tool rounds cost what gpt-5's do (6 under per round, 2 per assistant turn before). Both are
+    # counted exactly; too few rows to claim it.
+    held_out = Path(__file__).parent.parent / "data" / "token_truth"
+    rows = [
+        row
+        for name in ("fresh", "fresh11")
+        for row in map(json.loads, (held_out / f"openai-token-truth-{name}.jsonl").open())
+        if row["model"].startswith("o4-mini")
+        and row["api"] == "chat.completions"
+        and "tools" in row["features"]
+    ]
+    assert {row["source_repo"] for row in rows} == {"charmbracelet/fantasy", "Hyper-Unearthing/llm_gateway"}
+    assert any("multi_turn_tool_calls" in row["features"] for row in rows)
+    for row in rows:
+        counted = tokens.count_request(row["request"])
+        assert (counted.tokens, counted.exact) == (row["prompt_tokens"], False), row["id"]
