@@ -92,3 +92,16 @@ def test_a_past_day_counts_a_request_with_the_rules_then(app: AppTest):
     early = tokens.count_request(body, at=date(2025, 3, 1)).tokens
     assert list(app.dataframe[0].value["Input tokens"]) == [early]
     assert app.date_input(key="est_at").label == "As on (UTC)"
+
+
+def test_a_body_naming_a_model_not_selected_says_so(app: AppTest):
+    body = {"model": "o4-mini", "messages": [{"role": "user", "content": "Hi"}]}
+    app.radio(key="est_kind").set_value("Request body (JSON)").run()
+    app.multiselect(key="est_models").set_value(["gpt-4o-mini"])
+    app.text_area(key="est_body").input(json.dumps(body)).run()
+    assert not app.exception
+    assert any("The body names o4-mini" in c.value for c in app.caption)
+    assert list(app.dataframe[0].value["Model"]) == ["gpt-4o-mini"]
+    app.multiselect(key="est_models").set_value(["gpt-4o-mini", "o4-mini"]).run()
+    assert not any("The body names" in c.value for c in app.caption)
+    assert sorted(app.dataframe[0].value["Model"]) == ["gpt-4o-mini", "o4-mini"]

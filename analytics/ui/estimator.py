@@ -86,6 +86,10 @@ def show() -> None:
     if not prompt or not models:
         st.info("Enter a prompt and pick at least one model.")
         return
+    named = prompt.get("model") if isinstance(prompt, dict) else None
+    if isinstance(named, str) and named and named not in models:
+        # The table prices the body as each selected model; the model it names may count differently.
+        st.caption(f"The body names {named}, which is not among the models priced below: add it to Models.")
     try:
         results = compare(
             prompt,
