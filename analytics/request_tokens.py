@@ -54,12 +54,6 @@ TOOL_CHOICE_REQUIRED_CHANGED: dict[str, tuple[date, date]] = {
     "gpt-4o": (date(2024, 10, 7), date(2024, 10, 24)),
 }
 
-# gpt-5 on Chat Completions with function tools: the system prompt, moved into the developer message as
-# `# Instructions`, costs one token beyond its text there. Not fitted: with it fitted, a fold without the
-# repositories whose tool requests have no system prompt cannot tell it from `harmony_tools_preamble`. All
-# four repositories with such rows show it (envoyproxy/ai-gateway, posit-dev/chatlas, charmbracelet/fantasy,
-# crewAIInc/crewAI: 19 rows exact with it, none without).
-HARMONY_INSTRUCTIONS = 1
 
 # Everything else that costs a fixed number of tokens is a fitted constant: its value is data
 # (`analytics/data/token_constants.json`, written by `scripts/token_truth_report.py --write`), derived by
@@ -72,7 +66,8 @@ CONSTANTS: dict[str, tuple[int, str]] = {
     "reply_priming_reasoning": (3, "reply priming of reasoning models (o1, o3, o4-mini, gpt-5)"),
     "harmony_assistant": (0, "gpt-5: an assistant turn's channel markers"),
     "harmony_tools_preamble": (0, "gpt-5 on Chat Completions: the developer message's preamble before tools"),
-    "harmony_bare_parameters": (0, "gpt-5 on Chat Completions: per function of bare parameters but one"),
+    "harmony_bare_parameters": (0, "gpt-5 on Chat Completions: per function of bare parameters"),
+    "harmony_undescribed": (0, "gpt-5 on Chat Completions: a function without a description"),
     "harmony_tool_round": (0, "gpt-5: per tool call and its result, on top of both messages"),
     "harmony_responses_round": (0, "gpt-5 on the Responses API: one more per tool round"),
     "tools_section": (0, "the `# Tools` section against its text (non-reasoning models, or Responses)"),
@@ -399,11 +394,15 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
             if messages[0].get("role") == "developer":
                 counter.features.add("developer")
             messages = messages[1:]
-            counter.tokens += HARMONY_INSTRUCTIONS
             counter.text(f"# Instructions\n\n{instructions}\n\n{render_functions(functions)}")
-        # The bare-parameters correction holds here too, except for the first such function (fitted:
-        # pydantic-ai's gpt-5 tool_choice_matrix / tool_search_eval rows with one to four bare functions).
-        counter.add("harmony_bare_parameters", max(0, bare - 1))
+        # As on other models, a function of bare parameters costs a fixed amount against its rendering, and
+        # (as on the Responses API's reasoning models) so does a function without a description. Until
+        # round 9 the first bare function was exempt and the system prompt as `# Instructions` cost one
+        # token more: that fitted the dev set as well, but left every request without a system prompt one
+        # under (envoyproxy, kieranklaassen, Hyper-Unearthing) and every one with a bare function and a
+        # system prompt one over (newrelic, posit-dev).
+        counter.add("harmony_bare_parameters", bare)
+        counter.add("harmony_undescribed", sum(not function.get("description") for function in functions))
     elif functions:
         sections.append(render_functions(functions))
         counter.add("bare_parameters", bare)
@@ -628,9 +627,9 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
         _count_content(counter, message["content"])
     if message.get("name"):
         # A named turn that calls tools costs its name as any named message does (cookbook: +1 and the name;
-        # on gpt-5 the name alone, no `:`). Seen only in New Relic's LangChain agent rows (fresh7, after its
+        # on gpt-5 `:` and the name). Seen only in New Relic's LangChain agent rows (fresh7, after its
         # first count: gpt-3.5-turbo 3 and gpt-5.1 2 tokens more for `my_agent`): a shape of its own.
-        _count_name(counter, "assistant", message["name"], harmony_separator="")
+        _count_name(counter, "assistant", message["name"], harmony_separator=":")
     calls = [call.get("function") or call.get("custom") or {} for call in message["tool_calls"]]
     if counter.responses_api and not counter.reasoning:
         counter.add("responses_stored_call", sum(bool(call.get("stored")) for call in message["tool_calls"]))
