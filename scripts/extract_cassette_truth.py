@@ -7,6 +7,10 @@ recorded Content-Length must match the body (raw bytes, or its compact JSON: "ma
 redaction markers, remote images (their size is unknown offline) and prompts recorded more than once with
 different counts are dropped. Only the rows are kept (never the repository's code).
 
+A YAML cassette written with pydantic-ai's `json_body_serializer` stores a JSON body parsed, under
+`parsed_body` (request and reply), in place of `body`: it is read as that JSON, and the request's length is
+checked against the usual client serialisations of it ("match-reserialized"; absent: "no-content-length").
+
 `--history` also reads every earlier version of the cassettes (each blob once; a row's commit is the one that
 wrote that version, its id ends in `@<commit>`); a prompt recorded in several versions must agree there too.
 
@@ -203,6 +207,19 @@ def _interactions(data: Any) -> list[tuple[dict, dict, str | None]]:
 Exchange = tuple[str, str, str | None, int | None, str | None, int | None, datetime | None]
 
 
+def _body(part: dict, indent: int | None = None) -> str | None:
+    """A vcrpy / Ruby VCR body as text, or, when there is none, the JSON of a `parsed_body`: pydantic-ai's
+    `json_body_serializer` (its tests' `pytest_recording_configure`, used by other projects too) replaces a
+    JSON body by its parsed value, dumped as YAML with sorted keys. A request's is given back indented, so it
+    can never pass as the bytes sent ("match-raw"): it is checked against the usual client serialisations
+    ("match-reserialized"), the key order as sent being lost."""
+    body = _text(part.get("body"))
+    parsed = part.get("parsed_body")
+    if body is None and isinstance(parsed, (dict, list)):
+        return json.dumps(parsed, ensure_ascii=False, indent=indent)
+    return body
+
+
 def _yaml_exchanges(text: str) -> list[Exchange]:
     """(method, uri, body, recorded length, response body, status, recorded at) per interaction."""
     try:
@@ -235,9 +252,9 @@ def _yaml_exchanges(text: str) -> list[Exchange]:
             (
                 str(request.get("method", "")),
                 str(request.get("uri") or request.get("url") or ""),
-                _text(request.get("body")),
+                _body(request, indent=1),
                 int(length) if length is not None else None,
-                _text(response.get("body")),
+                _body(response),
                 code,
                 stamp,
             )

@@ -238,3 +238,56 @@ def test_an_exvcr_cassette_gives_a_row_with_no_content_length_to_check() -> None
     assert row["recorded_at"] == "2023-03-04T12:16:18Z"
     assert _rows(_exvcr(status=500), path) == []
     assert _rows(_exvcr(binary=True), path) == []
+
+
+def _parsed_body(length: int | None) -> str:
+    """A vcrpy cassette written with pydantic-ai's `json_body_serializer`: JSON bodies stored parsed, under
+    `parsed_body` in place of `body` (keys sorted), headers lower-cased; the length header is optional."""
+    header = f"      content-length:\n      - '{length}'\n" if length is not None else ""
+    return f"""interactions:
+- request:
+    headers:
+{header}      content-type:
+      - application/json
+      host:
+      - api.openai.com
+    method: POST
+    parsed_body:
+      messages:
+      - content: Say hi
+        role: user
+      model: gpt-4o-mini
+    uri: https://api.openai.com/v1/chat/completions
+  response:
+    headers:
+      content-type:
+      - application/json
+    parsed_body:
+      id: chatcmpl-Cs3nShhB45rtsYwfTLbs4yuHJ7NT3
+      model: gpt-4o-mini-2024-07-18
+      usage:
+        completion_tokens: 2
+        prompt_tokens: 9
+    status:
+      code: 200
+      message: OK
+version: 1
+"""
+
+
+def test_a_parsed_body_cassette_is_checked_against_the_serialisations_of_its_body() -> None:
+    (row,) = _rows(_parsed_body(len(BODY)))  # BODY is the compact JSON of the parsed body
+    assert row["request"] == json.loads(BODY) and row["prompt_tokens"] == 9
+    assert row["body_check"] == "match-reserialized"  # never "match-raw": the bytes sent are not stored
+    spaced = len(json.dumps(json.loads(BODY)))
+    assert _rows(_parsed_body(spaced))[0]["body_check"] == "match-reserialized"
+    assert _rows(_parsed_body(None))[0]["body_check"] == "no-content-length"
+    assert _rows(_parsed_body(len(BODY) + 3)) == []
+
+
+def test_a_body_beside_a_parsed_body_is_read_as_before() -> None:
+    text = _parsed_body(len(BODY)).replace(
+        "    parsed_body:\n      messages:", f"    body: '{BODY}'\n    x:\n      messages:", 1
+    )
+    (row,) = _rows(text)
+    assert row["body_check"] == "match-raw" and row["prompt_tokens"] == 9
