@@ -826,6 +826,10 @@ def _property_comments(prop: Mapping[str, Any]) -> str:
     if prop.get("description"):
         # every line of a multi-line description is a comment of its own (agno's yfinance tools show it)
         lines.extend(line.strip() for line in prop["description"].strip().splitlines())
+    # Numeric bounds are comment lines of their own after the description: ggozad/haiku.rag's `confidence`
+    # (minimum 0.0, maximum 1.0; its 7 rows 14 under without them, exact with them, fresh12 after its first
+    # count) and patvice/ruby_llm-mcp's `simple_progress` (0 and 100; 11 of its 23 tokens short).
+    lines.extend(f"{key}: {json.dumps(prop[key])}" for key in ("minimum", "maximum") if key in prop)
     return "".join(f"// {line}".rstrip(" ") + "\n" for line in lines)
 
 

@@ -1070,3 +1070,30 @@ def test_gpt5_chat_tools_without_a_system_prompt_count_exactly_across_three_owne
             assert tokens.count_request(body).tokens == row["prompt_tokens"], row["id"]
             checked[repo] = checked.get(repo, 0) + 1
     assert set(checked) == set(sets.values()) and sum(checked.values()) >= 14, checked
+
+
+def test_numeric_bounds_are_comment_lines_after_the_description() -> None:
+    # ggozad/haiku.rag's QA requests (fresh12, after its first count: 14 under on every row). Its `confidence`
+    # field has minimum 0.0 and maximum 1.0; rendered as comment lines of their own after the description,
+    # each request counts exactly with the properties in the order haiku.rag declares them (its cassettes
+    # were written with sorted keys, which costs one token more).
+    rows = [json.loads(line) for line in _FRESH_TRUTH.with_name("openai-token-truth-fresh12.jsonl").open()]
+    declared = {
+        "final_result": ["query", "answer", "cited_chunks", "confidence"],
+        "search_documents": ["query", "limit"],
+    }
+    assert len(rows) == 7
+    for row in rows:
+        body = json.loads(json.dumps(row["request"]))
+        for tool in body["tools"]:
+            parameters = tool["function"]["parameters"]
+            parameters["properties"] = {
+                k: parameters["properties"][k] for k in declared[tool["function"]["name"]]
+            }
+        assert tokens.count_request(body).tokens == row["prompt_tokens"], row["id"]
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"] + 1
+    section = request_tokens.render_functions([body["tools"][1]["function"]])
+    assert (
+        "// Confidence score for this answer (0-1)\n// minimum: 0.0\n// maximum: 1.0\nconfidence?: number,"
+        in section
+    )
