@@ -1097,3 +1097,26 @@ def test_numeric_bounds_are_comment_lines_after_the_description() -> None:
         "// Confidence score for this answer (0-1)\n// minimum: 0.0\n// maximum: 1.0\nconfidence?: number,"
         in section
     )
+
+
+def test_a_json_schema_format_costs_reasoning_models_three_tokens_less_on_chat_completions() -> None:
+    # Two independent sources, four model families: charmbracelet/fantasy's gpt-5 and o4-mini object
+    # generation requests (fresh) and agamble/llm_ruby's o1 and o3-mini structured-output requests (fresh9)
+    # were each 3 over; the same schema priced for gpt-4o-mini keeps the non-reasoning rule.
+    checked: dict[str, int] = {}
+    for name in ("openai-token-truth-fresh.jsonl", "openai-token-truth-fresh9.jsonl"):
+        for row in map(json.loads, _FRESH_TRUTH.with_name(name).read_text().splitlines()):
+            body = row["request"]
+            if row["source_repo"] not in ("charmbracelet/fantasy", "agamble/llm_ruby"):
+                continue
+            if "messages" not in body or (body.get("response_format") or {}).get("type") != "json_schema":
+                continue
+            if not request_tokens.is_reasoning_model(row["model"]):
+                continue
+            counted = tokens.count_request(body)
+            assert counted.tokens == row["prompt_tokens"], row["id"]
+            assert not counted.exact  # two sources: an estimate with a range
+            as_chat_model = tokens.count_request({**body, "model": "gpt-4o-mini"}).tokens
+            assert as_chat_model - counted.tokens == 3 + (3 - 2)  # reply priming 3 vs 2, the format 3
+            checked[row["source_repo"]] = checked.get(row["source_repo"], 0) + 1
+    assert checked == {"charmbracelet/fantasy": 8, "agamble/llm_ruby": 4}
