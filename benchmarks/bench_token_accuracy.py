@@ -89,9 +89,14 @@ def main() -> None:
             exact["plain"] += ok and not row["features"] and row["api"] == "chat.completions"
         seconds = time.perf_counter() - start
         print(
-            f"{name:<10} {exact['all'] / len(rows):>13.1%} {exact['chat'] / len(chat):>13.1%} "
-            f"{exact['plain'] / len(plain):>13.1%} {seconds:>7.2f}s"
+            f"{name:<10} {_share(exact['all'], rows)} {_share(exact['chat'], chat)} "
+            f"{_share(exact['plain'], plain)} {seconds:>7.2f}s"
         )
+
+
+def _share(hits: int, rows: list) -> str:
+    """`hits` as a share of `rows`, or a dash when a set has none of them (a set without plain text)."""
+    return f"{hits / len(rows):>13.1%}" if rows else f"{'-':>14}"
 
 
 if __name__ == "__main__":

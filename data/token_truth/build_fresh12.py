@@ -13,7 +13,7 @@ One new recording format, read by the extractor for every YAML cassette (no opti
 `json_body_serializer` stores a JSON body parsed, under `parsed_body`, in place of `body` (request and reply);
 the request is checked against the serialisations of its parsed body ("match-reserialized" when the recorded
 Content-Length is one of them, dropped when it is none). fresh3 .. fresh11 rebuild byte for byte with it.
-FRESH12.md gives the search and what was left out.
+The Fresh12 section of README.md (here) gives the search and what was left out.
 
     .venv/bin/python data/token_truth/build_fresh12.py > data/token_truth/openai-token-truth-fresh12.jsonl
 """
