@@ -1079,7 +1079,11 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
         elif kind in ("function_call", "custom_tool_call"):
             arguments = item.get("arguments", item.get("input", ""))
             function = {"name": item.get("name", ""), "arguments": arguments}
-            call = {"id": item.get("call_id", ""), "function": function, "stored": bool(item.get("id"))}
+            # An item id marks a call the API may hold from an earlier response; with `store: false` it holds
+            # none, and the call costs what one without an id does (DataDog's dd-trace-js rows: 9 requests, 3
+            # over per call with the stored-call cost; one source, so those requests stay estimates).
+            stored = bool(item.get("id")) and body.get("store") is not False
+            call = {"id": item.get("call_id", ""), "function": function, "stored": stored}
             if messages and messages[-1].get("role") == "assistant" and messages[-1].get("tool_calls"):
                 messages[-1]["tool_calls"].append(call)
             else:

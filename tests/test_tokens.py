@@ -1120,3 +1120,25 @@ def test_a_json_schema_format_costs_reasoning_models_three_tokens_less_on_chat_c
             assert as_chat_model - counted.tokens == 3 + (3 - 2)  # reply priming 3 vs 2, the format 3
             checked[row["source_repo"]] = checked.get(row["source_repo"], 0) + 1
     assert checked == {"charmbracelet/fantasy": 8, "agamble/llm_ruby": 4}
+
+
+def test_a_function_call_with_an_item_id_is_not_a_stored_item_when_the_request_is_not_stored() -> None:
+    # DataDog/dd-trace-js's Responses requests with `store: false` (fresh2) hand back function_call items with
+    # their fc_ ids; the API holds none of them, and each counts as a call without an id (3 over before).
+    fresh2 = _FRESH_TRUTH.with_name("openai-token-truth-fresh2.jsonl")
+    rows = [
+        row
+        for row in map(json.loads, fresh2.read_text().splitlines())
+        if row["source_repo"] == "DataDog/dd-trace-js"
+        and row["request"].get("store") is False
+        and any(
+            item.get("type") == "function_call" and item.get("id")
+            for item in row["request"].get("input") or []
+        )
+    ]
+    assert len(rows) == 9
+    for row in rows:
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
+        stored = {**row["request"], "store": True}
+        calls = sum(item.get("type") == "function_call" for item in row["request"]["input"])
+        assert tokens.count_request(stored).tokens == row["prompt_tokens"] + 3 * calls
