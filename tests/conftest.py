@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import socket
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -72,6 +74,29 @@ def served_on_loopback() -> Iterator[None]:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@dataclass(frozen=True)
+class GitRepo:
+    """A scratch git repository (the truth extractor's `--history` reads one like a repository snapshot)."""
+
+    path: Path
+
+    def git(self, *args: str) -> str:
+        """Runs git in the repository; returns what it printed, stripped."""
+        command = ["git", "-C", str(self.path), *args]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> GitRepo:
+    """An empty git repository with a committer set, under the test's own tmp_path."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.path.mkdir()
+    repo.git("init", "-q")
+    repo.git("config", "user.email", "t@example.com")
+    repo.git("config", "user.name", "t")
+    return repo
 
 
 # --- a real Streamlit server and a real browser, for the browser tests -------------------------------

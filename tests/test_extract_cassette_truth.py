@@ -89,15 +89,9 @@ def test_an_r_vcr_cassette_reads_its_status_code() -> None:
     assert _rows(_r_vcr(code=500)) == []
 
 
-def test_history_reads_each_earlier_version_of_a_cassette_once(tmp_path: Path) -> None:
-    import subprocess
-
-    def git(*args: str) -> str:
-        command = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
-
-    git("init", "-q")
-    cassette = tmp_path / "testdata" / "cassette.yaml"
+def test_history_reads_each_earlier_version_of_a_cassette_once(git_repo) -> None:
+    root, git = git_repo.path, git_repo.git
+    cassette = root / "testdata" / "cassette.yaml"
     cassette.parent.mkdir()
     commits = []
     for text in ("Say hi", "Say hello", "Say hi"):  # the third version is the first one again
@@ -106,7 +100,7 @@ def test_history_reads_each_earlier_version_of_a_cassette_once(tmp_path: Path) -
         git("add", ".")
         git("commit", "-q", "--allow-empty", "-m", text)
         commits.append(git("rev-parse", "HEAD"))
-    rows = extract._history_rows(str(tmp_path), "owner/name", commits[-1], "MIT")
+    rows = extract._history_rows(str(root), "owner/name", commits[-1], "MIT")
     assert sorted(row["request"]["messages"][0]["content"] for row in rows) == ["Say hello", "Say hi"]
     for row in rows:
         assert row["id"] == f"owner/name:testdata/cassette.yaml#0@{row['commit'][:12]}"

@@ -258,17 +258,9 @@ def test_no_content_length_is_no_content_length() -> None:
     assert row["prompt_tokens"] == 485
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-
-
-def test_command_line_with_history(tmp_path: Path) -> None:
+def test_command_line_with_history(git_repo) -> None:
     """Two versions of the cassette, as in haiku.rag's history: both are read with `--history`."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "t@example.com")
-    _git(repo, "config", "user.name", "t")
+    repo = git_repo.path
     cassette = repo / PATH
     cassette.parent.mkdir(parents=True)
     earlier = CASSETTE.replace("Cs3nShhB45rtsYwfTLbs4yuHJ7NT3", "Cs3nShhB45rtsYwfTLbs4yuHJ7NT4")
@@ -277,10 +269,10 @@ def test_command_line_with_history(tmp_path: Path) -> None:
     )
     earlier = earlier.replace("- '2724'", "- '2719'")  # the body is 5 bytes shorter: its length as sent
     cassette.write_text(earlier)
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "first")
+    git_repo.git("add", ".")
+    git_repo.git("commit", "-q", "-m", "first")
     cassette.write_text(CASSETTE)
-    _git(repo, "commit", "-q", "-am", "second")
+    git_repo.git("commit", "-q", "-am", "second")
     command = [sys.executable, str(SCRIPT), str(repo / ".git"), REPO, "MIT", "--history"]
     out = subprocess.run(command, capture_output=True, text=True, check=True)
     rows = [json.loads(line) for line in out.stdout.splitlines()]

@@ -133,15 +133,9 @@ def test_a_pickle_is_read_without_running_what_it_names(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def test_the_cli_reads_pickles_only_with_the_option(
-    tmp_path: Path, fake_httpx: types.SimpleNamespace
-) -> None:
-    def git(*args: str) -> str:
-        command = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
-
-    git("init", "-q")
-    recording = tmp_path / PATH
+def test_the_cli_reads_pickles_only_with_the_option(git_repo, fake_httpx: types.SimpleNamespace) -> None:
+    root, git = git_repo.path, git_repo.git
+    recording = root / PATH
     recording.parent.mkdir(parents=True)
     recording.write_bytes(_recording(fake_httpx, body=BODY.replace("Say hi", "Say hello")))
     git("add", ".")
@@ -152,7 +146,7 @@ def test_the_cli_reads_pickles_only_with_the_option(
     git("commit", "-q", "-m", "second")
 
     def run(*options: str) -> list[dict]:
-        command = [sys.executable, str(SCRIPT), str(tmp_path), "owner/name", "MIT", *options]
+        command = [sys.executable, str(SCRIPT), str(root), "owner/name", "MIT", *options]
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         return [json.loads(line) for line in out.splitlines()]
 

@@ -104,26 +104,22 @@ def test_a_failed_call_or_an_undecodable_reply_gives_no_row() -> None:
     assert extract._zen_exchanges("not json") == []
 
 
-def test_the_cli_reads_transport_recordings_only_under_the_option(tmp_path: Path) -> None:
-    def git(*args: str) -> str:
-        command = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
-
-    git("init", "-q")
-    (tmp_path / "LICENSE").write_text("MIT\n")
-    (tmp_path / PATH).parent.mkdir(parents=True)
-    (tmp_path / PATH).write_text(recording())
-    (tmp_path / "elsewhere").mkdir()
-    (tmp_path / "elsewhere" / "other.json").write_text(recording({**BODY, "model": "gpt-5-mini"}))
+def test_the_cli_reads_transport_recordings_only_under_the_option(git_repo) -> None:
+    root, git = git_repo.path, git_repo.git
+    (root / "LICENSE").write_text("MIT\n")
+    (root / PATH).parent.mkdir(parents=True)
+    (root / PATH).write_text(recording())
+    (root / "elsewhere").mkdir()
+    (root / "elsewhere" / "other.json").write_text(recording({**BODY, "model": "gpt-5-mini"}))
     git("add", ".")
     git("commit", "-q", "-m", "first")
     first = git("rev-parse", "HEAD")
-    (tmp_path / PATH).write_text(recording({**BODY, "stream": True}))
+    (root / PATH).write_text(recording({**BODY, "stream": True}))
     git("add", ".")
     git("commit", "-q", "-m", "second")
 
     def run(*options: str) -> list[dict]:
-        command = [sys.executable, str(SCRIPT), str(tmp_path), "o/r", "MIT", "--history", *options]
+        command = [sys.executable, str(SCRIPT), str(root), "o/r", "MIT", "--history", *options]
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         return [json.loads(line) for line in out.splitlines()]
 

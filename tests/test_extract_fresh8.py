@@ -85,24 +85,16 @@ def test_pathspec_match() -> None:
     assert not extract._under(PATH, ())
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-
-
-def test_command_line_with_history(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "t@example.com")
-    _git(repo, "config", "user.name", "t")
+def test_command_line_with_history(git_repo) -> None:
+    repo = git_repo.path
     recording = repo / PATH
     recording.parent.mkdir(parents=True)
     earlier = dict(BODY, temperature=0)
     recording.write_text(_recording(_item(body=earlier, reply=dict(REPLY, id="chatcmpl-" + "B" * 29))))
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "first")
+    git_repo.git("add", ".")
+    git_repo.git("commit", "-q", "-m", "first")
     recording.write_text(_recording(_item()))
-    _git(repo, "commit", "-q", "-am", "second")
+    git_repo.git("commit", "-q", "-am", "second")
     command = [sys.executable, str(SCRIPT), str(repo / ".git"), "r/r", "MIT", "--history"]
     plain = subprocess.run(command, capture_output=True, text=True, check=True)
     assert plain.stdout == ""  # not read without --moscafetch
