@@ -21,6 +21,12 @@ response: {status: {code}, headers, body}}`) and llama-stack's inference recorde
 endpoint}, response: {body, is_streaming}}`, the body stored parsed) and ExVCR's (Elixir: a list of `{request:
 {method, url, headers, body}, response: {status_code, headers, body}}`, no request length).
 
+A WireMock stub mapping among them (`{request: {url, method, bodyPatterns: [{equalToJson}]}, response:
+{status, body, headers}}`, as its recorder writes one per exchange under `mappings/`) is read too: its url has
+no host, so it counts as api.openai.com only when the recorded reply sets a cookie for `.api.openai.com`, and
+a path without `/v1` is read under it (the recorder proxied to the base URL `https://api.openai.com/v1`); the
+request body is the `equalToJson` string the recorder stored, with no length ("no-content-length").
+
 `--pickle PATHSPEC` also reads motleycache recordings under PATHSPEC (repeatable): one pickled
 `httpx.Response` per `.pkl` file, its request inside; they are read without importing or running anything
 (every class the pickle names is a stand-in that only keeps its arguments and state).
@@ -388,10 +394,67 @@ def _exvcr_exchange(item: dict) -> Exchange:
     )
 
 
+def _is_wiremock(data: Any) -> bool:
+    """A WireMock stub mapping: `{request: {url | urlPath, method, bodyPatterns}, response: {status, ...}}`
+    (no request `body`: dd-apm-test-agent's recordings have one)."""
+    request = data.get("request") if isinstance(data, dict) else None
+    return (
+        isinstance(request, dict)
+        and isinstance(request.get("bodyPatterns"), list)
+        and "body" not in request
+        and isinstance(data.get("response"), dict)
+        and isinstance(data["response"].get("status"), int)
+    )
+
+
+WIREMOCK_OPENAI_COOKIE = re.compile(r"domain=\.?api\.openai\.com(;|$)", re.IGNORECASE)
+
+
+def _wiremock_exchange(data: dict) -> Exchange:
+    """One WireMock stub mapping as its recorder writes it. The url is relative: it is api.openai.com's only
+    when the recorded reply sets a cookie for that domain (`Set-Cookie: ...; domain=.api.openai.com`), and a
+    path without `/v1` is read under `/v1` (the recorder proxied to `https://api.openai.com/v1`); any other
+    mapping gets no host, so no row. The request body is the first `equalToJson` pattern (the body the
+    recorder received, kept as a string); the recorder keeps no request length ("no-content-length"). The
+    reply is `body` (text), `jsonBody` (parsed) or `base64Body`; a `bodyFileName` reply (under `__files/`) is
+    not read."""
+    request, response = data["request"], data["response"]
+    headers = response.get("headers") if isinstance(response.get("headers"), dict) else {}
+    cookies = next((value for key, value in headers.items() if key.lower() == "set-cookie"), ())
+    cookies = [cookies] if isinstance(cookies, str) else cookies if isinstance(cookies, list) else []
+    path = str(request.get("url") or request.get("urlPath") or "")
+    uri = ""
+    if path.startswith("/") and any(
+        isinstance(cookie, str) and WIREMOCK_OPENAI_COOKIE.search(cookie) for cookie in cookies
+    ):
+        uri = "https://api.openai.com" + ("" if path.startswith("/v1/") else "/v1") + path
+    patterns = [p for p in request["bodyPatterns"] if isinstance(p, dict) and "equalToJson" in p]
+    body = patterns[0]["equalToJson"] if patterns else None
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body, ensure_ascii=False)
+    reply = response.get("body")
+    if reply is None and isinstance(response.get("jsonBody"), (dict, list)):
+        reply = json.dumps(response["jsonBody"], ensure_ascii=False)
+    if reply is None and isinstance(response.get("base64Body"), str):
+        try:
+            reply = _text(base64.b64decode(response["base64Body"], validate=True))
+        except ValueError:
+            reply = None
+    return (
+        str(request.get("method", "")),
+        uri,
+        body if isinstance(body, str) else None,
+        None,
+        reply if isinstance(reply, str) else None,
+        response["status"],
+        _date(headers),
+    )
+
+
 def _json_exchanges(text: str) -> list[Exchange]:
     """The same from a JSON recording: nock's definitions (the request body stored parsed, no length),
-    llama-stack's recordings, dd-apm-test-agent's `{request, response}` or ExVCR's list of them; vcrpy's JSON
-    serialiser is read as YAML."""
+    llama-stack's recordings, WireMock stub mappings, dd-apm-test-agent's `{request, response}` or ExVCR's
+    list of them; vcrpy's JSON serialiser is read as YAML."""
     try:
         data = json.loads(text)
     except ValueError:
@@ -401,6 +464,8 @@ def _json_exchanges(text: str) -> list[Exchange]:
     found: list[Exchange] = []
     if _is_llama_stack(data):
         return [_llama_stack_exchange(data)]
+    if _is_wiremock(data):
+        return [_wiremock_exchange(data)]
     if isinstance(data, dict) and isinstance(data.get("request"), dict):  # dd-apm-test-agent
         request, response = data["request"], data.get("response") or {}
         status = response.get("status")
@@ -776,7 +841,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="PATHSPEC",
-        help="also read JSON recordings (nock, dd-apm-test-agent, llama-stack, ExVCR) under this pathspec",
+        help="also read JSON recordings (nock, dd-apm-test-agent, llama-stack, ExVCR, WireMock) here",
     )
     parser.add_argument(
         "--pickle",

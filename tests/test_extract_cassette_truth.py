@@ -234,6 +234,46 @@ def test_an_exvcr_cassette_gives_a_row_with_no_content_length_to_check() -> None
     assert _rows(_exvcr(binary=True), path) == []
 
 
+def _wiremock(cookie: str | None = "__cf_bm=x; path=/; domain=.api.openai.com; HttpOnly", **response) -> str:
+    """A WireMock stub mapping as its recorder writes it: a relative url, the body sent as an `equalToJson`
+    string, no request length; the reply's headers carry the provider's cookies."""
+    headers: dict = {"Date": "Fri, 06 Feb 2026 12:57:15 GMT", "Content-Type": "application/json"}
+    if cookie is not None:
+        headers["Set-Cookie"] = [cookie]
+    return json.dumps(
+        {
+            "id": "e3409921-1e95-4efe-a299-cc8202215d5a",
+            "request": {
+                "url": "/chat/completions",
+                "method": "POST",
+                "bodyPatterns": [
+                    {"equalToJson": BODY, "ignoreArrayOrder": True, "ignoreExtraElements": True}
+                ],
+            },
+            "response": {"status": 200, "body": REPLY, "headers": headers, **response},
+        }
+    )
+
+
+def test_a_wiremock_mapping_gives_a_row_when_its_reply_is_openai_s() -> None:
+    path = "src/test/resources/mappings/chat_completions-e3409921.json"
+    (row,) = _rows(_wiremock(), path)
+    assert row["api"] == "chat.completions" and row["request"] == json.loads(BODY)
+    assert row["prompt_tokens"] == 9 and row["body_check"] == "no-content-length"
+    assert row["recorded_at"] == "2026-02-06T12:57:15Z"
+    assert _rows(_wiremock(cookie=None), path) == []  # no host to read off the mapping
+    assert _rows(_wiremock(cookie="__cf_bm=x; domain=.example.com"), path) == []
+    assert _rows(_wiremock(status=500), path) == []
+    (parsed,) = _rows(_wiremock(body=None, jsonBody=json.loads(REPLY)), path)
+    assert parsed["prompt_tokens"] == 9
+
+
+def test_a_dd_test_agent_cassette_is_not_read_as_a_wiremock_mapping() -> None:
+    data = json.loads(_dd_test_agent(len(BODY)))
+    assert not extract._is_wiremock(data)
+    assert extract._is_wiremock(json.loads(_wiremock()))
+
+
 def _parsed_body(length: int | None) -> str:
     """A vcrpy cassette written with pydantic-ai's `json_body_serializer`: JSON bodies stored parsed, under
     `parsed_body` in place of `body` (keys sorted), headers lower-cased; the length header is optional."""
