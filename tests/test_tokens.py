@@ -1142,3 +1142,18 @@ def test_a_function_call_with_an_item_id_is_not_a_stored_item_when_the_request_i
         stored = {**row["request"], "store": True}
         calls = sum(item.get("type") == "function_call" for item in row["request"]["input"])
         assert tokens.count_request(stored).tokens == row["prompt_tokens"] + 3 * calls
+
+
+def test_a_response_formats_schema_keyword_is_left_out_of_its_rendering() -> None:
+    # Two owners' structured-output requests whose schema names its dialect (`$schema`): traceloop's AI SDK
+    # recording (extra set) is exact without it, and the rendering never shows the URL.
+    extra = _FRESH_TRUTH.with_name("openai-token-truth-extra.jsonl")
+    (row,) = [
+        row
+        for row in map(json.loads, extra.read_text().splitlines())
+        if "$schema" in json.dumps(row["request"].get("text") or {})
+    ]
+    assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"] == 51
+    fmt = row["request"]["text"]["format"]
+    rendered = request_tokens.render_response_format({"type": "json_schema", "json_schema": fmt})
+    assert "json-schema.org" not in rendered and '"occupation"' in rendered
