@@ -15,7 +15,8 @@ option): WireMock stub mappings as its recorder writes them (`{request: {url, me
 [{equalToJson}]}, response: {status, body, headers}}`). Their url has no host: a mapping counts as
 api.openai.com only when its recorded reply sets a cookie for `.api.openai.com`, and a path without `/v1` is
 read under it. The request body is the `equalToJson` string ("no-content-length": no request length is
-kept). fresh3 .. fresh12 rebuild byte for byte with it. FRESH13.md gives the search and what was left out.
+kept). fresh3 .. fresh12 rebuild byte for byte with it. The Fresh13 section of README.md (here) gives the
+search and what was left out.
 
     .venv/bin/python data/token_truth/build_fresh13.py > data/token_truth/openai-token-truth-fresh13.jsonl
 """
