@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
-SCRIPT = Path(__file__).parent.parent / "scripts" / "extract_cassette_truth.py"
-_spec = importlib.util.spec_from_file_location("extract_cassette_truth", SCRIPT)
-extract = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(extract)
+from extractor import extract
 
 BODY = '{"messages":[{"content":"Say hi","role":"user"}],"model":"gpt-4o-mini"}'
 REPLY = json.dumps({"model": "gpt-4o-mini-2024-07-18", "usage": {"prompt_tokens": 9, "completion_tokens": 2}})

@@ -11,17 +11,11 @@ lines. Its row is fresh12's `...test_qa_openai.yaml#1@1e9a10a23521`."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).parent.parent
-SCRIPT = ROOT / "scripts" / "extract_cassette_truth.py"
-_spec = importlib.util.spec_from_file_location("extract_cassette_truth", SCRIPT)
-extract = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(extract)
+from extractor import ROOT, SCRIPT, extract
 
 REPO = "ggozad/haiku.rag"
 PATH = "tests/cassettes/test_qa/test_qa_openai.yaml"

@@ -12,17 +12,11 @@ in 385131980c94, 2026-02-17). Its row is fresh13's `...chat_completions-e3409921
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).parent.parent
-SCRIPT = ROOT / "scripts" / "extract_cassette_truth.py"
-_spec = importlib.util.spec_from_file_location("extract_cassette_truth", SCRIPT)
-extract = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(extract)
+from extractor import ROOT, SCRIPT, extract
 
 REPO = "apache/camel-quarkus"
 PATH = "integration-tests/openai/src/test/resources/mappings/chat_completions-e3409921-1e95-4efe-a299-cc8202215d5a.json"

@@ -3,7 +3,6 @@ per `.pkl` file, read without importing or running anything the pickle names."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import pickle
 import subprocess
@@ -13,11 +12,7 @@ from collections import namedtuple
 from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).parent.parent / "scripts" / "extract_cassette_truth.py"
-_spec = importlib.util.spec_from_file_location("extract_cassette_truth", SCRIPT)
-extract = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(extract)
+from extractor import SCRIPT, extract
 
 BODY = '{"messages": [{"content": "Say hi", "role": "user", "name": "user_proxy"}], "model": "gpt-4-turbo"}'
 REPLY = json.dumps(

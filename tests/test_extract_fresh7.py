@@ -5,16 +5,11 @@ option's pathspecs are read this way."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-SCRIPT = Path(__file__).parent.parent / "scripts" / "extract_cassette_truth.py"
-_spec = importlib.util.spec_from_file_location("extract_cassette_truth", SCRIPT)
-extract = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(extract)
+from extractor import SCRIPT, extract
 
 BODY = {
     "messages": [

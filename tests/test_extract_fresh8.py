@@ -4,16 +4,11 @@ files under a `--moscafetch` pathspec are read this way; every other file is rea
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-SCRIPT = Path(__file__).parent.parent / "scripts" / "extract_cassette_truth.py"
-_spec = importlib.util.spec_from_file_location("extract_cassette_truth", SCRIPT)
-extract = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(extract)
+from extractor import SCRIPT, extract
 
 BODY = {
     "model": "gpt-4o-mini",
