@@ -15,7 +15,7 @@ import json
 import subprocess
 import sys
 
-from extractor import ROOT, SCRIPT, extract
+from extractor import ROOT, SCRIPT, build_script, extract
 
 REPO = "ggozad/haiku.rag"
 PATH = "tests/cassettes/test_qa/test_qa_openai.yaml"
@@ -276,11 +276,7 @@ def test_command_line_with_history(git_repo) -> None:
 
 
 def test_the_build_lists_every_earlier_set() -> None:
-    sys.path.insert(0, str(ROOT / "data" / "token_truth"))
-    try:
-        import build_fresh12
-    finally:
-        sys.path.pop(0)
+    build_fresh12 = build_script("build_fresh12")
     names = [path.name for path in build_fresh12.EARLIER]
     for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"):
         assert f"openai-token-truth-fresh{n}.jsonl" in names

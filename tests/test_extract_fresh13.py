@@ -16,7 +16,7 @@ import json
 import subprocess
 import sys
 
-from extractor import ROOT, SCRIPT, extract
+from extractor import ROOT, SCRIPT, build_script, extract
 
 REPO = "apache/camel-quarkus"
 PATH = "integration-tests/openai/src/test/resources/mappings/chat_completions-e3409921-1e95-4efe-a299-cc8202215d5a.json"
@@ -156,11 +156,7 @@ def test_command_line_reads_mappings_under_a_json_pathspec(git_repo) -> None:
 
 
 def test_the_build_lists_every_earlier_set() -> None:
-    sys.path.insert(0, str(ROOT / "data" / "token_truth"))
-    try:
-        import build_fresh13
-    finally:
-        sys.path.pop(0)
+    build_fresh13 = build_script("build_fresh13")
     names = [path.name for path in build_fresh13.EARLIER]
     for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"):
         assert f"openai-token-truth-fresh{n}.jsonl" in names
