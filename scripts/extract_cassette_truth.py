@@ -27,6 +27,11 @@ no host, so it counts as api.openai.com only when the recorded reply sets a cook
 a path without `/v1` is read under it (the recorder proxied to the base URL `https://api.openai.com/v1`); the
 request body is the `equalToJson` string the recorder stored, with no length ("no-content-length").
 
+A ReqLLM fixture among them (Elixir: `{request: {method, url, headers, body: {b64}, canonical_json}, response:
+{status, headers, body}, chunks?}`, as agentjido/req_llm's recorder writes one per exchange) is read too: the
+request body is its `b64` decoded, the bytes sent (the parsed `canonical_json` copy is not read), with no
+length ("no-content-length"); a streamed reply is the top-level `chunks` (base64 each) joined.
+
 `--pickle PATHSPEC` also reads motleycache recordings under PATHSPEC (repeatable): one pickled
 `httpx.Response` per `.pkl` file, its request inside; they are read without importing or running anything
 (every class the pickle names is a stand-in that only keeps its arguments and state).
@@ -451,10 +456,54 @@ def _wiremock_exchange(data: dict) -> Exchange:
     )
 
 
+def _is_req_llm(data: Any) -> bool:
+    """A ReqLLM fixture (Elixir, agentjido/req_llm's `test/support/fixtures/<provider>/<model>/<name>.json`):
+    `{request: {method, url, headers, body: {b64}, canonical_json}, response: {status, headers, body},
+    chunks?}`, the request body kept as the base64 of the bytes sent."""
+    request = data.get("request") if isinstance(data, dict) else None
+    return (
+        isinstance(request, dict)
+        and isinstance(request.get("body"), dict)
+        and isinstance(request["body"].get("b64"), str)
+        and isinstance(data.get("response"), dict)
+    )
+
+
+def _req_llm_exchange(data: dict) -> Exchange:
+    """One ReqLLM fixture. The request body is its `b64` decoded (the bytes sent; `canonical_json`, a parsed
+    copy, is not read); its recorder keeps no request Content-Length ("no-content-length"). The reply is the
+    response `body` (stored parsed) or, for a streamed exchange, the top-level `chunks` (each the base64 of
+    what was received) joined into the SSE text."""
+    request, response = data["request"], data["response"]
+    try:
+        body = _text(base64.b64decode(request["body"]["b64"], validate=True))
+    except ValueError:
+        body = None
+    chunks = data.get("chunks")
+    reply = response.get("body")
+    if isinstance(chunks, list) and chunks:
+        try:
+            reply = _text(b"".join(base64.b64decode(chunk["b64"], validate=True) for chunk in chunks))
+        except (ValueError, TypeError, KeyError):
+            reply = None
+    elif isinstance(reply, (dict, list)):
+        reply = json.dumps(reply, ensure_ascii=False)
+    length = _header(request.get("headers"), "Content-Length")
+    return (
+        str(request.get("method", "")),
+        str(request.get("url", "")),
+        body,
+        int(length) if isinstance(length, str) and length.isdigit() else None,
+        reply if isinstance(reply, str) else None,
+        response.get("status"),
+        _date(response.get("headers")),
+    )
+
+
 def _json_exchanges(text: str) -> list[Exchange]:
     """The same from a JSON recording: nock's definitions (the request body stored parsed, no length),
-    llama-stack's recordings, WireMock stub mappings, dd-apm-test-agent's `{request, response}` or ExVCR's
-    list of them; vcrpy's JSON serialiser is read as YAML."""
+    llama-stack's recordings, WireMock stub mappings, ReqLLM fixtures, dd-apm-test-agent's `{request,
+    response}` or ExVCR's list of them; vcrpy's JSON serialiser is read as YAML."""
     try:
         data = json.loads(text)
     except ValueError:
@@ -466,6 +515,8 @@ def _json_exchanges(text: str) -> list[Exchange]:
         return [_llama_stack_exchange(data)]
     if _is_wiremock(data):
         return [_wiremock_exchange(data)]
+    if _is_req_llm(data):
+        return [_req_llm_exchange(data)]
     if isinstance(data, dict) and isinstance(data.get("request"), dict):  # dd-apm-test-agent
         request, response = data["request"], data.get("response") or {}
         status = response.get("status")
@@ -841,7 +892,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="PATHSPEC",
-        help="also read JSON recordings (nock, dd-apm-test-agent, llama-stack, ExVCR, WireMock) here",
+        help="also read JSON recordings (nock, dd-apm-test-agent, llama-stack, ExVCR, WireMock, ReqLLM) here",
     )
     parser.add_argument(
         "--pickle",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from typing import Any
 
 from extractor import extract
 
@@ -267,6 +269,38 @@ def test_a_dd_test_agent_cassette_is_not_read_as_a_wiremock_mapping() -> None:
     data = json.loads(_dd_test_agent(len(BODY)))
     assert not extract._is_wiremock(data)
     assert extract._is_wiremock(json.loads(_wiremock()))
+
+
+def _req_llm(**request: Any) -> str:
+    """A ReqLLM fixture (Elixir): the request body as the base64 of the bytes sent, the reply parsed."""
+    return json.dumps(
+        {
+            "request": {
+                "method": "post",
+                "url": "https://api.openai.com/v1/chat/completions",
+                "headers": {"content-type": ["application/json"]},
+                "body": {"b64": base64.b64encode(BODY.encode()).decode()},
+                "canonical_json": json.loads(BODY),
+                **request,
+            },
+            "response": {
+                "status": 200,
+                "headers": {"date": ["Wed, 22 Jul 2026 20:13:31 GMT"]},
+                "body": json.loads(REPLY),
+            },
+        }
+    )
+
+
+def test_a_req_llm_fixture_gives_a_row_from_its_b64_body() -> None:
+    path = "test/support/fixtures/openai/gpt_4o_mini/basic.json"
+    (row,) = _rows(_req_llm(), path)
+    assert row["request"] == json.loads(BODY) and row["prompt_tokens"] == 9
+    assert row["body_check"] == "no-content-length" and row["recorded_at"] == "2026-07-22T20:13:31Z"
+    assert _rows(_req_llm(body={"b64": "%%%"}), path) == []  # not base64: no body, no row
+    assert not extract._is_req_llm(json.loads(_dd_test_agent(len(BODY))))  # a string body is not ReqLLM's
+    (dd,) = _rows(_dd_test_agent(len(BODY)), "cassettes/chat.json")
+    assert dd["body_check"] == "match-raw"  # dd-apm-test-agent's are read as before
 
 
 def _parsed_body(length: int | None) -> str:
