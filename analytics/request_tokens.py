@@ -376,7 +376,7 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
     for kind in body.get("builtin_tools") or ():
         counter.features.add("builtin_tools")  # a web or file search also adds its results to the input
         counter.leave_uncounted(f"built-in tool {kind}: its hidden instructions are not counted")
-    if body.get("empty_messages"):
+    if body.get("empty_message"):
         counter.features.add("empty_message")  # left out; one source shows it, so a shape of its own
     for reason in body.get("uncounted") or ():
         counter.features.add("stored_input")  # input the API holds (a stored response, a referenced item)
@@ -1075,7 +1075,7 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
     if body.get("instructions"):
         messages.append({"role": "system", "content": body["instructions"]})
     items = body.get("input") or []
-    empty = 0
+    empty_message = False
     if isinstance(items, str):
         items = [{"role": "user", "content": items}]
     for item in items:
@@ -1087,7 +1087,7 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
         if kind == "message" and item.get("content") == []:
             # A message of no parts is not rendered at all (ReqLLM's empty assistant turn: 4 to 6 tokens over
             # with a message frame, one source), while one of "" is an empty message (pydantic-ai's, exact).
-            empty += 1
+            empty_message = True
         elif kind == "message":
             messages.append({"role": item.get("role", "user"), "content": item.get("content")})
         elif kind in ("function_call", "custom_tool_call"):
@@ -1112,7 +1112,7 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("previous_response_id", "conversation"):
         if body.get(key):  # the stored turns the API prepends are not in the body
             uncounted.append(f"the stored conversation of {key} is not counted (only this request's input)")
-    chat: dict[str, Any] = {"messages": messages, "uncounted": uncounted, "empty_messages": empty}
+    chat: dict[str, Any] = {"messages": messages, "uncounted": uncounted, "empty_message": empty_message}
     tools = [tool for tool in body.get("tools") or () if tool.get("type") in ("function", "custom")]
     chat["builtin_tools"] = [
         tool.get("type") for tool in body.get("tools") or () if tool.get("type") not in ("function", "custom")

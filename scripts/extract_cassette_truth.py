@@ -110,11 +110,25 @@ def _text(body: Any) -> str | None:
     return body
 
 
-def _header(headers: Any, name: str) -> str | None:
+def _header_values(headers: Any, name: str) -> list[Any]:
+    """Every value recorded for header `name` (any case): recorders keep one value or a list of them."""
     for key, value in (headers or {}).items():
         if key.lower() == name.lower():
-            return value[0] if isinstance(value, list) else value
-    return None
+            return value if isinstance(value, list) else [value]
+    return []
+
+
+def _header(headers: Any, name: str) -> str | None:
+    values = _header_values(headers, name)
+    return values[0] if values else None
+
+
+def _base64_text(data: str) -> str | None:
+    """A base64 body as text (see `_text`), or None when it is not valid base64."""
+    try:
+        return _text(base64.b64decode(data, validate=True))
+    except ValueError:
+        return None
 
 
 def _usage(text: str) -> tuple[dict | None, bool]:
@@ -425,8 +439,7 @@ def _wiremock_exchange(data: dict) -> Exchange:
     not read."""
     request, response = data["request"], data["response"]
     headers = response.get("headers") if isinstance(response.get("headers"), dict) else {}
-    cookies = next((value for key, value in headers.items() if key.lower() == "set-cookie"), ())
-    cookies = [cookies] if isinstance(cookies, str) else cookies if isinstance(cookies, list) else []
+    cookies = _header_values(headers, "Set-Cookie")
     path = str(request.get("url") or request.get("urlPath") or "")
     uri = ""
     if path.startswith("/") and any(
@@ -441,10 +454,7 @@ def _wiremock_exchange(data: dict) -> Exchange:
     if reply is None and isinstance(response.get("jsonBody"), (dict, list)):
         reply = json.dumps(response["jsonBody"], ensure_ascii=False)
     if reply is None and isinstance(response.get("base64Body"), str):
-        try:
-            reply = _text(base64.b64decode(response["base64Body"], validate=True))
-        except ValueError:
-            reply = None
+        reply = _base64_text(response["base64Body"])
     return (
         str(request.get("method", "")),
         uri,
@@ -475,10 +485,7 @@ def _req_llm_exchange(data: dict) -> Exchange:
     response `body` (stored parsed) or, for a streamed exchange, the top-level `chunks` (each the base64 of
     what was received) joined into the SSE text."""
     request, response = data["request"], data["response"]
-    try:
-        body = _text(base64.b64decode(request["body"]["b64"], validate=True))
-    except ValueError:
-        body = None
+    body = _base64_text(request["body"]["b64"])
     chunks = data.get("chunks")
     reply = response.get("body")
     if isinstance(chunks, list) and chunks:
@@ -702,13 +709,8 @@ def _zen_exchanges(text: str) -> list[Exchange]:
         stored = response.get("content")
         reply = None
         if isinstance(stored, dict) and isinstance(stored.get("data"), str):
-            if stored.get("encoding") == "base64":
-                try:
-                    reply = _text(base64.b64decode(stored["data"], validate=True))
-                except ValueError:
-                    reply = None
-            else:
-                reply = stored["data"]
+            data = stored["data"]
+            reply = _base64_text(data) if stored.get("encoding") == "base64" else data
         status = response.get("status_code")
         found.append(
             (

@@ -1039,6 +1039,13 @@ def test_o4_mini_chat_tools_are_a_message_of_their_own_and_its_turns_render_as_g
         assert (counted.tokens, counted.exact) == (row["prompt_tokens"], False), row["id"]
 
 
+def _truth_set(name: str) -> list[dict]:
+    """The rows of one of the project's truth sets (`data/token_truth/openai-token-truth-<name>.jsonl`)."""
+    from analytics import token_truth
+
+    return token_truth.load_rows(_FRESH_TRUTH.with_name(f"openai-token-truth-{name}.jsonl"))
+
+
 def test_gpt5_chat_tools_without_a_system_prompt_count_exactly_across_three_owners() -> None:
     # gpt-5 family on Chat Completions, function tools, no system prompt: the recorded requests of three
     # owners none of whose rows the constants are fitted on (envoyproxy/ai-gateway, kieranklaassen/
@@ -1047,14 +1054,14 @@ def test_gpt5_chat_tools_without_a_system_prompt_count_exactly_across_three_owne
     # dropped, all count exactly, and so do New Relic's gpt-5.1 requests with a bare function and a system
     # prompt (one over before).
     sets = {
-        "openai-token-truth-fresh.jsonl": "envoyproxy/ai-gateway",
-        "openai-token-truth-fresh5.jsonl": "kieranklaassen/ruby_llm-skills",
-        "openai-token-truth-fresh11.jsonl": "Hyper-Unearthing/llm_gateway",
-        "openai-token-truth-fresh7.jsonl": "newrelic/newrelic-python-agent",
+        "fresh": "envoyproxy/ai-gateway",
+        "fresh5": "kieranklaassen/ruby_llm-skills",
+        "fresh11": "Hyper-Unearthing/llm_gateway",
+        "fresh7": "newrelic/newrelic-python-agent",
     }
     checked: dict[str, int] = {}
     for name, repo in sets.items():
-        for row in map(json.loads, _FRESH_TRUTH.with_name(name).read_text().splitlines()):
+        for row in _truth_set(name):
             body = row["request"]
             messages = body.get("messages") or []
             if row["source_repo"] != repo or not body.get("tools") or not row["model"].startswith("gpt-5"):
@@ -1077,7 +1084,7 @@ def test_numeric_bounds_are_comment_lines_after_the_description() -> None:
     # field has minimum 0.0 and maximum 1.0; rendered as comment lines of their own after the description,
     # each request counts exactly with the properties in the order haiku.rag declares them (its cassettes
     # were written with sorted keys, which costs one token more).
-    rows = [json.loads(line) for line in _FRESH_TRUTH.with_name("openai-token-truth-fresh12.jsonl").open()]
+    rows = _truth_set("fresh12")
     declared = {
         "final_result": ["query", "answer", "cited_chunks", "confidence"],
         "search_documents": ["query", "limit"],
@@ -1104,8 +1111,8 @@ def test_a_json_schema_format_costs_reasoning_models_three_tokens_less_on_chat_c
     # generation requests (fresh) and agamble/llm_ruby's o1 and o3-mini structured-output requests (fresh9)
     # were each 3 over; the same schema priced for gpt-4o-mini keeps the non-reasoning rule.
     checked: dict[str, int] = {}
-    for name in ("openai-token-truth-fresh.jsonl", "openai-token-truth-fresh9.jsonl"):
-        for row in map(json.loads, _FRESH_TRUTH.with_name(name).read_text().splitlines()):
+    for name in ("fresh", "fresh9"):
+        for row in _truth_set(name):
             body = row["request"]
             if row["source_repo"] not in ("charmbracelet/fantasy", "agamble/llm_ruby"):
                 continue
@@ -1125,10 +1132,9 @@ def test_a_json_schema_format_costs_reasoning_models_three_tokens_less_on_chat_c
 def test_a_function_call_with_an_item_id_is_not_a_stored_item_when_the_request_is_not_stored() -> None:
     # DataDog/dd-trace-js's Responses requests with `store: false` (fresh2) hand back function_call items with
     # their fc_ ids; the API holds none of them, and each counts as a call without an id (3 over before).
-    fresh2 = _FRESH_TRUTH.with_name("openai-token-truth-fresh2.jsonl")
     rows = [
         row
-        for row in map(json.loads, fresh2.read_text().splitlines())
+        for row in _truth_set("fresh2")
         if row["source_repo"] == "DataDog/dd-trace-js"
         and row["request"].get("store") is False
         and any(
@@ -1147,12 +1153,7 @@ def test_a_function_call_with_an_item_id_is_not_a_stored_item_when_the_request_i
 def test_a_response_formats_schema_keyword_is_left_out_of_its_rendering() -> None:
     # Two owners' structured-output requests whose schema names its dialect (`$schema`): traceloop's AI SDK
     # recording (extra set) is exact without it, and the rendering never shows the URL.
-    extra = _FRESH_TRUTH.with_name("openai-token-truth-extra.jsonl")
-    (row,) = [
-        row
-        for row in map(json.loads, extra.read_text().splitlines())
-        if "$schema" in json.dumps(row["request"].get("text") or {})
-    ]
+    (row,) = [row for row in _truth_set("extra") if "$schema" in json.dumps(row["request"].get("text") or {})]
     assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"] == 51
     fmt = row["request"]["text"]["format"]
     rendered = request_tokens.render_response_format({"type": "json_schema", "json_schema": fmt})
@@ -1161,10 +1162,7 @@ def test_a_response_formats_schema_keyword_is_left_out_of_its_rendering() -> Non
 
 def _fresh14(name: str) -> list[dict]:
     """ReqLLM's recorded requests (fresh14) whose fixture file is `name`, one per model it was replayed on."""
-    rows = map(
-        json.loads, _FRESH_TRUTH.with_name("openai-token-truth-fresh14.jsonl").read_text().splitlines()
-    )
-    return [row for row in rows if row["source_path"].endswith(f"/{name}")]
+    return [row for row in _truth_set("fresh14") if row["source_path"].endswith(f"/{name}")]
 
 
 def test_a_responses_message_of_no_parts_is_not_rendered() -> None:
