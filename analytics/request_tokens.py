@@ -15,6 +15,7 @@ import functools
 import io
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -55,6 +56,15 @@ REASONING_CHAT_FORMAT = -3
 # off for other reasons) are exact without it. Per family: the last day seen with the old cost and the first
 # seen with today's; in between, the count is an estimate. A family with no such recording follows gpt-4o.
 TOOL_CHOICE_REQUIRED_EARLY = 2
+# On the Responses API a past function call costs the first gpt-5 models (gpt-5, gpt-5-mini, gpt-5-nano,
+# August 2025) 3 tokens less than the later ones whose rows fit `harmony_responses_round` (gpt-5.4: chatlas's
+# 40 and ellmer's 14 rows). Not fitted (the dev set has two such rows): five independent sources show it,
+# each 3 over per call without it: charmbracelet/fantasy (10 rows, 3 and 6 over for one and two calls),
+# docker/cagent (3), pydantic/pydantic-ai, janeapp/riffer and Hyper-Unearthing/llm_gateway (1 each). Chat
+# Completions shows no such difference (gpt-5 and gpt-5.4 tool rounds are exact alike there). gpt-5.1 to
+# 5.3 have no such recording and follow gpt-5.4.
+FIRST_GPT5_RESPONSES_ROUND = -3
+FIRST_GPT5 = re.compile(r"gpt-5(-mini|-nano)?(-\d{4}-\d{2}-\d{2})?$")
 TOOL_CHOICE_REQUIRED_CHANGED: dict[str, tuple[date, date]] = {
     "gpt-3.5": (date(2024, 11, 8), date(2025, 1, 17)),
     "gpt-4o": (date(2024, 10, 7), date(2024, 10, 24)),
@@ -655,6 +665,8 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
                 counter.add("harmony_tool_round")
                 if counter.responses_api:
                     counter.add("harmony_responses_round")
+                    if FIRST_GPT5.match(base_model(counter.model)):
+                        counter.tokens += FIRST_GPT5_RESPONSES_ROUND
                 counter.text(f"assistant to=functions.{call.get('name', '')}")
             elif counter.responses_api and not counter.reasoning:
                 counter.add("responses_tool_call")

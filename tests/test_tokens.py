@@ -1208,3 +1208,36 @@ def test_a_bare_function_ending_in_a_string_enum_costs_its_rendering() -> None:
         }
     ]
     assert request_tokens._bare_functions(without_enum) == 1
+
+
+def test_a_past_function_call_costs_the_first_gpt5_models_three_tokens_less_on_the_responses_api() -> None:
+    # Four owners' Responses requests on gpt-5, gpt-5-mini and gpt-5-nano that hand back function calls
+    # (charmbracelet/fantasy, docker/cagent, janeapp/riffer, Hyper-Unearthing/llm_gateway) were each 3 over
+    # per call with the round fitted on gpt-5.4's rows; the same request on gpt-5.4 keeps that cost.
+    owners = {
+        "fresh": {"charmbracelet/fantasy"},
+        "fresh2": {"docker/cagent"},
+        "fresh11": {"janeapp/riffer", "Hyper-Unearthing/llm_gateway"},
+    }
+    checked: dict[str, int] = {}
+    for name, repos in owners.items():
+        for row in _truth_set(name):
+            body = row["request"]
+            items = body.get("input") if isinstance(body.get("input"), list) else []
+            calls = sum(item.get("type") == "function_call" for item in items)
+            if row["source_repo"] not in repos or row["api"] != "responses" or not calls:
+                continue
+            if row["model"] not in ("gpt-5", "gpt-5-mini", "gpt-5-nano"):
+                continue
+            counted = tokens.count_request(body)
+            if counted.tokens != row["prompt_tokens"]:
+                continue  # thinking rows with reasoning items, and cagent's two with a different prompt
+            later = tokens.count_request({**body, "model": "gpt-5.4"}).tokens
+            assert later - counted.tokens == 3 * calls, row["id"]
+            checked[row["source_repo"]] = checked.get(row["source_repo"], 0) + 1
+    assert checked == {
+        "charmbracelet/fantasy": 10,
+        "docker/cagent": 3,
+        "janeapp/riffer": 1,
+        "Hyper-Unearthing/llm_gateway": 1,
+    }
