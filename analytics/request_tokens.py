@@ -57,14 +57,14 @@ REASONING_CHAT_FORMAT = -3
 # seen with today's; in between, the count is an estimate. A family with no such recording follows gpt-4o.
 TOOL_CHOICE_REQUIRED_EARLY = 2
 # On the Responses API a past function call costs the first gpt-5 models (gpt-5, gpt-5-mini, gpt-5-nano,
-# August 2025) 3 tokens less than the later ones whose rows fit `harmony_responses_round` (gpt-5.4: chatlas's
-# 40 and ellmer's 14 rows). Not fitted (the dev set has two such rows): five independent sources show it,
-# each 3 over per call without it: charmbracelet/fantasy (10 rows, 3 and 6 over for one and two calls),
-# docker/cagent (3), pydantic/pydantic-ai, janeapp/riffer and Hyper-Unearthing/llm_gateway (1 each). Chat
-# Completions shows no such difference (gpt-5 and gpt-5.4 tool rounds are exact alike there). gpt-5.1 to
-# 5.3 have no such recording and follow gpt-5.4.
-FIRST_GPT5_RESPONSES_ROUND = -3
-FIRST_GPT5 = re.compile(r"gpt-5(-mini|-nano)?(-\d{4}-\d{2}-\d{2})?$")
+# August 2025) and o4-mini 3 tokens less than the later ones whose rows fit `harmony_responses_round`
+# (gpt-5.4: chatlas's 40 and ellmer's 14 rows). Not fitted (the dev set has two such rows): five independent
+# sources show it, each 3 over per call without it: charmbracelet/fantasy (gpt-5 10 rows, 3 and 6 over for
+# one and two calls; o4-mini 6), docker/cagent (3), pydantic/pydantic-ai, janeapp/riffer and
+# Hyper-Unearthing/llm_gateway (1 each). Chat Completions shows no such difference (gpt-5 and gpt-5.4 tool
+# rounds are exact alike there). gpt-5.1 to 5.3 have no such recording and follow gpt-5.4.
+EARLY_RESPONSES_ROUND = -3
+EARLY_RESPONSES_ROUND_MODELS = re.compile(r"(gpt-5(-mini|-nano)?|o4-mini)(-\d{4}-\d{2}-\d{2})?$")
 TOOL_CHOICE_REQUIRED_CHANGED: dict[str, tuple[date, date]] = {
     "gpt-3.5": (date(2024, 11, 8), date(2025, 1, 17)),
     "gpt-4o": (date(2024, 10, 7), date(2024, 10, 24)),
@@ -188,12 +188,13 @@ class _Counter:
             name == "gpt-3.5-turbo" and self.at is not None and self.at < GPT35_ALIAS_MOVED
         )
         self.harmony = self.reasoning and name.startswith("gpt-5")
-        # o4-mini on Chat Completions renders past turns as gpt-5 does (an assistant turn's channel markers, a
-        # tool round at harmony's cost) but its tools as the o-series do; o3-mini does not (crewAI's rows).
-        # Not fitted (the dev set has no such row): charmbracelet/fantasy's and Hyper-Unearthing/llm_gateway's
-        # o4-mini tool rounds (6 under each) and llm_gateway's assistant turns (2 under each) show it.
-        o4_chat = name.startswith("o4-mini") and not responses_api
-        self.harmony_turns = self.harmony or (self.reasoning and o4_chat)
+        # o4-mini renders past turns as gpt-5 does (an assistant turn's channel markers, a tool round at
+        # harmony's cost, on the Responses API at the first gpt-5 models' cost) but its tools as the o-series
+        # do; o3-mini does not (crewAI's rows). Not fitted (the dev set has no such row): charmbracelet/
+        # fantasy's and Hyper-Unearthing/llm_gateway's o4-mini tool rounds (on Chat Completions 6 under each,
+        # on the Responses API 1 under) and llm_gateway's assistant turns (2 under each on both) show it.
+        self.o4_mini = self.reasoning and name.startswith("o4-mini")
+        self.harmony_turns = self.harmony or self.o4_mini
         self.tokens = 0
         self.open_ended = False  # content that costs tokens is left uncounted (see TokenCount.open_ended)
         self.unsure_above = 0  # the count may be this much under for a reason its shape's range does not see
@@ -498,12 +499,10 @@ def _add_to_system_message(counter: _Counter, messages: list[Mapping[str, Any]],
     # So do the o-series on Chat Completions (charmbracelet/fantasy's and Hyper-Unearthing/llm_gateway's
     # o4-mini rows with a system or developer prompt: 3 under each when merged; crewAI's o3-mini rows have no
     # system prompt beside tools). gpt-5 puts the prompt before its tools in the developer message instead.
-    if (
-        counter.responses_api
-        or (counter.reasoning and not counter.harmony)
-        or index is None
-        or not isinstance(messages[index].get("content"), str)
-    ):
+    # o4-mini on the Responses API appends them to its system or developer prompt after all (charmbracelet's
+    # developer prompts and llm_gateway's instructions: 3 over each as a message of their own).
+    merges = counter.o4_mini if counter.responses_api else not counter.reasoning or counter.harmony
+    if not merges or index is None or not isinstance(messages[index].get("content"), str):
         counter.tokens += TOKENS_PER_MESSAGE
         counter.text("system")
         counter.text(section)
@@ -665,8 +664,8 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
                 counter.add("harmony_tool_round")
                 if counter.responses_api:
                     counter.add("harmony_responses_round")
-                    if FIRST_GPT5.match(base_model(counter.model)):
-                        counter.tokens += FIRST_GPT5_RESPONSES_ROUND
+                    if EARLY_RESPONSES_ROUND_MODELS.match(base_model(counter.model)):
+                        counter.tokens += EARLY_RESPONSES_ROUND
                 counter.text(f"assistant to=functions.{call.get('name', '')}")
             elif counter.responses_api and not counter.reasoning:
                 counter.add("responses_tool_call")

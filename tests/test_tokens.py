@@ -1241,3 +1241,25 @@ def test_a_past_function_call_costs_the_first_gpt5_models_three_tokens_less_on_t
         "janeapp/riffer": 1,
         "Hyper-Unearthing/llm_gateway": 1,
     }
+
+
+def test_o4_mini_on_the_responses_api_puts_tools_in_its_prompt_and_renders_turns_as_early_gpt5() -> None:
+    # charmbracelet/fantasy's (fresh) and Hyper-Unearthing/llm_gateway's (fresh11) o4-mini Responses
+    # requests: the tools section appended to the developer prompt or instructions (3 over each as a message
+    # of its own), a past function call at the first gpt-5 models' cost (1 under) and an assistant turn's
+    # channel markers (2 under without them).
+    checked: dict[str, int] = {}
+    for name, repo in (("fresh", "charmbracelet/fantasy"), ("fresh11", "Hyper-Unearthing/llm_gateway")):
+        for row in _truth_set(name):
+            body = row["request"]
+            if row["source_repo"] != repo or row["api"] != "responses" or row["model"] != "o4-mini":
+                continue
+            items = body.get("input") if isinstance(body.get("input"), list) else []
+            encoded = any(item.get("arguments", "").startswith('"') for item in items)
+            if body.get("reasoning") and encoded:
+                continue  # thinking turns whose arguments were sent double-encoded: 5 and 100 under
+            if not (body.get("tools") or any(item.get("role") == "assistant" for item in items)):
+                continue
+            assert tokens.count_request(body).tokens == row["prompt_tokens"], row["id"]
+            checked[repo] = checked.get(repo, 0) + 1
+    assert checked == {"charmbracelet/fantasy": 10, "Hyper-Unearthing/llm_gateway": 3}, checked
