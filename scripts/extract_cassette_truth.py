@@ -272,7 +272,10 @@ def _yaml_exchanges(text: str) -> list[Exchange]:
             stamp = parsedate_to_datetime(recorded) if "," in str(recorded) else None
         else:
             date_header = _header(response.get("headers"), "date")
-            stamp = parsedate_to_datetime(date_header) if date_header else None
+            try:
+                stamp = parsedate_to_datetime(date_header) if date_header else None
+            except (TypeError, ValueError):  # a redacted Date header (contextgem: "DUMMY"): no time
+                stamp = None
         found.append(
             (
                 str(request.get("method", "")),
