@@ -229,6 +229,7 @@ MODEL_FAMILIES: tuple[tuple[str, str], ...] = (
     (r"(?:chatgpt-)?gpt-4o|chatgpt-4o", "o200k_base"),
     (r"o1|o3|o4-mini", "o200k_base"),
     (r"codex-mini|computer-use-preview", "o200k_base"),
+    (r"gpt-audio|gpt-realtime", "o200k_base"),  # the gpt-4o audio models' successors (August 2025)
     (r"gpt-oss-(?:20b|120b)", "o200k_harmony"),
     (r"gpt-4", "cl100k_base"),
     (r"gpt-3\.5-turbo|gpt-35-turbo|gpt-3\.5", "cl100k_base"),
@@ -238,7 +239,7 @@ MODEL_FAMILIES: tuple[tuple[str, str], ...] = (
 VARIANT_WORDS = frozenset(
     {"mini", "nano", "pro", "max", "codex", "chat", "latest", "preview", "audio", "realtime", "search"}
     | {"transcribe", "tts", "diarize", "deep-research", "turbo", "instruct", "vision", "32k", "16k"}
-    | {"terra", "sol"}  # gpt-5.6 variants seen in the recorded exchanges
+    | {"terra", "sol", "luna"}  # gpt-5.6 variants seen in the recorded exchanges
 )
 _VARIANT = "|".join([*(re.escape(word) for word in sorted(VARIANT_WORDS)), r"\d{4}-\d{2}-\d{2}", r"\d{4}"])
 _MODEL_PATTERNS = [
@@ -255,6 +256,7 @@ KNOWN_MODELS: tuple[str, ...] = (
     "o1", "o1-mini", "o1-pro", "o3", "o3-mini", "o3-pro", "o3-deep-research",
     "o4-mini", "o4-mini-deep-research",
     "codex-mini-latest", "computer-use-preview", "gpt-oss-20b", "gpt-oss-120b",
+    "gpt-audio", "gpt-audio-mini", "gpt-realtime", "gpt-realtime-mini",
     "gpt-4", "gpt-4-turbo", "gpt-4-0613", "gpt-3.5-turbo", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-instruct",
     "text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002",
     "davinci-002", "babbage-002",

@@ -231,6 +231,10 @@ MODELS = [
     ("openai/gpt-4o", "o200k_base"),
     ("gpt-5.1-codex-max", "o200k_base"),
     ("gpt-5.6-terra", "o200k_base"),
+    ("gpt-5.6-luna", "o200k_base"),  # maruel/genai's recordings (fresh16)
+    ("gpt-audio", "o200k_base"),
+    ("gpt-audio-mini-2025-10-06", "o200k_base"),
+    ("gpt-realtime", "o200k_base"),
     ("gpt-4o-mini-tts", "o200k_base"),
     ("o1-pro", "o200k_base"),
     ("gpt-4-1106-preview", "cl100k_base"),
