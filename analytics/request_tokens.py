@@ -712,23 +712,29 @@ def _count_content(counter: _Counter, content: Any) -> None:
     if isinstance(content, str):
         counter.text(content)
         return
+    # Consecutive text parts are one text, joined with nothing between them: "...in Quack." and "What is..."
+    # tokenize as "Quack.What", one token fewer than apart (maruel/genai 157 rows, llama-stack 2, llmrb and
+    # activeagent 1 each, all exact so; no row of any set counts worse, llama-stack's 279 others unchanged).
+    run: list[str] = []
     texts = 0
     for part in content or ():
         kind = part.get("type")
         if kind in ("text", "input_text", "output_text"):
-            counter.text(part["text"])
+            run.append(part["text"])
             texts += 1
             if texts == 2:
-                # How parts are joined is seen in few recordings (7 of 8 two-part messages exact, a five-part
-                # one 1 short): a shape of its own, exact only if its cross-validated rate earns it.
-                counter.features.add("text_parts")
-        elif kind in ("image_url", "input_image"):
+                counter.features.add("text_parts")  # few sources: a shape of its own
+            continue
+        counter.text("".join(run))
+        run = []
+        if kind in ("image_url", "input_image"):
             counter.features.add("images")
             _count_image(counter, part)
         elif kind in ("file", "input_file", "input_audio", "audio"):
             # A PDF costs its pages' text and images, audio its duration: neither is rendered here.
             counter.features.add("files")
             counter.leave_uncounted(f"a {kind} content part is not counted (only its surrounding text)")
+    counter.text("".join(run))
 
 
 def _count_image(counter: _Counter, part: Mapping[str, Any]) -> None:

@@ -1267,3 +1267,21 @@ def test_o4_mini_on_the_responses_api_puts_tools_in_its_prompt_and_renders_turns
             assert tokens.count_request(body).tokens == row["prompt_tokens"], row["id"]
             checked[repo] = checked.get(repo, 0) + 1
     assert checked == {"charmbracelet/fantasy": 10, "Hyper-Unearthing/llm_gateway": 3}, checked
+
+
+def test_consecutive_text_parts_are_one_text_joined_with_nothing_between() -> None:
+    # maruel/genai's requests (fresh16, after its first count: all 157 one over) send a document and the
+    # question as two text parts; "...in Quack." and "What is..." tokenize as one text, "Quack.What".
+    rows = [
+        row
+        for row in _truth_set("fresh16")
+        if row["features"] == ["content_parts"]
+        and "text_parts" in request_tokens.analyse_request(row["request"]).shape
+    ]
+    assert len({row["model"] for row in rows}) >= 10 and len(rows) >= 100
+    for row in rows:
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
+    parts = [{"type": "text", "text": "in Quack."}, {"type": "text", "text": "What is it?"}]
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": parts}]}
+    joined = {**body, "messages": [{"role": "user", "content": "in Quack.What is it?"}]}
+    assert tokens.count_request(body).tokens == tokens.count_request(joined).tokens
