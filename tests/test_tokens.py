@@ -1247,13 +1247,18 @@ def test_a_past_function_call_costs_the_first_gpt5_models_three_tokens_less_on_t
     }
 
 
-def test_o4_mini_on_the_responses_api_puts_tools_in_its_prompt_and_renders_turns_as_early_gpt5() -> None:
-    # charmbracelet/fantasy's (fresh) and Hyper-Unearthing/llm_gateway's (fresh11) o4-mini Responses
-    # requests: the tools section appended to the developer prompt or instructions (3 over each as a message
-    # of its own), a past function call at the first gpt-5 models' cost (1 under) and an assistant turn's
-    # channel markers (2 under without them).
+def test_o4_mini_on_the_responses_api_renders_tools_for_less_and_turns_as_early_gpt5() -> None:
+    # charmbracelet/fantasy's (fresh), Hyper-Unearthing/llm_gateway's (fresh11) and maruel/genai's (fresh16)
+    # o4-mini Responses requests: the tools section 3 tokens cheaper than gpt-5's (each 3 over without it,
+    # beside a developer prompt, instructions or none), a past function call at the first gpt-5 models' cost
+    # (1 under) and an assistant turn's channel markers (2 under without them).
     checked: dict[str, int] = {}
-    for name, repo in (("fresh", "charmbracelet/fantasy"), ("fresh11", "Hyper-Unearthing/llm_gateway")):
+    sources = (
+        ("fresh", "charmbracelet/fantasy"),
+        ("fresh11", "Hyper-Unearthing/llm_gateway"),
+        ("fresh16", "maruel/genai"),
+    )
+    for name, repo in sources:
         for row in _truth_set(name):
             body = row["request"]
             if row["source_repo"] != repo or row["api"] != "responses" or row["model"] != "o4-mini":
@@ -1264,9 +1269,13 @@ def test_o4_mini_on_the_responses_api_puts_tools_in_its_prompt_and_renders_turns
                 continue  # thinking turns whose arguments were sent double-encoded: 5 and 100 under
             if not (body.get("tools") or any(item.get("role") == "assistant" for item in items)):
                 continue
+            if any(tool.get("type") != "function" for tool in body.get("tools") or ()):
+                continue  # a built-in web search adds its results to the input
+            if {"images", "files"} & set(row["features"]):
+                continue
             assert tokens.count_request(body).tokens == row["prompt_tokens"], row["id"]
             checked[repo] = checked.get(repo, 0) + 1
-    assert checked == {"charmbracelet/fantasy": 10, "Hyper-Unearthing/llm_gateway": 3}, checked
+    assert checked == {"charmbracelet/fantasy": 10, "Hyper-Unearthing/llm_gateway": 3, "maruel/genai": 32}
 
 
 def test_consecutive_text_parts_are_one_text_joined_with_nothing_between() -> None:
