@@ -506,12 +506,10 @@ def _add_to_system_message(counter: _Counter, messages: list[Mapping[str, Any]],
     # So do the o-series on Chat Completions (charmbracelet/fantasy's and Hyper-Unearthing/llm_gateway's
     # o4-mini rows with a system or developer prompt: 3 under each when merged; crewAI's o3-mini rows have no
     # system prompt beside tools). gpt-5 puts the prompt before its tools in the developer message instead.
-    if (
-        counter.responses_api
-        or (counter.reasoning and not counter.harmony)
-        or index is None
-        or not isinstance(messages[index].get("content"), str)
-    ):
+    # A prompt of text parts is its text, the parts joined with nothing between (maruel/genai's developer
+    # prompts of one part, 14 rows, and llmrb's, 1, were 4 over as a message of their own beside the tools).
+    text = None if index is None else _plain_text(messages[index].get("content"))
+    if counter.responses_api or (counter.reasoning and not counter.harmony) or text is None:
         counter.tokens += TOKENS_PER_MESSAGE
         counter.text("system")
         counter.text(section)
@@ -520,7 +518,16 @@ def _add_to_system_message(counter: _Counter, messages: list[Mapping[str, Any]],
             # Only motleycrew's recordings have a system message after the first message beside tools (49
             # rows, one prompt, 1 token more than this): where the section goes then is not known.
             counter.note("the system message is not the first: where the tools section goes is a guess")
-        messages[index] = {**messages[index], "content": f"{messages[index]['content']}\n\n{section}"}
+        messages[index] = {**messages[index], "content": f"{text}\n\n{section}"}
+
+
+def _plain_text(content: Any) -> str | None:
+    """Returns a message's content as one text if it is text only (a string, or text parts), else None."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and content and all(part.get("type") == "text" for part in content):
+        return "".join(part["text"] for part in content)
+    return None
 
 
 def _is_custom_tool(tool: Mapping[str, Any]) -> bool:

@@ -1294,3 +1294,23 @@ def test_consecutive_text_parts_are_one_text_joined_with_nothing_between() -> No
     body = {"model": "gpt-4o", "messages": [{"role": "user", "content": parts}]}
     joined = {**body, "messages": [{"role": "user", "content": "in Quack.What is it?"}]}
     assert tokens.count_request(body).tokens == tokens.count_request(joined).tokens
+
+
+def test_a_system_prompt_of_text_parts_takes_the_tools_section_as_a_string_prompt_does() -> None:
+    # maruel/genai's developer prompts are one text part (fresh16, after its first count: every such request
+    # with tools 4 over, its tools section counted as a message of its own).
+    rows = [
+        row
+        for row in _truth_set("fresh16")
+        if row["api"] == "chat.completions"
+        and row["request"].get("tools")
+        and isinstance(row["request"]["messages"][0]["content"], list)
+        and row["request"]["messages"][0]["role"] == "developer"
+        and not request_tokens.is_reasoning_model(row["model"])
+    ]
+    assert len(rows) == 14
+    for row in rows:
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
+        body = json.loads(json.dumps(row["request"]))
+        body["messages"][0]["content"] = body["messages"][0]["content"][0]["text"]
+        assert tokens.count_request(body).tokens == row["prompt_tokens"]
