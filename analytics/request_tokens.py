@@ -874,8 +874,11 @@ def _property_comments(prop: Mapping[str, Any]) -> str:
         lines.extend(line.strip() for line in prop["description"].strip().splitlines())
     # Numeric bounds are comment lines of their own after the description: ggozad/haiku.rag's `confidence`
     # (minimum 0.0, maximum 1.0; its 7 rows 14 under without them, exact with them, fresh12 after its first
-    # count) and patvice/ruby_llm-mcp's `simple_progress` (0 and 100; 11 of its 23 tokens short).
-    lines.extend(f"{key}: {json.dumps(prop[key])}" for key in ("minimum", "maximum") if key in prop)
+    # count) and patvice/ruby_llm-mcp's `simple_progress` (0 and 100; 11 of its 23 tokens short). So is an
+    # array's `minItems` (shcherbak-ai/contextgem's `items`, minItems 1: 12 rows 6 under without it, fresh15
+    # after its first count); `maxItems` and string lengths have no recorded row and are not rendered.
+    bounds = ("minimum", "maximum", "minItems")
+    lines.extend(f"{key}: {json.dumps(prop[key])}" for key in bounds if key in prop)
     return "".join(f"// {line}".rstrip(" ") + "\n" for line in lines)
 
 

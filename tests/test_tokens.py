@@ -1314,3 +1314,19 @@ def test_a_system_prompt_of_text_parts_takes_the_tools_section_as_a_string_promp
         body = json.loads(json.dumps(row["request"]))
         body["messages"][0]["content"] = body["messages"][0]["content"][0]["text"]
         assert tokens.count_request(body).tokens == row["prompt_tokens"]
+
+
+def test_an_arrays_min_items_is_a_comment_line_as_numeric_bounds_are() -> None:
+    # shcherbak-ai/contextgem's invoice tools (fresh15, after its first count: 6 under on every request)
+    # declare `items` with minItems 1; rendered as a comment line after it, like minimum and maximum.
+    rows = [
+        row
+        for row in _truth_set("fresh15")
+        if "test_chat_with_tools[" in row["source_path"]
+        and not any(len(m.get("tool_calls") or []) > 1 for m in row["request"]["messages"])
+    ]
+    assert len(rows) == 12
+    for row in rows:
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
+    invoice = rows[0]["request"]["tools"][0]["function"]
+    assert "// minItems: 1\nitems:" in request_tokens.render_functions([invoice])
