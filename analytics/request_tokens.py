@@ -406,6 +406,12 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
     if any(_nested_type_list(function.get("parameters") or {}) for function in functions):
         counter.note("tool parameters with a type list inside a nested object: rendering not verified")
     bare = _bare_functions(functions)
+    # An empty `tools` list on Chat Completions still renders the (empty) functions namespace: good-agent's
+    # one such request (fresh15, after its first count) counts exactly so and was 12 under without it. One
+    # source: a shape of its own. The Responses API renders nothing for it (five owners' rows agree).
+    empty_tools = body.get("tools") == [] and not counter.responses_api and not counter.reasoning
+    if empty_tools:
+        counter.features.add("empty_tools")
     if functions and counter.harmony and not counter.responses_api:
         counter.tokens += TOKENS_PER_MESSAGE
         counter.add("harmony_tools_preamble")
@@ -430,7 +436,7 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         # system prompt one over (newrelic, posit-dev).
         counter.add("harmony_bare_parameters", bare)
         counter.add("harmony_undescribed", sum(not function.get("description") for function in functions))
-    elif functions:
+    elif functions or empty_tools:
         sections.append(render_functions(functions))
         counter.add("bare_parameters", bare)
         # o-series models on Chat Completions see the section at another cost (crewAI's o3-mini rows).

@@ -1330,3 +1330,18 @@ def test_an_arrays_min_items_is_a_comment_line_as_numeric_bounds_are() -> None:
         assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
     invoice = rows[0]["request"]["tools"][0]["function"]
     assert "// minItems: 1\nitems:" in request_tokens.render_functions([invoice])
+
+
+def test_an_empty_tools_list_on_chat_completions_renders_an_empty_namespace() -> None:
+    # goodkiwillc/good-agent's one request with `tools: []` (fresh15, after its first count: 12 under and
+    # claimed exact); the Responses API's requests with an empty list (five owners) stay as they were.
+    (row,) = [row for row in _truth_set("fresh15") if row["request"].get("tools") == []]
+    counted = tokens.count_request(row["request"])
+    assert counted.tokens == row["prompt_tokens"] == 35
+    assert not counted.exact and "empty_tools" in request_tokens.analyse_request(row["request"]).shape
+    without = {key: value for key, value in row["request"].items() if key != "tools"}
+    assert tokens.count_request(without).tokens == 35 - 12
+    responses = [row for row in _truth_set("fresh") if row["request"].get("tools") == []]
+    assert {row["api"] for row in responses} == {"responses"} and len(responses) >= 3
+    for row in responses:  # braintrust-sdk's
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
