@@ -32,6 +32,11 @@ A ReqLLM fixture among them (Elixir: `{request: {method, url, headers, body: {b6
 request body is its `b64` decoded, the bytes sent (the parsed `canonical_json` copy is not read), with no
 length ("no-content-length"); a streamed reply is the top-level `chunks` (base64 each) joined.
 
+A `.jsonl` path given to `--json` is read as a TensorZero ModelInferenceCache export (Rust: one `{raw_request,
+raw_response, timestamp, ...}` object a line, the provider body as the string sent): it names no host, so a
+line counts as api.openai.com's Chat Completions only when the request names an OpenAI model and the reply is
+a `chat.completion` with an API-generated `chatcmpl-` id and no Azure filter results ("no-content-length").
+
 `--pickle PATHSPEC` also reads motleycache recordings under PATHSPEC (repeatable): one pickled
 `httpx.Response` per `.pkl` file, its request inside; they are read without importing or running anything
 (every class the pickle names is a stand-in that only keeps its arguments and state).
@@ -510,6 +515,53 @@ def _req_llm_exchange(data: dict) -> Exchange:
     )
 
 
+TENSORZERO_CHAT_ID = re.compile(r"chatcmpl-[A-Za-z0-9]{29}")
+TENSORZERO_MODELS = re.compile(r"(gpt-|chatgpt-|o[134]-|o[134]$|ft:gpt-)")
+# TensorZero stores a file or image sent inline as a placeholder (`data:image/png;base64,<TENSORZERO_FILE_0>`)
+TENSORZERO_PLACEHOLDER = re.compile(r"<TENSORZERO_[A-Z]+_\d+>")
+
+
+def _tensorzero_cache_exchanges(text: str) -> list[Exchange]:
+    """A TensorZero ModelInferenceCache export (Rust, tensorzero/tensorzero's `ui/fixtures/
+    model_inference_cache_*.jsonl`, a `.jsonl` file under a `--json` pathspec): one JSON object a line,
+    `{short_cache_key, long_cache_key, timestamp, output, raw_request, raw_response, input_tokens, ...}`, the
+    provider request body kept as the string the gateway serialised and sent (`raw_request`) beside the
+    provider's reply (`raw_response`). A line names no provider or host: it is read as api.openai.com's
+    Chat Completions only when the request names an OpenAI model and the reply is a `chat.completion` whose
+    id is the API's own (`chatcmpl-` and 29 characters) with no Azure content-filter results; any other line
+    (Anthropic, Fireworks, ...) gives no exchange, nor does a request whose inline file or image the cache
+    replaced by a placeholder (`<TENSORZERO_FILE_0>`: not the bytes sent). The cache stores successful
+    replies only (status 200) and no request length ("no-content-length"); the recording time is the line's
+    `timestamp` (UTC)."""
+    found: list[Exchange] = []
+    for line in text.splitlines():
+        try:
+            item = json.loads(line)
+            request = json.loads(item["raw_request"])
+            reply = item["raw_response"]
+            data = json.loads(reply)
+        except (ValueError, TypeError, KeyError):
+            continue
+        model = request.get("model") if isinstance(request, dict) else None
+        if (
+            not isinstance(data, dict)
+            or data.get("object") != "chat.completion"
+            or not TENSORZERO_CHAT_ID.fullmatch(str(data.get("id", "")))
+            or "prompt_filter_results" in data
+            or not isinstance(model, str)
+            or not TENSORZERO_MODELS.match(model)
+            or TENSORZERO_PLACEHOLDER.search(item["raw_request"])
+        ):
+            continue
+        try:
+            stamp = datetime.strptime(str(item.get("timestamp")), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        except ValueError:
+            stamp = None
+        url = "https://api.openai.com/v1/chat/completions"
+        found.append(("POST", url, item["raw_request"], None, reply, 200, stamp))
+    return found
+
+
 def _json_exchanges(text: str) -> list[Exchange]:
     """The same from a JSON recording: nock's definitions (the request body stored parsed, no length),
     llama-stack's recordings, WireMock stub mappings, ReqLLM fixtures, dd-apm-test-agent's `{request,
@@ -746,6 +798,8 @@ def rows_from_file(
         exchanges = _har_exchanges(text)
     elif path.endswith(".json"):
         exchanges = _json_exchanges(text)
+    elif path.endswith(".jsonl"):  # only a `.jsonl` path given to `--json`: a TensorZero cache export
+        exchanges = _tensorzero_cache_exchanges(text)
     elif path.endswith(".pkl"):  # motleycache: the file's bytes, read as latin-1 (see _read)
         exchanges = _motleycache_exchanges(text.encode("latin-1"))
     else:
@@ -865,7 +919,9 @@ def _history_rows(
         path, introduced = versions[header[0]]
         text = _read(batch[at : at + size], path)
         at += size + 1
-        if not (OPENAI_HOST if path.endswith((".json", ".pkl")) else OPENAI_URL).search(text):
+        # a TensorZero cache (`.jsonl`) names no host: its lines are checked one by one
+        host = OPENAI_HOST if path.endswith((".json", ".pkl")) else OPENAI_URL
+        if not path.endswith(".jsonl") and not host.search(text):
             continue
         moscafetch = _under(path, moscafetch_paths)
         zen = _under(path, zen_paths)
@@ -877,9 +933,9 @@ def _history_rows(
 
 
 def _json_pathspecs(paths: list[str]) -> tuple[str, ...]:
-    """A `.json` path as given, a folder as every `.json` file under it."""
-    return tuple(path for path in paths if path.endswith(".json")) + tuple(
-        f"{path.rstrip('/')}/*.json" for path in paths if not path.endswith(".json")
+    """A `.json` (or `.jsonl`) path as given, a folder as every `.json` file under it."""
+    return tuple(path for path in paths if path.endswith((".json", ".jsonl"))) + tuple(
+        f"{path.rstrip('/')}/*.json" for path in paths if not path.endswith((".json", ".jsonl"))
     )
 
 
@@ -929,6 +985,8 @@ def main() -> None:
     listed = _grep_listed(args.git_dir, OPENAI_URL.pattern, commit, CASSETTES)
     if json_paths:
         listed += _grep_listed(args.git_dir, OPENAI_HOST.pattern, commit, json_paths)
+    if jsonl_paths := tuple(path for path in json_paths if path.endswith(".jsonl")):  # TensorZero: no host
+        listed += _grep_listed(args.git_dir, '"raw_request"', commit, jsonl_paths)
     if pickle_paths:  # binary files: -a lets git grep match inside them
         listed += _grep_listed(args.git_dir, OPENAI_HOST.pattern, commit, pickle_paths, "-a")
     if moscafetch_paths:

@@ -97,6 +97,8 @@ def _replies(git_dir: pathlib.Path, commit: str, path: str) -> list[str | None]:
         exchanges = extract._har_exchanges(text)
     elif path.endswith(".json"):
         exchanges = extract._json_exchanges(text)
+    elif path.endswith(".jsonl"):  # a TensorZero cache export (fresh18)
+        exchanges = extract._tensorzero_cache_exchanges(text)
     else:
         exchanges = extract._yaml_exchanges(text)
     return [exchange[4] for exchange in exchanges]
