@@ -8,7 +8,7 @@ fresh5's filters (build_fresh3.build with build_fresh4's licence rule): a licenc
 GPL/AGPL in the row's commit, a response id the API generated, a request not already in an earlier set (dev,
 extra, fresh .. fresh15) or in an earlier source of this list, no `previous_response_id`, no response id
 recorded for two different requests, at most 10 characters per recorded prompt token. No new rule, no new
-reader. The FRESH16.md note gives the search and what was left out.
+reader. The Fresh16 section of README.md gives the search and what was left out.
 
     .venv/bin/python data/token_truth/build_fresh16.py > data/token_truth/openai-token-truth-fresh16.jsonl
 """

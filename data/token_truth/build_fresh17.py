@@ -9,7 +9,7 @@ scripts/extract_cassette_truth.py at the commit listed, with `--history`, and th
 commit, a response id the API generated, a request not already in an earlier set (dev, extra, fresh ..
 fresh16) or in an earlier source of this list, no `previous_response_id`, no response id recorded for two
 different requests, at most 10 characters per recorded prompt token. No new rule, no new reader. The
-FRESH17.md note gives the search and what was left out.
+Fresh17 section of README.md gives the search and what was left out.
 
     .venv/bin/python data/token_truth/build_fresh17.py > data/token_truth/openai-token-truth-fresh17.jsonl
 """

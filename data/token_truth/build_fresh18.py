@@ -9,8 +9,8 @@ scripts/extract_cassette_truth.py at the commit listed, with `--history`, and th
 (build_fresh3.build with build_fresh4's licence rule): a licence file that is not the GPL/AGPL in the row's
 commit, a response id the API generated, a request not already in an earlier set (dev, extra, fresh ..
 fresh17) or in an earlier source of this list, no `previous_response_id`, no response id recorded for two
-different requests, at most 10 characters per recorded prompt token. No new filter rule. The FRESH18.md note
-gives the search and what was left out.
+different requests, at most 10 characters per recorded prompt token. No new filter rule. The Fresh18 section
+of README.md gives the search and what was left out.
 
     .venv/bin/python data/token_truth/build_fresh18.py > data/token_truth/openai-token-truth-fresh18.jsonl
 """
