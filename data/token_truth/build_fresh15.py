@@ -12,8 +12,8 @@ prompt token. No new rule, no new reader.
 
 One change to the extractor, for a cassette format it already reads: a vcrpy reply whose `date` header was
 redacted (shcherbak-ai/contextgem writes `DUMMY`) gives no recording time instead of stopping the extraction;
-fresh3 .. fresh14 rebuild byte for byte with it. The Fresh15 section of README.md gives the search and what was
-left out.
+fresh3 .. fresh14 rebuild byte for byte with it. The Fresh15 section of README.md gives the search and what
+was left out.
 
     .venv/bin/python data/token_truth/build_fresh15.py > data/token_truth/openai-token-truth-fresh15.jsonl
 """
