@@ -99,7 +99,7 @@ CONSTANTS: dict[str, tuple[int, str]] = {
     "parameters_title_strict_chat": (0, "Chat Completions, strict function: a `title` comment vs its text"),
     "responses_reasoning_undescribed": (0, "Responses API, reasoning: a function without a description"),
     "tool_choice_forced": (0, "a forced function in tool_choice, beside its `functions.name`"),
-    "tool_choice_none": (0, 'tool_choice "none" (Chat Completions)'),
+    "tool_choice_none": (0, 'tool_choice "none" (Chat Completions; the Responses API, non-reasoning models)'),
     "tool_choice_required": (0, 'tool_choice "required" (Chat Completions)'),
     "tool_call_o_series": (0, "o-series on Chat Completions: a tool call against its text"),
     "responses_tool_call": (0, "Responses API, non-reasoning: a function_call and its output vs their text"),
@@ -568,7 +568,12 @@ def _count_tool_choice(counter: _Counter, choice: Any, functions: Sequence[Mappi
     if counter.reasoning:  # reasoning models do not see tool_choice in the prompt
         return
     if counter.responses_api:
-        # The Responses API renders only a forced function: named, or "required" with a single function.
+        # The Responses API renders only a forced function (named, or "required" with a single function) and
+        # "none", at its Chat Completions cost (maruel/genai's 8 gpt-4.1, -nano and gpt-4-turbo requests,
+        # fresh16 after its first count, 1 under each without it; one source there, the constant fitted on
+        # Chat Completions' rows).
+        if choice == "none":
+            counter.add("tool_choice_none")
         if choice == "required" and len(functions) == 1:
             choice = {"name": functions[0].get("name", "")}
         if isinstance(choice, Mapping) and choice.get("type", "function") in ("function", "custom"):

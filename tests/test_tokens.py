@@ -1345,3 +1345,20 @@ def test_an_empty_tools_list_on_chat_completions_renders_an_empty_namespace() ->
     assert {row["api"] for row in responses} == {"responses"} and len(responses) >= 3
     for row in responses:  # braintrust-sdk's
         assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
+
+
+def test_tool_choice_none_costs_the_same_on_the_responses_api_as_on_chat_completions() -> None:
+    # maruel/genai's Responses requests with `tool_choice: "none"` on non-reasoning models (fresh16, after
+    # its first count: each 1 under while "none" was not rendered there).
+    rows = [
+        row
+        for row in _truth_set("fresh16")
+        if row["api"] == "responses"
+        and row["request"].get("tool_choice") == "none"
+        and not request_tokens.is_reasoning_model(row["model"])
+    ]
+    assert len(rows) == 8 and {row["model"] for row in rows} == {"gpt-4.1", "gpt-4.1-nano", "gpt-4-turbo"}
+    for row in rows:
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
+        auto = {**row["request"], "tool_choice": "auto"}
+        assert tokens.count_request(auto).tokens == row["prompt_tokens"] - 1
