@@ -56,6 +56,10 @@ REASONING_CHAT_FORMAT = -3
 # off for other reasons) are exact without it. Per family: the last day seen with the old cost and the first
 # seen with today's; in between, the count is an estimate. A family with no such recording follows gpt-4o.
 TOOL_CHOICE_REQUIRED_EARLY = 2
+TOOL_CHOICE_REQUIRED_CHANGED: dict[str, tuple[date, date]] = {
+    "gpt-3.5": (date(2024, 11, 8), date(2025, 1, 17)),
+    "gpt-4o": (date(2024, 10, 7), date(2024, 10, 24)),
+}
 # On the Responses API a past function call costs the first gpt-5 models (gpt-5, gpt-5-mini, gpt-5-nano,
 # August 2025) and o4-mini 3 tokens less than the later ones whose rows fit `harmony_responses_round`
 # (gpt-5.4: chatlas's 40 and ellmer's 14 rows). Not fitted (the dev set has two such rows): five independent
@@ -64,16 +68,12 @@ TOOL_CHOICE_REQUIRED_EARLY = 2
 # Hyper-Unearthing/llm_gateway (1 each). Chat Completions shows no such difference (gpt-5 and gpt-5.4 tool
 # rounds are exact alike there). gpt-5.1 to 5.3 have no such recording and follow gpt-5.4.
 EARLY_RESPONSES_ROUND = -3
+EARLY_RESPONSES_ROUND_MODELS = re.compile(r"(gpt-5(-mini|-nano)?|o4-mini)(-\d{4}-\d{2}-\d{2})?$")
 # o4-mini's tools section on the Responses API costs 3 tokens less than gpt-5's there, with a system prompt or
 # without. Not fitted (the dev set has no such row): three independent sources, each 3 over without it:
 # charmbracelet/fantasy (developer prompt, 4 rows), Hyper-Unearthing/llm_gateway (instructions, 1) and
 # maruel/genai (no system prompt, 28; fresh16, after its first count).
 O4_MINI_RESPONSES_TOOLS = -3
-EARLY_RESPONSES_ROUND_MODELS = re.compile(r"(gpt-5(-mini|-nano)?|o4-mini)(-\d{4}-\d{2}-\d{2})?$")
-TOOL_CHOICE_REQUIRED_CHANGED: dict[str, tuple[date, date]] = {
-    "gpt-3.5": (date(2024, 11, 8), date(2025, 1, 17)),
-    "gpt-4o": (date(2024, 10, 7), date(2024, 10, 24)),
-}
 
 
 # Everything else that costs a fixed number of tokens is a fitted constant: its value is data
@@ -200,6 +200,7 @@ class _Counter:
         # on the Responses API 1 under) and llm_gateway's assistant turns (2 under each on both) show it.
         self.o4_mini = self.reasoning and name.startswith("o4-mini")
         self.harmony_turns = self.harmony or self.o4_mini
+        self.early_responses_round = responses_api and bool(EARLY_RESPONSES_ROUND_MODELS.match(name))
         self.tokens = 0
         self.open_ended = False  # content that costs tokens is left uncounted (see TokenCount.open_ended)
         self.unsure_above = 0  # the count may be this much under for a reason its shape's range does not see
@@ -691,7 +692,7 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
                 counter.add("harmony_tool_round")
                 if counter.responses_api:
                     counter.add("harmony_responses_round")
-                    if EARLY_RESPONSES_ROUND_MODELS.match(base_model(counter.model)):
+                    if counter.early_responses_round:
                         counter.tokens += EARLY_RESPONSES_ROUND
                 counter.text(f"assistant to=functions.{call.get('name', '')}")
             elif counter.responses_api and not counter.reasoning:
@@ -752,8 +753,9 @@ def _count_content(counter: _Counter, content: Any) -> None:
             if texts == 2:
                 counter.features.add("text_parts")  # few sources: a shape of its own
             continue
-        counter.text("".join(run))
-        run = []
+        if run:
+            counter.text("".join(run))
+            run = []
         if kind in ("image_url", "input_image"):
             counter.features.add("images")
             _count_image(counter, part)
@@ -761,7 +763,8 @@ def _count_content(counter: _Counter, content: Any) -> None:
             # A PDF costs its pages' text and images, audio its duration: neither is rendered here.
             counter.features.add("files")
             counter.leave_uncounted(f"a {kind} content part is not counted (only its surrounding text)")
-    counter.text("".join(run))
+    if run:
+        counter.text("".join(run))
 
 
 def _count_image(counter: _Counter, part: Mapping[str, Any]) -> None:

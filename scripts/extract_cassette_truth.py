@@ -781,6 +781,19 @@ def _zen_exchanges(text: str) -> list[Exchange]:
     return found
 
 
+def text_exchanges(text: str, path: str) -> list[Exchange]:
+    """The exchanges of a text recording, by its file name: HAR, JSON (nock, dd-apm-test-agent, llama-stack,
+    ExVCR, WireMock, ReqLLM), a `.jsonl` TensorZero cache export (only a path given to `--json` is one), or
+    else a YAML cassette (vcrpy, Ruby VCR, go-vcr)."""
+    if path.endswith(".har"):
+        return _har_exchanges(text)
+    if path.endswith(".json"):
+        return _json_exchanges(text)
+    if path.endswith(".jsonl"):
+        return _tensorzero_cache_exchanges(text)
+    return _yaml_exchanges(text)
+
+
 def rows_from_file(
     text: str,
     repo: str,
@@ -794,16 +807,10 @@ def rows_from_file(
         exchanges = _moscafetch_exchanges(text)
     elif zen:  # only for files under a `--zen-json` pathspec
         exchanges = _zen_exchanges(text)
-    elif path.endswith(".har"):
-        exchanges = _har_exchanges(text)
-    elif path.endswith(".json"):
-        exchanges = _json_exchanges(text)
-    elif path.endswith(".jsonl"):  # only a `.jsonl` path given to `--json`: a TensorZero cache export
-        exchanges = _tensorzero_cache_exchanges(text)
     elif path.endswith(".pkl"):  # motleycache: the file's bytes, read as latin-1 (see _read)
         exchanges = _motleycache_exchanges(text.encode("latin-1"))
     else:
-        exchanges = _yaml_exchanges(text)
+        exchanges = text_exchanges(text, path)
     rows = []
     for index, (method, uri, raw, length, reply, status, stamp) in enumerate(exchanges):
         match = re.match(r"https://api\.openai\.com(/v1/(?:chat/completions|responses))/?(?:\?.*)?$", uri)

@@ -93,15 +93,7 @@ def _replies(git_dir: pathlib.Path, commit: str, path: str) -> list[str | None]:
     text = subprocess.run(
         ["git", "-C", str(git_dir), "show", f"{commit}:{path}"], capture_output=True, check=True
     ).stdout.decode("utf-8", "replace")
-    if path.endswith(".har"):
-        exchanges = extract._har_exchanges(text)
-    elif path.endswith(".json"):
-        exchanges = extract._json_exchanges(text)
-    elif path.endswith(".jsonl"):  # a TensorZero cache export (fresh18)
-        exchanges = extract._tensorzero_cache_exchanges(text)
-    else:
-        exchanges = extract._yaml_exchanges(text)
-    return [exchange[4] for exchange in exchanges]
+    return [exchange[4] for exchange in extract.text_exchanges(text, path)]
 
 
 def main() -> None:

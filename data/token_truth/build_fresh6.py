@@ -13,7 +13,7 @@ One new recording format: ShoggothAI/motleycrew's tests replay a motleycache cac
 (new, tested in tests/test_extract_fresh6.py) without importing or running anything; their headers were not
 kept, so there is no Content-Length to check (`no-content-length`) and no date. Two hooks here pass `--pickle`
 for the repositories in PICKLES and read a `.pkl` recording's reply for the generated-id check
-(build_fresh2._replies reads only YAML, HAR and JSON); every other file goes through them unchanged.
+(build_fresh2._replies reads only YAML, HAR, JSON and JSONL); every other file goes through them unchanged.
 
 motleycrew's cached recordings were committed on pull-request branches, not on `main` (whose history holds
 none), so it is listed once per pull-request head (`refs/pull/N/head`, the commit named here): `--history`

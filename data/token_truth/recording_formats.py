@@ -1,6 +1,6 @@
 """Lets a build script read a recording format of its own (a pickle, a project's JSON recorder) through
 build_fresh3.build: the extractor gets the format's option for the repositories that use it, and the
-generated-id check (build_fresh2._replies, which reads YAML, HAR and JSON only) reads such a file's replies
+generated-id check (build_fresh2._replies, which reads text recordings only) reads such a file's replies
 with the extractor's reader. Every other file goes through both unchanged.
 """
 
