@@ -837,6 +837,9 @@ def _ts_type(schema: Mapping[str, Any]) -> str:
     kind = schema.get("type")
     if isinstance(kind, list):
         return " | ".join("number" if k == "integer" else str(k) for k in kind)
+    values = schema.get("additionalProperties")
+    if kind == "object" and "properties" not in schema and isinstance(values, Mapping):
+        return "object"  # a map (`dict[str, X]`): its value schema is not rendered
     if kind == "object" or "properties" in schema:
         return _ts_object(schema)
     if kind == "string":
@@ -850,7 +853,8 @@ def _ts_type(schema: Mapping[str, Any]) -> str:
         return "null"
     variants = schema.get("anyOf") or schema.get("oneOf")
     if isinstance(variants, list) and variants:
-        return " | ".join(_ts_type(variant) for variant in variants)
+        # A type that two variants render alike (integer and number) is written once.
+        return " | ".join(dict.fromkeys(_ts_type(variant) for variant in variants))
     if kind == "array":
         items = schema.get("items")
         if not isinstance(items, Mapping):
@@ -859,8 +863,10 @@ def _ts_type(schema: Mapping[str, Any]) -> str:
         if comment and (items.get("type") == "object" or "properties" in items):
             # An array of objects whose item schema has a description (or title) wraps it in Array<...> with
             # the description as a comment; without one it is `{...}[]` (the recorded counts show both).
-            return f"Array<\n// {comment}\n{_ts_type(items)}>"
-        return f"{_ts_type(items)}[]"
+            lines = "\n".join(_comment_lines(comment))
+            return f"Array<\n{lines}\n{_ts_type(items)}>"
+        item_type = _ts_type(items)
+        return f"({item_type})[]" if " | " in item_type else f"{item_type}[]"
     return "any"
 
 
