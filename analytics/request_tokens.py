@@ -456,9 +456,13 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         else:
             counter.add("tools_section_o_series_chat")
         titled = [function for function in functions if (function.get("parameters") or {}).get("title")]
+        if counter.responses_api:
+            # The parameters' title costs reasoning models what it costs others: introspection-org's
+            # strict Agents SDK tools (`get_weather_args`, gpt-5-nano; fresh20, after its first count) are 1
+            # under per titled function without it. One owner: no recorded reasoning row has one otherwise.
+            counter.add("parameters_title_responses", len(titled))
         if counter.responses_api and not counter.reasoning:
             counter.add("responses_tools")
-            counter.add("parameters_title_responses", len(titled))
         elif not counter.reasoning:  # Chat Completions: strict functions only (magentic's *_strict rows)
             strict_titled = sum(bool(function.get("strict")) for function in titled)
             counter.add("parameters_title_strict_chat", strict_titled)
@@ -719,7 +723,12 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
                 counter.text("assistant to=functions")
                 counter.tokens += CALL_ADDRESS_DOT
                 counter.text(call.get("name", ""))
-            counter.text(_compact_arguments(call.get("arguments", call.get("input"))))
+            arguments = call.get("arguments", call.get("input"))
+            # Chat Completions re-serialises a call's arguments compactly; the Responses API keeps them as
+            # sent (`{"a": 10, "b": 20}`: Mirascope, DataDog/system-tests, simonw/llm-openai-plugin and
+            # introspection-org's rows, 1 to 3 under per call compacted; no exact row of any set changes).
+            as_sent = counter.responses_api and isinstance(arguments, str)
+            counter.text(arguments if as_sent else _compact_arguments(arguments))
         return
     uses = [
         {
@@ -1156,7 +1165,12 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
     empty_message = False
     if isinstance(items, str):
         items = [{"role": "user", "content": items}]
-    for item in items:
+    users = [
+        i
+        for i, item in enumerate(items)
+        if item.get("role") == "user" and item.get("type", "message") == "message"
+    ]
+    for index, item in enumerate(items):
         kind = item.get("type", "message")
         if "type" not in item and "role" not in item and "id" in item:
             # The API's item reference may leave out its type (`{"id": "msg_..."}`): a stored item, not an
@@ -1183,6 +1197,12 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
         elif kind in ("function_call_output", "custom_tool_call_output"):
             output = item.get("output", "")
             messages.append({"role": "tool", "tool_call_id": item.get("call_id", ""), "content": output})
+        elif kind == "reasoning" and index > (users[-1] if users else -1):
+            # Reasoning of the turn being answered (after the last user message, in a tool loop) is kept by
+            # the API, and its tokens are not in the body (an id, or encrypted content): every such request
+            # recorded is under by tens to a thousand tokens (charmbracelet, EndlessInternational and
+            # introspection-org: 27 rows; fresh20, after its first count).
+            uncounted.append("the reasoning of this turn's earlier steps is not counted (the API holds it)")
         elif kind == "reasoning":
             pass  # a past turn's reasoning, handed back: recorded counts with such items leave it out
         else:  # an item_reference, a built-in tool's call or result: stored, or not in the body
