@@ -9,7 +9,7 @@ counts that were not fitted on their rows: the dev set's CV counts plus the `--c
 the extra, fresh and fresh2 sets) counted with the full fit; its claims and ranges are also measured per
 owner with a calibration built without that owner. `--write` stores the full fit
 (`analytics/data/token_constants.json`) and that calibration (`analytics/data/token_shapes.json`). The test
-sets (default: the fresh3 to fresh18 sets that exist; `--test FILE`, repeatable) are used for
+sets (default: the fresh3 to fresh18 and fresh20 sets that exist; `--test FILE`, repeatable) are used for
 neither, and are counted last, each in its own section.
 
     .venv/bin/python scripts/token_truth_report.py [TRUTH.jsonl ...] [--write] [--calibrate-on FILE ...]
@@ -33,7 +33,7 @@ TRUTH = ROOT.parent / "shared" / "data" / "openai-token-truth-dev.jsonl"
 EXTRA = ROOT / "data" / "token_truth" / "openai-token-truth-extra.jsonl"
 FRESH = ROOT / "data" / "token_truth" / "openai-token-truth-fresh.jsonl"
 FRESH2 = ROOT / "data" / "token_truth" / "openai-token-truth-fresh2.jsonl"
-TESTS = [ROOT / "data" / "token_truth" / f"openai-token-truth-fresh{n}.jsonl" for n in range(3, 19)]
+TESTS = [ROOT / "data" / "token_truth" / f"openai-token-truth-fresh{n}.jsonl" for n in (*range(3, 19), 20)]
 DATA = ROOT / "analytics" / "data"
 
 _API = {"chat.completions": "chat", "responses": "responses"}
@@ -265,7 +265,7 @@ def main() -> None:
         type=Path,
         nargs="+",
         action="extend",
-        help="held-out truth file(s), repeatable (default: the fresh3 to fresh18 sets that exist)",
+        help="held-out truth file(s), repeatable (default: the fresh3..fresh18 and fresh20 sets that exist)",
     )
     parser.add_argument("--min-repos", type=int, default=1, help="repositories a fitted value needs")
     args = parser.parse_args()
