@@ -699,7 +699,9 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
         # first count: gpt-3.5-turbo 3 and gpt-5.1 2 tokens more for `my_agent`): a shape of its own.
         _count_name(counter, "assistant", message["name"], harmony_separator=":")
     calls = [call.get("function") or call.get("custom") or {} for call in message["tool_calls"]]
-    if counter.responses_api and not counter.reasoning:
+    if counter.responses_api and not counter.reasoning and len(calls) == 1:
+        # A call sent with its item id costs more only alone: a turn of several such calls costs what calls
+        # without ids do (Mirascope's 12 parallel-call rows and activeagent's one, 3 over per call with it).
         counter.add("responses_stored_call", sum(bool(call.get("stored")) for call in message["tool_calls"]))
     # The Responses API sends each function_call item as a message of its own too (ellmer's, pydantic-ai's
     # and activeagent's parallel-call rows; multi_tool_use.parallel over-counts them by 16 to 22 tokens).

@@ -1515,3 +1515,30 @@ def test_a_parameters_title_costs_reasoning_models_on_the_responses_api_as_other
     assert len(titled) >= 6
     for row in titled:
         assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
+
+
+def test_calls_sent_with_their_ids_cost_more_only_alone_on_the_responses_api() -> None:
+    # Mirascope's parallel secret_retrieval_tool turns on the Responses API (extra): two function_call items
+    # with their fc_ ids were 6 over with the stored-call cost on each; its single calls with ids are exact
+    # with it.
+    rows = [
+        row
+        for row in _truth_set("extra")
+        if row["source_repo"] == "Mirascope/mirascope"
+        and row["api"] == "responses"
+        and sum(item.get("type") == "function_call" and bool(item.get("id")) for item in _input_items(row))
+        == 2
+    ]
+    assert len(rows) == 12
+    for row in rows:
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
+    single = [
+        row
+        for row in _truth_set("extra")
+        if row["source_repo"] == "Mirascope/mirascope"
+        and row["api"] == "responses"
+        and sum(item.get("type") == "function_call" and bool(item.get("id")) for item in _input_items(row))
+        == 1
+    ]
+    exact = sum(tokens.count_request(row["request"]).tokens == row["prompt_tokens"] for row in single)
+    assert exact >= 54 and exact / len(single) > 0.8
