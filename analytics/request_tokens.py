@@ -36,6 +36,16 @@ REPLY_PRIMING = 3
 # one token (`.get_weather` and `get_weather` cost the same, `.calculator` one more than `calculator`:
 # pydantic-ai's durability_ vs plain tool names, crewAI's tools).
 CALL_ADDRESS_DOT = 1
+# A turn of several tool calls on Chat Completions is one `multi_tool_use.parallel` call: it costs 2 tokens
+# more than its rendering, and each of its results is addressed `functions.` without the function's name (a
+# single call's result is addressed `functions.<name>`). Not fitted: of the 165 recorded requests with such
+# a turn (21 owners), 75 are exact with both (and the bare-default rule of `_bare_functions`), 31 were
+# without. Every such request of ten owners is: patvice/ruby_llm-mcp (33; the 19 whose two calls share a
+# name were 4 over, the 14 others exact by chance), pydantic-ai (12; exact before only by two errors
+# cancelling, this and a 1-under tools section), charmbracelet/fantasy (8), llmrb/llm (8, three calls),
+# open-telemetry (4), openai/openai-dotnet (2), langchain-ai/langgraph, eidolon-ai/typedai,
+# coralogix/llm-tracekit and elastic (1 each); and 3 of good-agent's 7.
+PARALLEL_CALL = 2
 # gpt-3.5-turbo-0301 (cookbook): 4 tokens per message, and a name replaces the role (-1). The alias
 # `gpt-3.5-turbo` pointed at it until OpenAI moved it to 0613 on 2023-06-27; counting `at` an earlier date
 # follows it (BoxcarsAI/boxcars' June 2023 recordings: one token per message more than today's rule).
@@ -68,16 +78,6 @@ TOOL_CHOICE_REQUIRED_CHANGED: dict[str, tuple[date, date]] = {
 # Hyper-Unearthing/llm_gateway (1 each). Chat Completions shows no such difference (gpt-5 and gpt-5.4 tool
 # rounds are exact alike there). gpt-5.1 to 5.3 have no such recording and follow gpt-5.4.
 EARLY_RESPONSES_ROUND = -3
-# A turn of several tool calls on Chat Completions is one `multi_tool_use.parallel` call: it costs 2 tokens
-# more than its rendering, and each of its results is addressed `functions.` without the function's name (a
-# single call's result is addressed `functions.<name>`). Not fitted: of the 165 recorded requests with such
-# a turn (22 repositories), 66 are exact with both, 31 were without. Every such request of nine owners is:
-# patvice/ruby_llm-mcp (33; the 19 whose two calls share a name were 4 over, the 14 others exact by chance),
-# charmbracelet/fantasy (8), llmrb/llm (8, three calls), open-telemetry (4), openai/openai-dotnet (2),
-# langchain-ai/langgraph, eidolon-ai/typedai, coralogix/llm-tracekit and elastic (1 each); and 3 of
-# good-agent's 7. pydantic-ai's 9 such requests go from exact to 1 under: the same requests' rounds without a
-# parallel call are 1 under too (its tools section), so they were exact by two errors cancelling.
-PARALLEL_CALL = 2
 EARLY_RESPONSES_ROUND_MODELS = re.compile(r"(gpt-5(-mini|-nano)?|o4-mini)(-\d{4}-\d{2}-\d{2})?$")
 # o4-mini's tools section on the Responses API costs 3 tokens less than gpt-5's there, with a system prompt or
 # without. Not fitted (the dev set has no such row): three independent sources, each 3 over without it:
@@ -499,10 +499,9 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
             counter.add(with_tools if functions else "responses_reasoning_format")
     if sections:
         _add_to_system_message(counter, messages, "\n\n".join(sections))
-    parallel_calls = not counter.harmony_turns and not counter.responses_api
     call_names = {
         call.get("id", ""): ""
-        if parallel_calls and len(message["tool_calls"]) > 1
+        if _parallel_turn(counter, message)
         else (call.get("function") or {}).get("name", "")
         for message in messages
         for call in message.get("tool_calls") or ()
@@ -705,7 +704,7 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
         counter.add("responses_stored_call", sum(bool(call.get("stored")) for call in message["tool_calls"]))
     # The Responses API sends each function_call item as a message of its own too (ellmer's, pydantic-ai's
     # and activeagent's parallel-call rows; multi_tool_use.parallel over-counts them by 16 to 22 tokens).
-    if counter.harmony_turns or len(calls) == 1 or counter.responses_api:
+    if not _parallel_turn(counter, message):
         for call in calls:
             counter.tokens += TOKENS_PER_MESSAGE
             if counter.harmony_turns:
@@ -742,6 +741,14 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
     counter.tokens += TOKENS_PER_MESSAGE + PARALLEL_CALL
     counter.text("assistant to=multi_tool_use.parallel")
     counter.text(_compact({"tool_uses": uses}))
+
+
+def _parallel_turn(counter: _Counter, message: Mapping[str, Any]) -> bool:
+    """Returns whether an assistant turn is rendered as one `multi_tool_use.parallel` call: several calls on
+    Chat Completions, except for gpt-5 (harmony) and o4-mini, which send each call as a message of its own,
+    as the Responses API does."""
+    several = len(message.get("tool_calls") or ()) > 1
+    return several and not counter.harmony_turns and not counter.responses_api
 
 
 def _parsed_arguments(arguments: str | None) -> Any:
@@ -1204,7 +1211,8 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
             # the API, and its tokens are not in the body (an id, or encrypted content): every such request
             # recorded is under by tens to a thousand tokens (charmbracelet, EndlessInternational and
             # introspection-org: 27 rows; fresh20, after its first count).
-            uncounted.append("the reasoning of this turn's earlier steps is not counted (the API holds it)")
+            note = "the reasoning of this turn's earlier steps is not counted (the API holds it)"
+            uncounted += [note] if note not in uncounted else []
         elif kind == "reasoning":
             pass  # a past turn's reasoning, handed back: recorded counts with such items leave it out
         else:  # an item_reference, a built-in tool's call or result: stored, or not in the body
