@@ -1522,28 +1522,26 @@ def test_a_parameters_title_costs_reasoning_models_on_the_responses_api_as_other
         assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
 
 
+def _mirascope_responses_with_stored_calls(calls: int) -> list[dict]:
+    """Mirascope's Responses API rows (extra) holding `calls` function_call items sent with their fc_ ids."""
+    return [
+        row
+        for row in _truth_set("extra")
+        if row["source_repo"] == "Mirascope/mirascope"
+        and row["api"] == "responses"
+        and sum(item.get("type") == "function_call" and bool(item.get("id")) for item in _input_items(row))
+        == calls
+    ]
+
+
 def test_calls_sent_with_their_ids_cost_more_only_alone_on_the_responses_api() -> None:
     # Mirascope's parallel secret_retrieval_tool turns on the Responses API (extra): two function_call items
     # with their fc_ ids were 6 over with the stored-call cost on each; its single calls with ids are exact
     # with it.
-    rows = [
-        row
-        for row in _truth_set("extra")
-        if row["source_repo"] == "Mirascope/mirascope"
-        and row["api"] == "responses"
-        and sum(item.get("type") == "function_call" and bool(item.get("id")) for item in _input_items(row))
-        == 2
-    ]
+    rows = _mirascope_responses_with_stored_calls(2)
     assert len(rows) == 12
     for row in rows:
         assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
-    single = [
-        row
-        for row in _truth_set("extra")
-        if row["source_repo"] == "Mirascope/mirascope"
-        and row["api"] == "responses"
-        and sum(item.get("type") == "function_call" and bool(item.get("id")) for item in _input_items(row))
-        == 1
-    ]
+    single = _mirascope_responses_with_stored_calls(1)
     exact = sum(tokens.count_request(row["request"]).tokens == row["prompt_tokens"] for row in single)
     assert exact >= 54 and exact / len(single) > 0.8
