@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from analytics import claude_tokens, tokens
+from analytics.request_shape import MalformedRequestError
 from analytics.request_tokens import RequestAnalysis, analyse_request, calibrated, count_request
 
 try:  # parses a Batch API line 3-4x faster than json; a line it refuses is parsed again by json
@@ -154,6 +155,16 @@ def request_from_body(path: Path, line: int, body: dict, url: str, model: str | 
             max_output = body[key]
             break
     return Request(line, str(request_model), body, None, max_output, kind)
+
+
+def _column_of(path: Path, number: int, key: str) -> int:
+    """Returns the column of `"key"` on line `number` of a JSONL file (1 if it is not there): read again only
+    when a line is refused, so counting never keeps the raw lines."""
+    with path.open("rb") as file:
+        for _ in range(number - 1):
+            file.readline()
+        line = file.readline().decode("utf-8", "replace")
+    return line.find(f'"{key}"') + 1 or 1
 
 
 def count_one(request: Request, at: date | None = None) -> tokens.TokenCount:
@@ -428,6 +439,8 @@ def tally_range(
                     counted = count_one(request, job.at)
             except tokens.UnknownModelError as error:
                 raise BadInputError(path, number, 1, str(error)) from None
+            except MalformedRequestError as error:
+                raise BadInputError(path, number, _column_of(path, number, error.key), str(error)) from None
             sums = tally.get(request.model)
             if sums is None:
                 sums = tally[request.model] = ModelTally()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from analytics import prices
+from analytics import prices, request_shape
 from analytics.money import format_usd, format_usd_column, parse_usd, usd_json
 
 if TYPE_CHECKING:
@@ -168,7 +168,25 @@ def _read_request_body(path_text: str) -> dict[str, Any]:
         raise _estimate.BadInputError(name, 1, 1, "expected a JSON object (a request body)")
     if "body" in body and isinstance(body["body"], dict):  # one Batch API line
         body = body["body"]
+    try:
+        request_shape.check(body)
+    except request_shape.MalformedRequestError as error:
+        line, column = _position_of(text, error.where)
+        raise _estimate.BadInputError(name, line, column, str(error)) from None
     return body
+
+
+def _position_of(text: str, where: str) -> tuple[int, int]:
+    """Returns the line and column of the key a body path names (`messages[1].tool_calls`: the first
+    `"tool_calls"` after `"messages"`), or 1, 1; the message gives the whole path in any case."""
+    offset = 0
+    for key in (part.split("[", 1)[0] for part in where.split(".")):
+        found = text.find(f'"{key}"', offset)
+        if found < 0:
+            break
+        offset = found
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def _is_request_body(text: str) -> bool:

@@ -24,8 +24,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from analytics import claude_tokens, token_shapes
-from analytics.tokens import TokenCount, approximate_claude, base_model, encoding_name_for_model, text_tokens
+from analytics import claude_tokens, request_shape, token_shapes
+from analytics.request_shape import MalformedRequestError
+from analytics.tokens import (
+    TokenCount,
+    UnknownModelError,
+    approximate_claude,
+    base_model,
+    encoding_name_for_model,
+    text_tokens,
+)
 
 # Messages (cookbook "How to count tokens with tiktoken"): <|im_start|>, <|im_sep|>, <|im_end|> per message,
 # the role counted as text; the reply is primed with <|im_start|>assistant<|im_sep|>. These are published
@@ -297,7 +305,25 @@ def analyse_request(
     model = model or body.get("model")
     if not model:
         raise ValueError('no model: pass model= or put "model" in the request body')
-    images = ImageResolver(image_sizes or {}, base_dir)
+    request_shape.check(body)
+    try:
+        return _analyse(body, model, ImageResolver(image_sizes or {}, base_dir), at, constants)
+    except UnknownModelError:
+        raise
+    except (AttributeError, TypeError, KeyError) as error:
+        # a shape `check` does not look at (it checks what real bodies get wrong, not every corner)
+        raise MalformedRequestError(
+            "request body", f"expected a Chat Completions or Responses API request body ({error})"
+        ) from None
+
+
+def _analyse(
+    body: Mapping[str, Any],
+    model: str,
+    images: ImageResolver,
+    at: date | datetime | None,
+    constants: Mapping[str, int] | None,
+) -> RequestAnalysis:
     if "messages" in body:
         counter = _Counter(model, images, constants=constants, at=at)
         _count_chat(counter, body)
