@@ -924,8 +924,24 @@ def _ts_type(schema: Mapping[str, Any]) -> str:
             lines = "\n".join(_comment_lines(comment))
             return f"Array<\n{lines}\n{_ts_type(items)}>"
         item_type = _ts_type(items)
-        return f"({item_type})[]" if " | " in item_type else f"{item_type}[]"
+        return f"({item_type})[]" if _is_union(items) else f"{item_type}[]"
     return "any"
+
+
+def _is_union(schema: Mapping[str, Any]) -> bool:
+    """Returns whether `_ts_type` renders `schema` as a union of two or more types (`A | B`), which an array
+    of it parenthesises; a union inside an object's property does not count (`{a: A | B}[]`)."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return len({"number" if k == "integer" else str(k) for k in kind}) > 1
+    if kind in ("object", "number", "integer", "boolean", "null") or "properties" in schema:
+        return False
+    if kind == "string":
+        return len([v for v in schema.get("enum") or () if isinstance(v, str)]) > 1
+    variants = schema.get("anyOf") or schema.get("oneOf")
+    if isinstance(variants, list):
+        return len(dict.fromkeys(_ts_type(variant) for variant in variants)) > 1
+    return False
 
 
 def _ts_object(schema: Mapping[str, Any]) -> str:

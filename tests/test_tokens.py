@@ -1389,6 +1389,13 @@ def test_unions_in_arrays_are_parenthesised_written_once_and_maps_are_objects() 
     rendered = request_tokens.render_functions([rows[0]["request"]["tools"][0]["function"]])
     assert "value: string | number | boolean | (string | number | boolean)[] | object | (" in rendered
     assert "//\n// Note that the op and path are ALWAYS required." in rendered
+    # only a union itself is parenthesised: an array of objects with a nullable field stays `{...}[]`
+    steps = {
+        "type": "array",
+        "items": {"type": "object", "properties": {"tool": {"type": ["string", "null"]}}},
+    }
+    plan = {"name": "plan", "parameters": {"type": "object", "properties": {"steps": steps}}}
+    assert "steps?: {\ntool?: string | null,\n}[]," in request_tokens.render_functions([plan])
 
 
 def _parallel_turn_rows(name: str, repo: str) -> list[dict]:
