@@ -63,12 +63,18 @@ def _check_string(value: Any, where: str) -> None:
         raise MalformedRequestError(where, "expected a string")
 
 
+def _check_entry(entry: Any, where: str, what: str, string_keys: tuple[str, ...]) -> None:
+    """Checks a message or an input item: an object whose `string_keys` are strings and whose content is
+    a string or a list of parts."""
+    _check_object(entry, where, what)
+    for key in string_keys:
+        _check_string(entry.get(key), f"{where}.{key}")
+    if entry.get("content") is not None:
+        _check_content(entry["content"], f"{where}.content")
+
+
 def _check_message(message: Any, where: str) -> None:
-    _check_object(message, where, "a message")
-    _check_string(message.get("role"), f"{where}.role")
-    _check_string(message.get("name"), f"{where}.name")
-    if message.get("content") is not None:
-        _check_content(message["content"], f"{where}.content")
+    _check_entry(message, where, "a message", ("role", "name"))
     if message.get("tool_calls") is not None:
         _check_list(message["tool_calls"], f"{where}.tool_calls", "a list of tool calls", _check_tool_call)
 
@@ -93,13 +99,7 @@ def _check_tool_call(call: Any, where: str) -> None:
 
 
 def _check_input_item(item: Any, where: str) -> None:
-    _check_object(item, where, "an input item")
-    _check_string(item.get("type"), f"{where}.type")
-    _check_string(item.get("role"), f"{where}.role")
-    if item.get("content") is not None:
-        _check_content(item["content"], f"{where}.content")
-    for key in ("name", "arguments", "input", "call_id"):
-        _check_string(item.get(key), f"{where}.{key}")
+    _check_entry(item, where, "an input item", ("type", "role", "name", "arguments", "input", "call_id"))
 
 
 def _check_tool(tool: Any, where: str) -> None:
