@@ -229,6 +229,7 @@ class _Counter:
         self.tokens = 0
         self.open_ended = False  # content that costs tokens is left uncounted (see TokenCount.open_ended)
         self.unsure_above = 0  # the count may be this much under for a reason its shape's range does not see
+        self.unsure_below = 0  # ... or this much over
         self.uses: dict[str, int] = {}
         self.features: set[str] = set()
         self.notes: list[str] = []
@@ -279,6 +280,7 @@ class RequestAnalysis:
     notes: tuple[str, ...]
     open_ended: bool = False
     unsure_above: int = 0
+    unsure_below: int = 0
 
 
 @functools.lru_cache(maxsize=1024)
@@ -362,6 +364,7 @@ def _analyse(
         tuple(counter.notes),
         counter.open_ended,
         counter.unsure_above,
+        counter.unsure_below,
     )
 
 
@@ -408,6 +411,7 @@ def calibrated(analysis: RequestAnalysis) -> TokenCount:
         low, high = token_shapes.fallback_range(analysis.tokens)
     if not exact:
         high = max(high, analysis.tokens + analysis.unsure_above)
+        low = max(0, min(low, analysis.tokens - analysis.unsure_below))
     return TokenCount(
         analysis.model, analysis.encoding, analysis.tokens, exact, notes, low, high, analysis.open_ended
     )
@@ -841,7 +845,8 @@ def _count_image(counter: _Counter, part: Mapping[str, Any]) -> None:
     detail = (image.get("detail") if isinstance(image, Mapping) else None) or part.get("detail") or "auto"
     width, height = counter.images.size(url)
     tokens, note = image_tokens(width, height, detail, counter.model, patch_extra=0)
-    counter.tokens += tokens
+    at_gpt4o_rates = image_tokens(width, height, detail, "gpt-4o")[0]
+    counter.tokens += _gpt4o_mini_image_then(counter, tokens, at_gpt4o_rates)
     if _longest_prefix(IMAGE_PATCH_MULTIPLIERS, counter.model) is not None:
         counter.add("patch_image")  # added here so that the truth harness sees its use
     if note:
@@ -1057,6 +1062,17 @@ IMAGE_TILE_COSTS: dict[str, tuple[int, int]] = {
     "o3": (75, 150),
     "computer-use-preview": (65, 129),
 }
+# gpt-4o-mini's usage counts an image at its own tile rates (33 times gpt-4o's, as its price page documents)
+# except in early 2025: shcherbak-ai/contextgem's 13 requests of 2025-03-18 (fresh15, after its first count)
+# are exact at gpt-4o's rates and 35,730 to 71,460 over at the mini's, and Future-House/llm-client's one of
+# 2025-01-17 (fresh) records 460 tokens for a 32x32 image and a line of text, neither rate (8,520 at the
+# mini's, as the same request recorded by Future-House/ldp on 2024-11-08 and 2025-06-16; 275 at gpt-4o's).
+# Every recording from 2025-05-15 on (llmrb/llm, Future-House, dspy.rb, crewAI, node-llm, ...) is exact at the
+# mini's. Counted `at` a date inside the window seen: gpt-4o's rates, the range reaching up to the mini's;
+# between the window and the nearest recording at the mini's rates: the mini's, the range reaching down to
+# gpt-4o's; otherwise (and without `at`) the mini's.
+GPT4O_MINI_IMAGES_AT_GPT4O_RATES = (date(2025, 1, 17), date(2025, 3, 18))
+GPT4O_MINI_IMAGES_AT_OWN_RATES = (date(2024, 11, 8), date(2025, 5, 15))  # last seen before, first seen after
 # Patch scheme: 32 px patches, at most 1536 (the image is shrunk to fit), times a per-model multiplier.
 # gpt-5-mini/-nano and gpt-5.2+ use the multipliers the API is measured to bill (1.2 / 1.5), which differ from
 # the documented 1.62 / 2.46 (OpenAI community thread 1344040 and the gpt-5.4 mini/nano launch thread).
@@ -1078,6 +1094,28 @@ def _longest_prefix(table: Mapping[str, Any], model: str) -> Any:
     name = base_model(model)
     matches = [prefix for prefix in table if name.startswith(prefix)]
     return table[max(matches, key=len)] if matches else None
+
+
+def _gpt4o_mini_image_then(counter: _Counter, tokens: int, at_gpt4o_rates: int) -> int:
+    """Returns an image's tokens for gpt-4o-mini as its usage counted them on `counter.at` (see
+    GPT4O_MINI_IMAGES_AT_GPT4O_RATES); `tokens` for any other model or date."""
+    mini = _longest_prefix(IMAGE_TILE_COSTS, counter.model) == IMAGE_TILE_COSTS["gpt-4o-mini"]
+    if counter.at is None or not mini:
+        return tokens
+    first, last = GPT4O_MINI_IMAGES_AT_GPT4O_RATES
+    before, after = GPT4O_MINI_IMAGES_AT_OWN_RATES
+    seen = f"gpt-4o-mini's usage counted images below its own rates on {first} and {last}"
+    if first <= counter.at <= last:
+        counter.unsure_above += tokens - at_gpt4o_rates  # the range holds both rates
+        counter.note(f"{seen}: counted at gpt-4o's rates, the range reaching up to its own")
+        return at_gpt4o_rates
+    if before < counter.at < after:
+        counter.unsure_below += tokens - at_gpt4o_rates
+        counter.note(
+            f"{seen} (at its own on {before} and from {after}): counted at its own, the range reaching "
+            "down to gpt-4o's rates"
+        )
+    return tokens
 
 
 def image_tokens(

@@ -1591,3 +1591,45 @@ def test_a_function_without_parameters_renders_nothing_of_its_schema_not_even_it
     assert request_tokens.render_functions([titled]) == request_tokens.render_functions(
         [{"name": "ping", "parameters": {"type": "object", "properties": {}}}]
     )
+
+
+def _gpt4o_mini_image_rows(day: str) -> list[dict]:
+    return [
+        row
+        for name in ("fresh", "fresh15")
+        for row in _truth_set(name)
+        if row["model"].startswith("gpt-4o-mini")
+        and (row.get("recorded_at") or "").startswith(day)
+        and "image_url" in json.dumps(row["request"])
+    ]
+
+
+def _count_at_recording(row: dict) -> tokens.TokenCount:
+    from analytics import token_truth
+
+    return tokens.count_request(
+        row["request"], image_sizes=token_truth.image_sizes(row), at=token_truth.recorded_day(row)
+    )
+
+
+def test_gpt4o_mini_images_counted_at_gpt4o_rates_in_early_2025_with_a_range_that_holds_both() -> None:
+    # shcherbak-ai/contextgem's requests of 2025-03-18 (fresh15): a 1414x2000 image at gpt-4o's rates
+    # (85 + 170 per tile), 35,730 over per image at the mini's; every recording from 2025-05-15 on is at the
+    # mini's. Future-House/llm-client's request of 2025-01-17 (fresh) records neither rate: inside the range.
+    march = _gpt4o_mini_image_rows("2025-03-18")
+    assert len(march) == 13
+    for row in march:
+        counted = _count_at_recording(row)
+        assert counted.tokens == row["prompt_tokens"], row["id"]
+        assert not counted.exact and counted.high >= tokens.count_request(row["request"]).tokens
+    (january,) = _gpt4o_mini_image_rows("2025-01-17")
+    counted = _count_at_recording(january)
+    assert counted.low <= january["prompt_tokens"] <= counted.high
+    # today's rule without a date, and between the window and the next recording at the mini's rates: the
+    # mini's, with a range that reaches down to gpt-4o's
+    body = march[0]["request"]
+    today = tokens.count_request(body)
+    assert today.tokens == march[0]["prompt_tokens"] + 35_730
+    april = tokens.count_request(body, at=date(2025, 4, 20))
+    assert april.tokens == today.tokens and april.low <= march[0]["prompt_tokens"]
+    assert any("gpt-4o's rates" in note for note in april.notes)
