@@ -60,6 +60,13 @@ PARALLEL_CALL = 2
 TOKENS_PER_MESSAGE_0301 = 4
 TOKENS_PER_NAME_0301 = -1
 GPT35_ALIAS_MOVED = date(2023, 6, 27)
+# ... and until late March 2023 its reply was primed with 2 tokens, not 3 (the cookbook's first version,
+# still copied in public code: `num_tokens += 2  # every reply is primed with <im_start>assistant`). Not
+# fitted (the dev set has no such row): two independent sources show it, amosjyng's langchain-visualizer,
+# vcr-langchain and langchain-contrib (10 requests of 2023-03-03 to 2023-03-23, the same requests 1 token
+# more from 2023-04-04 on) and dvcrn/ex_openai (1, 2023-03-04); the 43 recordings of 2023-04-04 to
+# 2023-06-26 (amosjyng, BoxcarsAI, livingbio, roseflow-ai) are exact with 3. In between, an estimate.
+LEGACY_PRIMING_CHANGED = (date(2023, 3, 23), date(2023, 4, 4))  # last seen with 2, first seen with 3
 # A json_schema format on Chat Completions costs reasoning models 3 tokens less than others (beside the
 # fitted `response_format`). Not fitted (the dev set has no such row): two independent sources show it,
 # charmbracelet/fantasy (gpt-5 and o4-mini, 8 rows) and agamble/llm_ruby (o1 and o3-mini, 4 rows), each
@@ -552,6 +559,20 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         counter.add("reply_priming_reasoning")
     else:
         counter.tokens += REPLY_PRIMING
+        if counter.legacy_0301:
+            _count_early_priming(counter)
+
+
+def _count_early_priming(counter: _Counter) -> None:
+    """Takes off the token gpt-3.5-turbo-0301's reply priming lacked until late March 2023 (`at` only)."""
+    if counter.at is None:
+        return
+    last_old, first_new = LEGACY_PRIMING_CHANGED
+    if counter.at <= last_old:
+        counter.tokens -= 1
+    elif counter.at < first_new:
+        counter.unsure_below = max(counter.unsure_below, 1)
+        counter.note(f"the reply priming cost 1 token less until between {last_old} and {first_new}")
 
 
 def _harmony_instructions(messages: Sequence[Mapping[str, Any]]) -> str | None:

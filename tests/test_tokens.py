@@ -1633,3 +1633,28 @@ def test_gpt4o_mini_images_counted_at_gpt4o_rates_in_early_2025_with_a_range_tha
     april = tokens.count_request(body, at=date(2025, 4, 20))
     assert april.tokens == today.tokens and april.low <= march[0]["prompt_tokens"]
     assert any("gpt-4o's rates" in note for note in april.notes)
+
+
+def test_gpt35_turbo_0301_replies_were_primed_with_two_tokens_until_late_march_2023() -> None:
+    # amosjyng's repositories (fresh2) recorded the same requests on 2023-03-22 and 2023-04-04 one token
+    # apart; dvcrn/ex_openai's request of 2023-03-04 (fresh4) agrees. A dated count follows its day's rule.
+    from analytics import token_truth
+
+    rows = [
+        row
+        for name in ("fresh2", "fresh4", "extra", "fresh5")
+        for row in _truth_set(name)
+        if "gpt35_0301"
+        in request_tokens.analyse_request(row["request"], at=token_truth.recorded_day(row)).shape
+    ]
+    early = [row for row in rows if row["recorded_at"] < "2023-03-24"]
+    later = [row for row in rows if row["recorded_at"] >= "2023-04-04"]
+    assert len(early) == 11 and len(later) == 43
+    assert {row["source_repo"].split("/")[0] for row in early} == {"amosjyng", "dvcrn"}
+    for row in early + later:
+        counted = tokens.count_request(row["request"], at=token_truth.recorded_day(row))
+        assert counted.tokens == row["prompt_tokens"], row["id"]
+    body = early[0]["request"]
+    march, april = (tokens.count_request(body, at=date(2023, 3, day)).tokens for day in (22, 30))
+    assert march == april - 1 == tokens.count_request(body, at=date(2023, 4, 4)).tokens - 1
+    assert tokens.count_request(body, at=date(2023, 3, 30)).low == march
