@@ -103,9 +103,11 @@ O4_MINI_RESPONSES_TOOLS = -3
 # maruel/genai's 14 rows are exact with them) when the request has no function tools. Not fitted (the dev set
 # has no such row): two independent sources show it, raaf-ai/raaf (fresh2, a calibration set: 6 requests, with
 # `instructions` or without) and braintrustdata/braintrust-sdk-go (fresh3, held out, after its first count:
-# 1), each 1 over without it. With tools raaf-ai's rows are exact without it (3 of 5): not applied there.
+# 1), each 1 over without it. With function tools it is not applied: raaf-ai's 5 such requests split 3 exact
+# without it (cost_optimization, error_recovery, tool_execution) against 2 exact with it (parallel_tools,
+# research_pipeline), so the tools section's cost for gpt-4 is not known to 1 token.
 GPT4_RESPONSES_WITHOUT_TOOLS = -1
-GPT4_0613_NAMES = ("gpt-4", "gpt-4-0613", "gpt-4-0314")
+GPT4_0613_NAMES = ("gpt-4", "gpt-4-0613")
 
 
 # Everything else that costs a fixed number of tokens is a fitted constant: its value is data
@@ -407,13 +409,14 @@ def count_request(
     return calibrated(analysis)
 
 
-def calibrated(analysis: RequestAnalysis) -> TokenCount:
-    """Returns the TokenCount of an analysed request: exact or an estimate with its range, per its shape."""
-    exact, low, high, reason = token_shapes.calibration(analysis.shape, analysis.tokens)
+def calibrated(analysis: RequestAnalysis, calibration_table: dict[str, Any] | None = None) -> TokenCount:
+    """Returns the TokenCount of an analysed request: exact or an estimate with its range, per its shape
+    (`calibration_table`: the shipped one unless given; the truth report passes the one it measures)."""
+    exact, low, high, reason = token_shapes.calibration(analysis.shape, analysis.tokens, calibration_table)
     notes = analysis.notes
     if not exact and reason:
         notes = (*notes, reason)
-    exact = exact and not analysis.notes
+    exact = exact and not analysis.notes and not (analysis.unsure_above or analysis.unsure_below)
     if not exact and low == high == analysis.tokens and analysis.notes:
         low, high = token_shapes.fallback_range(analysis.tokens)
     if not exact:
@@ -572,7 +575,10 @@ def _count_early_priming(counter: _Counter) -> None:
         counter.tokens -= 1
     elif counter.at < first_new:
         counter.unsure_below = max(counter.unsure_below, 1)
-        counter.note(f"the reply priming cost 1 token less until between {last_old} and {first_new}")
+        counter.note(
+            f"the reply priming was 1 token shorter until some day between {last_old} and {first_new}: "
+            "counted with today's"
+        )
 
 
 def _harmony_instructions(messages: Sequence[Mapping[str, Any]]) -> str | None:
@@ -866,8 +872,7 @@ def _count_image(counter: _Counter, part: Mapping[str, Any]) -> None:
     detail = (image.get("detail") if isinstance(image, Mapping) else None) or part.get("detail") or "auto"
     width, height = counter.images.size(url)
     tokens, note = image_tokens(width, height, detail, counter.model, patch_extra=0)
-    at_gpt4o_rates = image_tokens(width, height, detail, "gpt-4o")[0]
-    counter.tokens += _gpt4o_mini_image_then(counter, tokens, at_gpt4o_rates)
+    counter.tokens += _gpt4o_mini_image_then(counter, tokens, width, height, detail)
     if _longest_prefix(IMAGE_PATCH_MULTIPLIERS, counter.model) is not None:
         counter.add("patch_image")  # added here so that the truth harness sees its use
     if note:
@@ -885,10 +890,11 @@ def render_functions(functions: Sequence[Mapping[str, Any]]) -> str:
         # `//` (dd-trace-py's docstring `add` tool; the BPE mostly merges `//\n//`, so it is often free).
         lines = _comment_lines(function.get("description") or "")
         parameters = _resolve_refs(function.get("parameters") or {})
-        # A function without parameters is `() => any` and nothing of its schema is rendered, its title
-        # included: myriade-ai/agentlys's `Input for list_books`-style titles on empty parameters (fresh10,
-        # after its first count: 4 rows, 5 to 8 over with the title) are exact without it. One source, but
-        # no row of any set is lost, and it is what the `() => any` form implies.
+        # A function without parameters is `() => any`, and its parameters' title is not rendered:
+        # myriade-ai/agentlys's `Input for list_books`-style titles on empty parameters (fresh10, after its
+        # first count: 6 rows 5 to 8 over with the title; 4 exact without it, 2 others 1 under). One source;
+        # no exact row of any set is lost. (Such a schema's own description is still rendered below: no
+        # recorded request has one that is not empty.)
         if parameters.get("title") and parameters.get("properties"):
             lines.append(f"// {parameters['title']}")
         # The parameters' own description is a comment too, after the title (langsmith-sdk's agent-as-tool
@@ -1112,17 +1118,23 @@ TILE_SIZE = 512
 
 
 def _longest_prefix(table: Mapping[str, Any], model: str) -> Any:
+    key = _longest_prefix_key(table, model)
+    return None if key is None else table[key]
+
+
+def _longest_prefix_key(table: Mapping[str, Any], model: str) -> str | None:
     name = base_model(model)
     matches = [prefix for prefix in table if name.startswith(prefix)]
-    return table[max(matches, key=len)] if matches else None
+    return max(matches, key=len) if matches else None
 
 
-def _gpt4o_mini_image_then(counter: _Counter, tokens: int, at_gpt4o_rates: int) -> int:
+def _gpt4o_mini_image_then(counter: _Counter, tokens: int, width: int, height: int, detail: str) -> int:
     """Returns an image's tokens for gpt-4o-mini as its usage counted them on `counter.at` (see
-    GPT4O_MINI_IMAGES_AT_GPT4O_RATES); `tokens` for any other model or date."""
-    mini = _longest_prefix(IMAGE_TILE_COSTS, counter.model) == IMAGE_TILE_COSTS["gpt-4o-mini"]
-    if counter.at is None or not mini:
+    GPT4O_MINI_IMAGES_AT_GPT4O_RATES); `tokens` (today's rule) for any other model or date. No recorded
+    request of those months has `detail: "low"`: it follows the same rates unverified."""
+    if counter.at is None or _longest_prefix_key(IMAGE_TILE_COSTS, counter.model) != "gpt-4o-mini":
         return tokens
+    at_gpt4o_rates = image_tokens(width, height, detail, "gpt-4o")[0]
     first, last = GPT4O_MINI_IMAGES_AT_GPT4O_RATES
     before, after = GPT4O_MINI_IMAGES_AT_OWN_RATES
     seen = f"gpt-4o-mini's usage counted images below its own rates on {first} and {last}"

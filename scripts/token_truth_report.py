@@ -72,8 +72,8 @@ def _widths(samples: Sequence[Sample], counts, claims: Sequence[bool], table: di
     for sample, counted, claim in zip(samples, counts, claims, strict=True):
         if claim or counted is None:
             continue
-        _, low, high, _ = token_shapes.calibration(sample.shape, counted, dict(table))
-        widths.append((high - low, (high - low) / max(1, counted)))
+        count = token_truth.as_count(sample, counted, table)
+        widths.append((count.high - count.low, (count.high - count.low) / max(1, counted)))
     if not widths:
         return "-"
     tokens = statistics.median(w for w, _ in widths)
