@@ -107,6 +107,17 @@ O4_MINI_RESPONSES_TOOLS = -3
 # without it (cost_optimization, error_recovery, tool_execution) against 2 exact with it (parallel_tools,
 # research_pipeline), so the tools section's cost for gpt-4 is not known to 1 token.
 GPT4_RESPONSES_WITHOUT_TOOLS = -1
+# For two weeks of October 2025 gpt-5 (and gpt-5-codex) saw its tools section on the Responses API at 3
+# tokens more, while gpt-5-mini and gpt-5-nano did not: EndlessInternational/intelligence (2025-10-01, 2
+# requests), neilberkman/req_llm (2025-10-05 to 2025-10-14, 3; its gpt-5-mini and -nano requests of the same
+# hour are exact) and pydantic-ai (2025-10-13, 1, also 3 under for something else) are 3 under without it;
+# pydantic-ai's requests of 2025-09-16 and 2025-10-24 are exact without it. Not fitted (its one dev row in the
+# window is the pydantic-ai request); dated counts only; between the window and the recordings either side, an
+# estimate.
+GPT5_RESPONSES_TOOLS_OCTOBER_2025 = 3
+GPT5_OCTOBER_2025_SEEN = (date(2025, 10, 1), date(2025, 10, 14))
+GPT5_OCTOBER_2025_BOUNDS = (date(2025, 9, 16), date(2025, 10, 24))  # last seen before, first seen after
+GPT5_OCTOBER_2025_MODELS = re.compile(r"gpt-5(-codex)?(-\d{4}-\d{2}-\d{2})?$")
 GPT4_0613_NAMES = ("gpt-4", "gpt-4-0613")
 
 
@@ -520,6 +531,8 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
             counter.add("responses_reasoning_undescribed", sum(not f.get("description") for f in functions))
         if counter.responses_api and counter.o4_mini:
             counter.tokens += O4_MINI_RESPONSES_TOOLS
+        if counter.responses_api and functions:
+            _count_gpt5_october_2025_tools(counter)
     if functions:
         _count_tool_choice(counter, body.get("tool_choice", body.get("function_call")), functions)
     response_format = render_response_format(body.get("response_format"))
@@ -578,6 +591,23 @@ def _count_early_priming(counter: _Counter) -> None:
         counter.note(
             f"the reply priming was 1 token shorter until some day between {last_old} and {first_new}: "
             "counted with today's"
+        )
+
+
+def _count_gpt5_october_2025_tools(counter: _Counter) -> None:
+    """Adds what gpt-5's tools section cost more on the Responses API in October 2025 (`at` only)."""
+    if counter.at is None or not GPT5_OCTOBER_2025_MODELS.match(base_model(counter.model)):
+        return
+    first, last = GPT5_OCTOBER_2025_SEEN
+    before, after = GPT5_OCTOBER_2025_BOUNDS
+    if first <= counter.at <= last:
+        counter.tokens += GPT5_RESPONSES_TOOLS_OCTOBER_2025
+        counter.features.add("tools_october_2025")  # few recordings: a shape calibrated on its own
+    elif before < counter.at < after:
+        counter.unsure_above = max(counter.unsure_above, GPT5_RESPONSES_TOOLS_OCTOBER_2025)
+        counter.note(
+            f"gpt-5's tools section cost {GPT5_RESPONSES_TOOLS_OCTOBER_2025} tokens more from {first} to "
+            f"{last} (today's cost on {before} and from {after}): counted with today's"
         )
 
 

@@ -1685,3 +1685,33 @@ def test_gpt35_turbo_0301_replies_were_primed_with_two_tokens_until_late_march_2
     between = request_tokens.analyse_request(body, at=date(2023, 3, 30))
     assert between.unsure_below == 1 and between.notes
     assert tokens.count_request(body, at=date(2023, 3, 30)).low <= march
+
+
+def test_gpt5_tools_on_the_responses_api_cost_3_more_in_early_october_2025() -> None:
+    # EndlessInternational/intelligence (fresh9) and neilberkman/req_llm (fresh14): gpt-5 and gpt-5-codex
+    # requests with function tools of 2025-10-01 to 2025-10-14 were 3 under; req_llm's gpt-5-mini and -nano
+    # requests of the same hour are exact without it, and so are pydantic-ai's gpt-5 ones either side.
+    from analytics import token_truth
+
+    rows = [
+        row
+        for name in ("fresh9", "fresh14")
+        for row in _truth_set(name)
+        if row["api"] == "responses"
+        and row["request"].get("tools")
+        and "2025-10-01" <= (row.get("recorded_at") or "") < "2025-10-15"
+        and row["model"].startswith("gpt-5")
+        and not any(item.get("type") not in (None, "message") for item in _input_items(row))
+        and not request_tokens.analyse_request(row["request"], at=token_truth.recorded_day(row)).open_ended
+    ]
+    by_model = {}
+    for row in rows:
+        counted = tokens.count_request(row["request"], at=token_truth.recorded_day(row))
+        assert counted.tokens == row["prompt_tokens"], row["id"]
+        by_model[row["model"]] = by_model.get(row["model"], 0) + 1
+    assert by_model == {"gpt-5": 4, "gpt-5-codex": 1, "gpt-5-mini": 1, "gpt-5-nano": 1}
+    body = next(row["request"] for row in rows if row["model"] == "gpt-5")
+    october, today = (tokens.count_request(body, at=day).tokens for day in (date(2025, 10, 7), None))
+    assert october == today + 3
+    between = tokens.count_request(body, at=date(2025, 10, 20))
+    assert between.tokens == today and between.high >= october and not between.exact
