@@ -21,6 +21,7 @@ OPENAI_RELEASE_NOTES = "https://help.openai.com/en/articles/9624314-model-releas
 OPENAI_BATCH = "https://platform.openai.com/docs/guides/batch"
 OPENAI_FLEX = "https://platform.openai.com/docs/guides/flex-processing"
 OPENAI_PRIORITY = "https://openai.com/api-priority-processing/"
+OPENAI_GPT4O = "https://platform.openai.com/docs/models/gpt-4o"
 ANTHROPIC_PRICING = "https://platform.claude.com/docs/en/about-claude/pricing"
 ANTHROPIC_LONG_CONTEXT = "https://platform.claude.com/docs/en/about-claude/pricing#long-context-pricing"
 ANTHROPIC_BATCH = "https://platform.claude.com/docs/en/build-with-claude/batch-processing#pricing"
@@ -38,6 +39,9 @@ class Correction:
     set: dict[str, Decimal | int | None] = field(hash=False)
     url: str
     why: str
+    # When given, only a request naming one of these (lower case) gets the row: the catalog folds dated
+    # snapshots into one canonical id (`gpt-4o-2024-08-06` is `gpt-4o`), and an alias can be priced apart.
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,28 @@ _GPT5_LAUNCH = date(2025, 8, 7)
 _SONNET4_1M = date(2025, 8, 12)  # 1M-token context (beta) for Claude Sonnet 4, with long-context prices
 _GPT51_LAUNCH = date(2025, 11, 13)  # gpt-5.1 in the API (snapshot gpt-5.1-2025-11-13)
 _CATALOG_TIERS = date(2026, 10, 12)  # genai-prices dates its flex and priority prices from this day
+_GPT4O_LAUNCH = date(2024, 5, 13)
+# OpenAI's developer notice of September 2024: "On Wednesday, October 2nd, the default version of GPT-4o will
+# be updated to ... gpt-4o-2024-08-06", 50% cheaper for input and 33% for output; until then `gpt-4o` was
+# gpt-4o-2024-05-13 and billed as it.
+_GPT4O_ALIAS_MOVED = date(2024, 10, 2)
 # The pricing page's Flex and Priority tables as listed in November 2025 (the copy that lists gpt-5.1 and
 # says AgentKit billing begins 2025-11-01), same prices as OpenAI's Priority processing page. We date them
 # from gpt-5.1's launch, the earliest day that copy can be dated to; earlier priority use stays unpriced.
 _NOV_2025_PAGE = "the pricing page's November 2025 Flex and Priority tables"
 
 CORRECTIONS: tuple[Correction, ...] = (
+    # The catalog prices the `gpt-4o` alias as gpt-4o-2024-08-06 ($2.50 / $10, cached $1.25) on every day;
+    # before the alias moved it was gpt-4o-2024-05-13's $5 / $15, with no cached-input price (that snapshot
+    # has none). Only the alias as named: gpt-4o-2024-08-06 cost $2.50 from its release. The batch price
+    # follows from the 50% Batch API rule.
+    Correction(
+        "openai", "gpt-4o", "standard", _GPT4O_LAUNCH, _GPT4O_ALIAS_MOVED,
+        {"input": D("5"), "output": D("15"), "cached_input": None},
+        OPENAI_GPT4O,
+        "gpt-4o pointed at gpt-4o-2024-05-13 until OpenAI moved it to gpt-4o-2024-08-06 on 2024-10-02",
+        names=("gpt-4o",),
+    ),
     Correction(
         "openai", "o3", "standard", date(2025, 4, 16), _O3_CUT,
         {"cached_input": D("2.50")},

@@ -97,6 +97,12 @@ DATED = [
     ("gpt-5-mini", date(2026, 10, 11), "priority", ("0.45", "0.045", "3.60"), "correction: "),
     ("gpt-5-mini", date(2026, 10, 12), "priority", ("0.45", "0.045", "3.6"), "genai-prices "),
     ("gpt-4o-2024-05-13", date(2026, 1, 5), "priority", ("8.75", None, "26.25"), "correction: "),
+    # The `gpt-4o` alias was gpt-4o-2024-05-13 until OpenAI moved it on 2024-10-02; the catalog prices the
+    # alias as gpt-4o-2024-08-06 on every day. The dated snapshot is not affected.
+    ("gpt-4o", date(2024, 6, 1), "standard", ("5", None, "15"), "correction: "),
+    ("GPT-4o", date(2024, 10, 1), "standard", ("5", None, "15"), "correction: "),
+    ("gpt-4o", date(2024, 10, 2), "standard", ("2.5", "1.25", "10"), "genai-prices "),
+    ("gpt-4o-2024-08-06", date(2024, 9, 1), "standard", ("2.5", "1.25", "10"), "genai-prices "),
 ]
 
 
@@ -524,6 +530,24 @@ def test_price_table_splits_at_price_changes():
     assert set(table.model) == {"o3-2025-04-16"}
     assert set(table.canonical_model) == {"o3"}
     assert set(table.tier) == {"standard", "batch", "flex"}  # no priority price before 2026-10-12
+
+
+def test_the_gpt4o_alias_costs_what_it_pointed_at_before_october_2024():
+    # A June 2024 bill for `gpt-4o` was billed at gpt-4o-2024-05-13's $5 / $15; its batch price follows.
+    usage = TokenUsage(input_tokens=1_000_000, output_tokens=1_000_000)
+    june = prices.cost("gpt-4o", usage, at=date(2024, 6, 1))
+    assert (june.input_usd, june.output_usd) == (D("5"), D("15"))
+    batch = prices.cost("gpt-4o", usage, at=date(2024, 6, 1), tier="batch")
+    assert (batch.input_usd, batch.output_usd) == (D("2.5"), D("7.5"))
+    assert prices.cost("gpt-4o-2024-08-06", usage, at=date(2024, 9, 1)).input_usd == D("2.5")
+    table = prices.price_table(["gpt-4o", "gpt-4o-2024-08-06"], date(2024, 9, 1), date(2024, 10, 31))
+    standard = table[(table.tier == "standard") & (table.model == "gpt-4o")]
+    assert list(zip(standard.valid_from, standard.valid_to, standard.input_per_mtok, strict=True)) == [
+        (date(2024, 9, 1), date(2024, 10, 2), "5"),
+        (date(2024, 10, 2), date(2024, 11, 1), "2.5"),
+    ]
+    snapshot = table[(table.tier == "standard") & (table.model == "gpt-4o-2024-08-06")]
+    assert list(snapshot.input_per_mtok) == ["2.5"]
 
 
 def test_price_table_joins_in_sql():

@@ -38,6 +38,7 @@ def _corrections_for(
         c
         for c in corrections
         if c.model == target.model
+        and (not c.names or target.given.lower() in c.names)
         and c.provider == target.catalog_provider
         and c.tier == tier
         and c.valid_from <= day
@@ -112,6 +113,6 @@ def change_days(
     """Days on which a correction or tier rule for this model starts or ends."""
     days = {rule.valid_from for rule in rules}
     for c in corrections:
-        if c.model == target.model:
+        if c.model == target.model and (not c.names or target.given.lower() in c.names):
             days |= {c.valid_from} | ({c.valid_to} if c.valid_to else set())
     return days
