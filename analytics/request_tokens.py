@@ -579,14 +579,30 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
             _count_early_priming(counter)
 
 
+def _in_force(
+    at: date | None, seen: tuple[date | None, date], bounds: tuple[date | None, date]
+) -> bool | None:
+    """Whether a past rule applies on `at`: True on a day inside `seen` (the first and last recordings that
+    show it; None first: since always), None between `seen` and `bounds` (the nearest recordings either
+    side that do not show it), where which rule held is not known, and False otherwise or without `at`."""
+    if at is None:
+        return False
+    first, last = seen
+    before, after = bounds
+    if (first is None or first <= at) and at <= last:
+        return True
+    if (before is None or before < at) and at < after:
+        return None
+    return False
+
+
 def _count_early_priming(counter: _Counter) -> None:
     """Takes off the token gpt-3.5-turbo-0301's reply priming lacked until late March 2023 (`at` only)."""
-    if counter.at is None:
-        return
     last_old, first_new = LEGACY_PRIMING_CHANGED
-    if counter.at <= last_old:
+    in_force = _in_force(counter.at, (None, last_old), (None, first_new))
+    if in_force:
         counter.tokens -= 1
-    elif counter.at < first_new:
+    elif in_force is None:
         counter.unsure_below = max(counter.unsure_below, 1)
         counter.note(
             f"the reply priming was 1 token shorter until some day between {last_old} and {first_new}: "
@@ -596,14 +612,14 @@ def _count_early_priming(counter: _Counter) -> None:
 
 def _count_gpt5_october_2025_tools(counter: _Counter) -> None:
     """Adds what gpt-5's tools section cost more on the Responses API in October 2025 (`at` only)."""
-    if counter.at is None or not GPT5_OCTOBER_2025_MODELS.match(base_model(counter.model)):
+    if not GPT5_OCTOBER_2025_MODELS.match(base_model(counter.model)):
         return
-    first, last = GPT5_OCTOBER_2025_SEEN
-    before, after = GPT5_OCTOBER_2025_BOUNDS
-    if first <= counter.at <= last:
+    in_force = _in_force(counter.at, GPT5_OCTOBER_2025_SEEN, GPT5_OCTOBER_2025_BOUNDS)
+    if in_force:
         counter.tokens += GPT5_RESPONSES_TOOLS_OCTOBER_2025
         counter.features.add("tools_october_2025")  # few recordings: a shape calibrated on its own
-    elif before < counter.at < after:
+    elif in_force is None:
+        (first, last), (before, after) = GPT5_OCTOBER_2025_SEEN, GPT5_OCTOBER_2025_BOUNDS
         counter.unsure_above = max(counter.unsure_above, GPT5_RESPONSES_TOOLS_OCTOBER_2025)
         counter.note(
             f"gpt-5's tools section cost {GPT5_RESPONSES_TOOLS_OCTOBER_2025} tokens more from {first} to "
@@ -715,14 +731,13 @@ def _count_forced(counter: _Counter, name: str) -> None:
 
 def _count_early_required(counter: _Counter) -> None:
     """Adds what tool_choice "required" cost on Chat Completions before its rendering changed (`at` only)."""
-    if counter.at is None:
-        return
     family = "gpt-3.5" if base_model(counter.model).startswith(("gpt-3.5", "gpt-35")) else "gpt-4o"
     last_old, first_new = TOOL_CHOICE_REQUIRED_CHANGED[family]
-    if counter.at <= last_old:
+    in_force = _in_force(counter.at, (None, last_old), (None, first_new))
+    if in_force:
         counter.tokens += TOOL_CHOICE_REQUIRED_EARLY
         counter.features.add("required_before_change")  # few recordings: a shape calibrated on its own
-    elif counter.at < first_new:
+    elif in_force is None:
         counter.unsure_above = max(counter.unsure_above, TOOL_CHOICE_REQUIRED_EARLY)  # the range holds both
         counter.note(
             f'tool_choice "required" cost {TOOL_CHOICE_REQUIRED_EARLY} tokens more until between {last_old} '
@@ -1162,22 +1177,23 @@ def _gpt4o_mini_image_then(counter: _Counter, tokens: int, width: int, height: i
     """Returns an image's tokens for gpt-4o-mini as its usage counted them on `counter.at` (see
     GPT4O_MINI_IMAGES_AT_GPT4O_RATES); `tokens` (today's rule) for any other model or date. No recorded
     request of those months has `detail: "low"`: it follows the same rates unverified."""
-    if counter.at is None or _longest_prefix_key(IMAGE_TILE_COSTS, counter.model) != "gpt-4o-mini":
+    if _longest_prefix_key(IMAGE_TILE_COSTS, counter.model) != "gpt-4o-mini":
+        return tokens
+    in_force = _in_force(counter.at, GPT4O_MINI_IMAGES_AT_GPT4O_RATES, GPT4O_MINI_IMAGES_AT_OWN_RATES)
+    if in_force is False:
         return tokens
     at_gpt4o_rates = image_tokens(width, height, detail, "gpt-4o")[0]
-    first, last = GPT4O_MINI_IMAGES_AT_GPT4O_RATES
-    before, after = GPT4O_MINI_IMAGES_AT_OWN_RATES
+    (first, last), (before, after) = GPT4O_MINI_IMAGES_AT_GPT4O_RATES, GPT4O_MINI_IMAGES_AT_OWN_RATES
     seen = f"gpt-4o-mini's usage counted images below its own rates on {first} and {last}"
-    if first <= counter.at <= last:
+    if in_force:
         counter.unsure_above += tokens - at_gpt4o_rates  # the range holds both rates
         counter.note(f"{seen}: counted at gpt-4o's rates, the range reaching up to its own")
         return at_gpt4o_rates
-    if before < counter.at < after:
-        counter.unsure_below += tokens - at_gpt4o_rates
-        counter.note(
-            f"{seen} (at its own on {before} and from {after}): counted at its own, the range reaching "
-            "down to gpt-4o's rates"
-        )
+    counter.unsure_below += tokens - at_gpt4o_rates  # near the window: which rate held is not known
+    counter.note(
+        f"{seen} (at its own on {before} and from {after}): counted at its own, the range reaching "
+        "down to gpt-4o's rates"
+    )
     return tokens
 
 

@@ -383,12 +383,16 @@ def without_source(samples: Sequence[Sample], counts: Sequence[int | None]) -> t
         others = [i for i, s in enumerate(samples) if s.source != source]
         table = calibrate([samples[i] for i in others], [counts[i] for i in others])
         for index in (i for i, s in enumerate(samples) if s.source == source and counts[i] is not None):
-            claims[index] = claims_exact(samples[index], counts[index], table)
-            covered[index] = in_range(samples[index], counts[index], table)
+            count = as_count(samples[index], counts[index], table)
+            claims[index] = count.exact
+            covered[index] = _holds(samples[index], count)
     return claims, covered
 
 
 def in_range(sample: Sample, counted: int, table: Mapping[str, Any]) -> bool:
     """Returns whether the count's low..high (as `count_request` gives it) holds the recorded count."""
-    count = as_count(sample, counted, table)
+    return _holds(sample, as_count(sample, counted, table))
+
+
+def _holds(sample: Sample, count: request_tokens.TokenCount) -> bool:
     return count.low <= sample.truth and (sample.open_ended or sample.truth <= count.high)

@@ -37,8 +37,7 @@ def _corrections_for(
     return [
         c
         for c in corrections
-        if c.model == target.model
-        and (not c.names or target.given.lower() in c.names)
+        if _names_target(c, target)
         and c.provider == target.catalog_provider
         and c.tier == tier
         and c.valid_from <= day
@@ -113,6 +112,14 @@ def change_days(
     """Days on which a correction or tier rule for this model starts or ends."""
     days = {rule.valid_from for rule in rules}
     for c in corrections:
-        if c.model == target.model and (not c.names or target.given.lower() in c.names):
+        if _names_target(c, target):
             days |= {c.valid_from} | ({c.valid_to} if c.valid_to else set())
     return days
+
+
+def _names_target(correction: Correction, target: Target) -> bool:
+    """Whether a correction is for this model: its canonical id, and the name as asked where the row lists
+    names (an alias priced apart from the snapshots the catalog folds into the same id)."""
+    return correction.model == target.model and (
+        not correction.names or target.given.lower() in correction.names
+    )
