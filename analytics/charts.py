@@ -35,7 +35,7 @@ def cost_comparison(frame: pd.DataFrame) -> alt.Chart:
     )
 
 
-def _usd(values: pd.Series) -> list[float]:
+def _usd(values: Sequence[Decimal] | pd.Series) -> list[float]:
     # Display only: Vega-Lite needs numbers; the figures themselves stay Decimal in the reports.
     return [float(v) for v in values]
 
@@ -170,7 +170,7 @@ def _month_to_date(
     )
     lines = [("budget", budget_usd)] if budget_usd is not None else []
     lines += [(f"alert {label}", usd) for label, usd in alert_thresholds]
-    largest = max([0.0, *frame["cumulative_usd"], *ahead["high_usd"], *(float(v) for _, v in lines)])
+    largest = max([0.0, *frame["cumulative_usd"], *ahead["high_usd"], *_usd([v for _, v in lines])])
     y = alt.Y("usd:Q", title="USD", axis=alt.Axis(format=money_format(largest)))
     layers: list[alt.Chart] = [
         # Mid grey reads on both the light and the dark theme.
@@ -192,8 +192,8 @@ def _month_to_date(
                     tooltip=[alt.Tooltip("date:T", title="Day (UTC)"),
                              alt.Tooltip("expected_usd:Q", title="Forecast", format="$,.2f")])
         )  # fmt: skip
-    for label, usd in lines:
-        # One rule per line at a datum of the panel's own axis; its name written beside it.
+    for (label, usd), at in zip(lines, _usd([v for _, v in lines]), strict=True):
+        # One rule per line at a datum of the panel's own axis (`at`, a drawing position); its name beside it.
         is_budget = label == "budget"
         text = f"Budget ${usd:,.2f}" if is_budget else f"Alert {label.removeprefix('alert ')}"
         rule = alt.Chart(_ONE_ROW).mark_rule(
@@ -201,11 +201,11 @@ def _month_to_date(
             strokeWidth=2,
             strokeDash=[1, 0] if is_budget else [4, 3],
         )
-        layers.append(rule.encode(y=alt.datum(float(usd)), tooltip=alt.value(text)))
+        layers.append(rule.encode(y=alt.datum(at), tooltip=alt.value(text)))
         layers.append(
             alt.Chart(_ONE_ROW)
             .mark_text(align="left", baseline="bottom", dx=4, dy=-2, fontSize=11, color="#888")
-            .encode(x=alt.value(0), y=alt.datum(float(usd)), text=alt.value(text))
+            .encode(x=alt.value(0), y=alt.datum(at), text=alt.value(text))
         )
     return alt.layer(*layers)
 
