@@ -308,6 +308,7 @@ def count(
     llm-cost count "How many tokens is this?" --model gpt-4o
     llm-cost count --messages request.json
     """
+    at = _day(at_text, "--at")  # checked for plain text too, which no dated rule changes
     prompt = _prompt_from(source, messages, literal=literal)
     if prompt is None:
         raise click.UsageError("give TEXT, FILE, - (stdin) or --messages REQUEST.json")
@@ -319,7 +320,7 @@ def count(
             raise click.UsageError(f"--model is required for plain text{hint}")
         result = tokens.count_text(prompt, model)
     else:
-        result = tokens.count_request(prompt, model, at=_day(at_text, "--at"))
+        result = tokens.count_request(prompt, model, at=at)
     if as_json:
         _echo_json(
             {

@@ -33,6 +33,16 @@ def test_count_text_json():
     }
 
 
+@pytest.mark.parametrize("text", ["plain", "--messages"])
+def test_count_refuses_a_date_that_is_not_one_for_text_and_bodies(tmp_path: Path, text: str):
+    body = tmp_path / "body.json"
+    body.write_text('{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}')
+    given = ["hi", "--model", "gpt-4o"] if text == "plain" else ["--messages", str(body)]
+    result = run("count", *given, "--at", "2024-13-01")
+    assert result.exit_code == 2
+    assert "expected a date like" in result.output and "2024-13-01" in result.output
+
+
 def test_count_file_and_stdin_agree(tmp_path: Path):
     text = "The quick brown fox jumps over the lazy dog.\n" * 20
     (tmp_path / "prompt.txt").write_text(text)
