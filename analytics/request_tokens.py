@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from analytics import claude_tokens, request_shape, token_shapes
+from analytics import claude_tokens, pdf_text, request_shape, token_shapes
 from analytics.request_shape import MalformedRequestError
 from analytics.tokens import (
     TokenCount,
@@ -119,6 +119,20 @@ GPT5_OCTOBER_2025_SEEN = (date(2025, 10, 1), date(2025, 10, 14))
 GPT5_OCTOBER_2025_BOUNDS = (date(2025, 9, 16), date(2025, 10, 24))  # last seen before, first seen after
 GPT5_OCTOBER_2025_MODELS = re.compile(r"gpt-5(-codex)?(-\d{4}-\d{2}-\d{2})?$")
 GPT4_0613_NAMES = ("gpt-4", "gpt-4-0613")
+# An inline PDF (`file_data`) costs its extracted text (analytics.pdf_text) plus a fixed amount. On Chat
+# Completions that amount is 216 tokens for a one-page PDF, whatever the model: three owners, three PDFs,
+# exact so: Mirascope/mirascope (gpt-4o, 2026-02-07, "Hello, world!": 220 over its text-less count),
+# braintrustdata/braintrust-sdk (gpt-4o-mini, 2026-01-06, "Test Document": 218) and maruel/genai (gpt-4.1,
+# gpt-4o-mini, gpt-5 to gpt-5.6, o4-mini, 2025-03 to 2026-08, "orange" and a page number: 219, 49 rows).
+# On the Responses API it is 4: Mirascope (2026-02-07, the same PDF) and maruel/genai's recordings of 2025-07
+# to 2025-12 (21 rows); maruel/genai's of 2026-04 and 2026-05 count 13 more and of 2026-08 18 more, as does
+# its one gpt-4.1-nano recording of 2025-06: one owner, so the count keeps 4 and its range reaches 18 above.
+# A PDF of several pages costs more than its text and this (llmrb/llm's ten pages: 13,253 tokens,
+# not about 8,000), by an amount not known here: its count has a lower end only. Not fitted (the dev set
+# has no PDF).
+PDF_FILE_CHAT = 216
+PDF_FILE_RESPONSES = 4
+PDF_FILE_RESPONSES_LATER = 18
 
 
 # Everything else that costs a fixed number of tokens is a fitted constant: its value is data
@@ -903,12 +917,33 @@ def _count_content(counter: _Counter, content: Any) -> None:
         if kind in ("image_url", "input_image"):
             counter.features.add("images")
             _count_image(counter, part)
-        elif kind in ("file", "input_file", "input_audio", "audio"):
-            # A PDF costs its pages' text and images, audio its duration: neither is rendered here.
+        elif kind in ("file", "input_file"):
             counter.features.add("files")
+            _count_file(counter, part, kind)
+        elif kind in ("input_audio", "audio"):
+            counter.features.add("files")  # audio costs its duration, which is not measured here
             counter.leave_uncounted(f"a {kind} content part is not counted (only its surrounding text)")
     if run:
         counter.text("".join(run))
+
+
+def _count_file(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
+    """Counts an inline PDF as its text plus the fixed cost of a file (PDF_FILE_CHAT); an uploaded file
+    (`file_id`), a file URL or another type of file is left uncounted."""
+    file = part.get("file") if kind == "file" else part
+    pdf = pdf_text.read_data_url(file.get("file_data")) if isinstance(file, Mapping) else None
+    if pdf is None:
+        counter.leave_uncounted(f"a {kind} content part is not counted (only its surrounding text)")
+        return
+    counter.text(pdf.text)
+    if counter.responses_api:
+        counter.tokens += PDF_FILE_RESPONSES
+        counter.unsure_above += PDF_FILE_RESPONSES_LATER  # per file
+    else:
+        counter.tokens += PDF_FILE_CHAT
+    counter.note("an inline PDF is counted as its extracted text plus the measured cost of a one-page file")
+    if len(pdf.pages) > 1:
+        counter.leave_uncounted(f"a PDF of {len(pdf.pages)} pages costs more than its text (not counted)")
 
 
 def _count_image(counter: _Counter, part: Mapping[str, Any]) -> None:
