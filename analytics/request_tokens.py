@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from analytics import claude_tokens, pdf_text, request_shape, token_shapes
+from analytics import audio_length, claude_tokens, pdf_text, request_shape, token_shapes
 from analytics.request_shape import MalformedRequestError
 from analytics.tokens import (
     TokenCount,
@@ -131,6 +131,16 @@ GPT4_0613_NAMES = ("gpt-4", "gpt-4-0613")
 # not about 8,000), by an amount not known here: its count has a lower end only. Not fitted (the dev set
 # has no PDF).
 PDF_FILE_CHAT = 216
+# Input audio costs 10 tokens a second (whole tenths, rounded down: OpenAI's "1 token per 100 ms" of user
+# audio) of its length as played (analytics.audio_length), plus 4 tokens of text around it. The usage of
+# every recorded `input_audio` request splits its prompt into `audio_tokens` and `text_tokens`; the audio part
+# equals the clip's length so on all seven clips (WAV and MP3, 0.135 s to 10.04 s) and the text part is 4
+# over the rest of the request on all five owners' rows: Mirascope/mirascope (gpt-audio, extra),
+# envoyproxy/ai-gateway (gpt-4o-audio-preview, fresh), DataDog/dd-trace-js (gpt-audio-mini, fresh2),
+# node-llm/node-llm and maruel/genai (gpt-4o-audio-preview, gpt-audio; 18 rows). Not fitted (the dev set has
+# no audio).
+AUDIO_TOKENS_PER_SECOND = 10
+AUDIO_PART = 4
 PDF_FILE_RESPONSES = 4
 PDF_FILE_RESPONSES_LATER = 18
 
@@ -921,8 +931,8 @@ def _count_content(counter: _Counter, content: Any) -> None:
             counter.features.add("files")
             _count_file(counter, part, kind)
         elif kind in ("input_audio", "audio"):
-            counter.features.add("files")  # audio costs its duration, which is not measured here
-            counter.leave_uncounted(f"a {kind} content part is not counted (only its surrounding text)")
+            counter.features.add("files")
+            _count_audio(counter, part, kind)
     if run:
         counter.text("".join(run))
 
@@ -944,6 +954,19 @@ def _count_file(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
     counter.note("an inline PDF is counted as its extracted text plus the measured cost of a one-page file")
     if len(pdf.pages) > 1:
         counter.leave_uncounted(f"a PDF of {len(pdf.pages)} pages costs more than its text (not counted)")
+
+
+def _count_audio(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
+    """Counts an inline WAV or MP3 clip by its length (AUDIO_TOKENS_PER_SECOND); other audio is uncounted."""
+    audio = part.get("input_audio")
+    length = None
+    if isinstance(audio, Mapping) and isinstance(audio.get("data"), str):
+        length = audio_length.seconds(audio["data"], audio.get("format"))
+    if length is None:
+        counter.leave_uncounted(f"a {kind} content part is not counted (only its surrounding text)")
+        return
+    counter.tokens += math.floor(length * AUDIO_TOKENS_PER_SECOND) + AUDIO_PART
+    counter.note("input audio is counted by its length, 10 tokens a second")
 
 
 def _count_image(counter: _Counter, part: Mapping[str, Any]) -> None:

@@ -1783,3 +1783,55 @@ def test_a_pdf_that_cannot_be_read_and_an_uploaded_file_are_left_uncounted() -> 
     assert damaged.open_ended and damaged.tokens == plain.tokens
     not_base64 = tokens.count_request(body({"file_data": "data:application/pdf;base64,@@@"}))
     assert not_base64.open_ended and not_base64.tokens == plain.tokens
+
+
+# --- inline audio ----------------------------------------------------------------------------------------
+
+
+def test_input_audio_costs_10_tokens_a_second_and_4_across_five_owners() -> None:
+    # Every recorded input_audio request (WAV and MP3, 0.135 s to 10.04 s) reports audio_tokens equal to its
+    # clip's length in whole tenths of a second, and its text 4 over the rest of the request.
+    checked: dict[str, int] = {}
+    for name in ("extra", "fresh", "fresh2", "fresh16"):
+        for row in _truth_set(name):
+            if '"input_audio"' not in json.dumps(row["request"]):
+                continue
+            count = tokens.count_request(row["request"])
+            assert count.tokens == row["prompt_tokens"], row["id"]
+            assert not count.exact and not count.open_ended
+            assert any("input audio" in note for note in count.notes)
+            checked[row["source_repo"]] = checked.get(row["source_repo"], 0) + 1
+    assert checked == {
+        "Mirascope/mirascope": 1,
+        "envoyproxy/ai-gateway": 1,
+        "DataDog/dd-trace-js": 1,
+        "node-llm/node-llm": 1,
+        "maruel/genai": 18,
+    }
+
+
+def _wav(seconds_at_8k: float) -> str:
+    import base64
+    import io
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as clip:
+        clip.setnchannels(1)
+        clip.setsampwidth(2)
+        clip.setframerate(8000)
+        clip.writeframes(b"\0\0" * round(seconds_at_8k * 8000))
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def test_audio_is_counted_in_whole_tenths_and_an_unreadable_clip_is_left_uncounted() -> None:
+    def body(audio: dict) -> dict:
+        content = [{"type": "text", "text": "Transcribe."}, {"type": "input_audio", "input_audio": audio}]
+        return {"model": "gpt-4o-audio-preview", "messages": [{"role": "user", "content": content}]}
+
+    unreadable = tokens.count_request(body({"data": "UklGRg==", "format": "wav"}))
+    assert unreadable.open_ended
+    for length, audio_tokens in ((0.3, 3), (1.29, 12), (2.0, 20)):
+        count = tokens.count_request(body({"data": _wav(length), "format": "wav"}))
+        assert count.tokens == unreadable.tokens + audio_tokens + 4 and not count.open_ended
+    assert tokens.count_request(body({"data": _wav(1.0), "format": "flac"})).open_ended
