@@ -143,6 +143,7 @@ AUDIO_TOKENS_PER_SECOND = 10
 AUDIO_PART = 4
 PDF_FILE_RESPONSES = 4
 PDF_FILE_RESPONSES_LATER = 18
+PDF_TEXT_SPREAD = 0.1  # not measured: see _count_file
 
 
 # Everything else that costs a fixed number of tokens is a fitted constant: its value is data
@@ -945,7 +946,13 @@ def _count_file(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
     if pdf is None:
         counter.leave_uncounted(f"a {kind} content part is not counted (only its surrounding text)")
         return
+    before = counter.tokens
     counter.text(pdf.text)
+    # The recorded PDFs hold a few words each, so how far pypdf's text can be from the API's extractor on a
+    # page of prose is not measured: the range allows a tenth of the text either way (a guess, said so).
+    spread = math.ceil((counter.tokens - before) * PDF_TEXT_SPREAD)
+    counter.unsure_above += spread
+    counter.unsure_below += spread
     if counter.responses_api:
         counter.tokens += PDF_FILE_RESPONSES
         counter.unsure_above += PDF_FILE_RESPONSES_LATER  # per file

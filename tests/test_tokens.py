@@ -1835,3 +1835,33 @@ def test_audio_is_counted_in_whole_tenths_and_an_unreadable_clip_is_left_uncount
         count = tokens.count_request(body({"data": _wav(length), "format": "wav"}))
         assert count.tokens == unreadable.tokens + audio_tokens + 4 and not count.open_ended
     assert tokens.count_request(body({"data": _wav(1.0), "format": "flac"})).open_ended
+
+
+def _one_page_pdf(text: str) -> str:
+    import base64
+
+    stream = f"BT /F1 12 Tf 72 700 Td ({text}) Tj ET".encode()
+    # no xref table: pypdf rebuilds it, as it does for braintrust-sdk's recorded PDF
+    pdf = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj "
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>endobj "
+        + f"4 0 obj<</Length {len(stream)}>>stream\n".encode()
+        + stream
+        + b"\nendstream\nendobj\ntrailer<</Size 5/Root 1 0 R>>\nstartxref\n0\n%%EOF"
+    )
+    return "data:application/pdf;base64," + base64.b64encode(pdf).decode()
+
+
+def test_a_pdf_of_much_text_has_a_range_for_how_its_text_is_extracted() -> None:
+    # The recorded PDFs hold a few words; how far pypdf's text is from the API's on a page of prose is not
+    # measured, so the range allows a tenth of the text either way.
+    words = " ".join(["invoice total due on receipt"] * 40)
+    content = [
+        {"type": "text", "text": "Summarise."},
+        {"type": "file", "file": {"file_data": _one_page_pdf(words)}},
+    ]
+    count = tokens.count_request({"model": "gpt-4o", "messages": [{"role": "user", "content": content}]})
+    text = tokens.count_text(words, "gpt-4o").tokens
+    assert text > 150 and not count.open_ended
+    assert count.high - count.tokens >= text // 10 and count.tokens - count.low >= text // 10
