@@ -50,8 +50,17 @@ PATHSPEC (repeatable): `{interactions: [{request: {method, url, headers, content
 headers, content: {data, encoding}}}]}`, the request body stored parsed beside the Content-Length it was sent
 with (so a body that passes is "match-reserialized"). Only files under these pathspecs are read this way.
 
+`--httpmock-yaml PATHSPEC` also reads the recordings of Rust httpmock's recorder under PATHSPEC (repeatable; a
+folder means its `*.yml` / `*.yaml` files): one YAML document per exchange, `{when: {method, path,
+json_body_str or body}, then: {status, header, body}}`. They store no host: a recording under one of these
+pathspecs counts as api.openai.com (whoever gives the pathspec vouches that its recorder forwarded there, and
+each row's notes say the host is inferred). The request body is the `json_body_str` stored (a re-serialised
+copy of the body sent) and no length ("no-content-length"); the date is the reply's `created_at` (set by the
+API). Only files under these pathspecs are read this way.
+
     .venv/bin/python scripts/extract_cassette_truth.py GIT_DIR OWNER/NAME LICENCE [--commit REV] [--history]
         [--json PATHSPEC]... [--pickle PATHSPEC]... [--moscafetch PATHSPEC]... [--zen-json PATHSPEC]...
+        [--httpmock-yaml PATHSPEC]...
 """
 
 from __future__ import annotations
@@ -781,6 +790,80 @@ def _zen_exchanges(text: str) -> list[Exchange]:
     return found
 
 
+HTTPMOCK_HOST = "https://api.openai.com"  # httpmock stores no host: see `--httpmock-yaml`
+HTTPMOCK_NOTE = (
+    " (--httpmock-yaml: httpmock recording, no host stored, api.openai.com inferred from the pathspec given;"
+    " the request body is httpmock's json_body_str as stored, a re-serialised copy of the body sent, with no"
+    " Content-Length)"
+)
+
+
+def _created_at(reply: str) -> datetime | None:
+    """The `created_at` (or `created`) the API set in a reply: its JSON, or the first SSE event with one."""
+    try:
+        events = [json.loads(reply)]
+    except ValueError:
+        events = []
+        for line in reply.splitlines():
+            if line.startswith("data:"):
+                try:
+                    events.append(json.loads(line[5:].strip()))
+                except ValueError:
+                    continue
+    for event in events:
+        if not isinstance(event, dict):
+            continue
+        for part in (event.get("response"), event):
+            stamp = part.get("created_at", part.get("created")) if isinstance(part, dict) else None
+            if isinstance(stamp, int) and not isinstance(stamp, bool):
+                return datetime.fromtimestamp(stamp, UTC)
+    return None
+
+
+def _httpmock_exchanges(text: str) -> list[Exchange]:
+    """Rust httpmock's recorder (`MockServer::record`, `save_to`): one YAML document per exchange, `{when:
+    {method, path, query_param?, body | json_body_str | json_body}, then: {status, header, body |
+    json_body_str | json_body}}`. No host is stored: the uri is api.openai.com's (see `--httpmock-yaml`). The
+    request body is `json_body_str` (dcdpr/jp's `modify_fixture` replaces httpmock's `body` string by this
+    pretty-printed copy), else `body` as stored, else `json_body` dumped; there is no length
+    ("no-content-length"). The date is the reply's `created_at`."""
+    try:
+        documents = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError:
+        return []
+    found: list[Exchange] = []
+    for document in documents:
+        when = document.get("when") if isinstance(document, dict) else None
+        then = document.get("then") if isinstance(document, dict) else None
+        if not isinstance(when, dict) or not isinstance(then, dict):
+            continue
+        bodies = []
+        for part in (when, then):
+            body = part.get("json_body_str", part.get("body"))
+            if body is None and isinstance(part.get("json_body"), (dict, list)):
+                body = json.dumps(part["json_body"], ensure_ascii=False, indent=1)
+            bodies.append(body if isinstance(body, str) else None)
+        raw, reply = bodies
+        query = "&".join(
+            f"{param.get('name')}={param.get('value')}"
+            for param in when.get("query_param") or ()
+            if isinstance(param, dict)
+        )
+        status = then.get("status")
+        found.append(
+            (
+                str(when.get("method", "")),
+                HTTPMOCK_HOST + str(when.get("path", "")) + (f"?{query}" if query else ""),
+                raw,
+                None,
+                reply,
+                status if isinstance(status, int) else None,
+                _created_at(reply) if reply else None,
+            )
+        )
+    return found
+
+
 def text_exchanges(text: str, path: str) -> list[Exchange]:
     """The exchanges of a text recording, by its file name: HAR, JSON (nock, dd-apm-test-agent, llama-stack,
     ExVCR, WireMock, ReqLLM), a `.jsonl` TensorZero cache export (only a path given to `--json` is one), or
@@ -802,11 +885,14 @@ def rows_from_file(
     licence: str,
     moscafetch: bool = False,
     zen: bool = False,
+    httpmock: bool = False,
 ) -> list[dict]:
     if moscafetch:  # only for files under a `--moscafetch` pathspec
         exchanges = _moscafetch_exchanges(text)
     elif zen:  # only for files under a `--zen-json` pathspec
         exchanges = _zen_exchanges(text)
+    elif httpmock:  # only for files under an `--httpmock-yaml` pathspec
+        exchanges = _httpmock_exchanges(text)
     elif path.endswith(".pkl"):  # motleycache: the file's bytes, read as latin-1 (see _read)
         exchanges = _motleycache_exchanges(text.encode("latin-1"))
     else:
@@ -861,7 +947,8 @@ def rows_from_file(
                 "streamed": streamed,
                 "body_check": check,
                 "images": None,
-                "notes": "extracted by scripts/extract_cassette_truth.py",
+                "notes": "extracted by scripts/extract_cassette_truth.py"
+                + (HTTPMOCK_NOTE if httpmock else ""),
             }
         )
     return rows
@@ -888,6 +975,7 @@ def _history_rows(
     pickle_paths: tuple[str, ...] = (),
     moscafetch_paths: tuple[str, ...] = (),
     zen_paths: tuple[str, ...] = (),
+    httpmock_paths: tuple[str, ...] = (),
 ) -> list[dict]:
     """Rows from every earlier version of the cassettes: each blob once, with the commit that introduced it.
 
@@ -895,7 +983,7 @@ def _history_rows(
     """
     log = _git(
         *(git_dir, "log", "--format=C %H", "--raw", "--no-abbrev", "--no-renames", commit),
-        *("--", *CASSETTES, *json_paths, *pickle_paths, *moscafetch_paths, *zen_paths),
+        *("--", *CASSETTES, *json_paths, *pickle_paths, *moscafetch_paths, *zen_paths, *httpmock_paths),
     )
     versions: dict[str, tuple[str, str]] = {}  # blob -> (path, the newest commit that wrote it)
     introduced = ""
@@ -926,13 +1014,16 @@ def _history_rows(
         path, introduced = versions[header[0]]
         text = _read(batch[at : at + size], path)
         at += size + 1
-        # a TensorZero cache (`.jsonl`) names no host: its lines are checked one by one
+        # a TensorZero cache (`.jsonl`) and an httpmock recording name no host: their exchanges are checked
         host = OPENAI_HOST if path.endswith((".json", ".pkl")) else OPENAI_URL
-        if not path.endswith(".jsonl") and not host.search(text):
+        httpmock = _under(path, httpmock_paths)
+        if not path.endswith(".jsonl") and not httpmock and not host.search(text):
             continue
         moscafetch = _under(path, moscafetch_paths)
         zen = _under(path, zen_paths)
-        for row in rows_from_file(text, repo, path, introduced, licence, moscafetch, zen=zen):
+        for row in rows_from_file(
+            text, repo, path, introduced, licence, moscafetch, zen=zen, httpmock=httpmock
+        ):
             row["id"] += f"@{introduced[:12]}"
             row["notes"] += " --history (an earlier version of the cassette)"
             rows.append(row)
@@ -944,6 +1035,20 @@ def _json_pathspecs(paths: list[str]) -> tuple[str, ...]:
     return tuple(path for path in paths if path.endswith((".json", ".jsonl"))) + tuple(
         f"{path.rstrip('/')}/*.json" for path in paths if not path.endswith((".json", ".jsonl"))
     )
+
+
+def _yaml_pathspecs(paths: list[str]) -> tuple[str, ...]:
+    """A `.yml` / `.yaml` path as given, a folder as every `.yml` and `.yaml` file under it."""
+    return tuple(path for path in paths if path.endswith((".yml", ".yaml"))) + tuple(
+        f"{path.rstrip('/')}/*.{ext}"
+        for path in paths
+        if not path.endswith((".yml", ".yaml"))
+        for ext in ("yml", "yaml")
+    )
+
+
+# httpmock keeps the path apart from the host (extended regex, as git grep reads it)
+HTTPMOCK_ENDPOINT = r"^[[:space:]]*path:[[:space:]]*/v1/(chat/completions|responses)[[:space:]]*$"
 
 
 def main() -> None:
@@ -983,11 +1088,19 @@ def main() -> None:
         metavar="PATHSPEC",
         help="also read zen-mcp-server HTTP transport recordings (JSON) under this pathspec",
     )
+    parser.add_argument(
+        "--httpmock-yaml",
+        action="append",
+        default=[],
+        metavar="PATHSPEC",
+        help="also read Rust httpmock recordings (YAML when/then documents, no host: api.openai.com) here",
+    )
     args = parser.parse_args()
     json_paths = _json_pathspecs(args.json)
     pickle_paths = tuple(f"{path.rstrip('/')}/*.pkl" for path in args.pickle)
     moscafetch_paths = _json_pathspecs(args.moscafetch)
     zen_paths = _json_pathspecs(args.zen_json)
+    httpmock_paths = _yaml_pathspecs(args.httpmock_yaml)
     commit = _git(args.git_dir, "rev-parse", args.commit).decode().strip()
     listed = _grep_listed(args.git_dir, OPENAI_URL.pattern, commit, CASSETTES)
     if json_paths:
@@ -1000,11 +1113,15 @@ def main() -> None:
         listed += _grep_listed(args.git_dir, OPENAI_HOST.pattern, commit, moscafetch_paths)
     if zen_paths:
         listed += _grep_listed(args.git_dir, OPENAI_HOST.pattern, commit, zen_paths)
+    if httpmock_paths:  # no host stored: a recording of an endpoint's path
+        listed += _grep_listed(args.git_dir, HTTPMOCK_ENDPOINT, commit, httpmock_paths)
     rows: list[dict] = []
     read: set[str] = set()
     for line in listed.decode().splitlines():
         path = line.split(":", 1)[1]
         if moscafetch_paths and path in read:  # listed under --json too: read once, as moscaFetch
+            continue
+        if httpmock_paths and path in read:  # listed as a cassette too: read once, as httpmock
             continue
         read.add(path)
         try:
@@ -1013,13 +1130,19 @@ def main() -> None:
             continue
         moscafetch = _under(path, moscafetch_paths)
         zen = _under(path, zen_paths)
-        rows.extend(rows_from_file(text, args.repo, path, commit, args.licence, moscafetch, zen=zen))
+        httpmock = _under(path, httpmock_paths)
+        rows.extend(
+            rows_from_file(
+                text, args.repo, path, commit, args.licence, moscafetch, zen=zen, httpmock=httpmock
+            )
+        )
     if args.history:  # after the rows at `commit`, so those are the ones kept for a prompt recorded again
         rows.extend(
             _history_rows(
                 *(args.git_dir, args.repo, commit, args.licence, json_paths, pickle_paths),
                 moscafetch_paths,
                 zen_paths,
+                httpmock_paths,
             )
         )
     # The same prompt recorded more than once must agree, or none of its recordings is truth.
