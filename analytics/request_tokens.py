@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from analytics import audio_length, claude_tokens, pdf_text, request_shape, token_shapes
+from analytics import audio_length, claude_tokens, pdf_text, request_fields, request_shape, token_shapes
 from analytics.request_shape import MalformedRequestError
 from analytics.tokens import (
     TokenCount,
@@ -400,6 +400,11 @@ def _analyse(
             counter.tokens += GPT4_RESPONSES_WITHOUT_TOOLS
     else:
         raise ValueError('not a chat request: the body has neither "messages" nor "input"/"instructions"')
+    for field in request_fields.unverified(body, responses_api=counter.responses_api):
+        if field.startswith("reasoning."):
+            counter.leave_uncounted(f"request field {field} was never recorded: it may add hidden input")
+        else:
+            counter.note(f"request field {field} was never recorded: its cost is not verified")
     return RequestAnalysis(
         model,
         counter.encoding,

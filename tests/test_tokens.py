@@ -1865,3 +1865,46 @@ def test_a_pdf_of_much_text_has_a_range_for_how_its_text_is_extracted() -> None:
     text = tokens.count_text(words, "gpt-4o").tokens
     assert text > 150 and not count.open_ended
     assert count.high - count.tokens >= text // 10 and count.tokens - count.low >= text // 10
+
+
+# --- request fields no recording had ---------------------------------------------------------------------
+
+
+def test_an_unknown_reasoning_option_leaves_the_count_open_ended() -> None:
+    # dcdpr/jp's gpt-5.6 requests with reasoning.mode "pro" (fresh21, after its first count) recorded about
+    # 2,000 tokens more than their text and were claimed exact: nothing knew the field.
+    rows = [
+        row for row in _truth_set("fresh21") if (row["request"].get("reasoning") or {}).get("mode") == "pro"
+    ]
+    assert len(rows) == 2
+    for row in rows:
+        count = tokens.count_request(row["request"])
+        assert count.open_ended and not count.exact and count.tokens < row["prompt_tokens"]
+        assert any("reasoning.mode" in note for note in count.notes)
+    plain = {
+        "model": "gpt-5.6",
+        "input": "What is 7 * 191?",
+        "reasoning": {"effort": "low", "context": "auto"},
+    }
+    assert not tokens.count_request(plain).open_ended
+
+
+def test_an_unknown_request_field_makes_the_count_an_estimate_and_a_null_one_does_not() -> None:
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]}
+    assert tokens.count_request(body).exact  # plain text: claimed exact
+    for extra in ({"thinking_budget": 100}, {"messages": [{"role": "user", "content": [
+        {"type": "text", "text": "Hello", "cache_control": {"type": "ephemeral"}}]}]}):  # fmt: skip
+        count = tokens.count_request({**body, **extra})
+        assert not count.exact and not count.open_ended
+        assert any("never recorded" in note for note in count.notes)
+    assert tokens.count_request({**body, "thinking_budget": None}).exact
+
+
+def test_every_field_of_the_calibration_and_dev_rows_is_known() -> None:
+    # The lists hold every field the truth the claims rest on uses, so no claim there changed with them.
+    from analytics import request_fields
+
+    for name in ("extra", "fresh", "fresh2"):
+        for row in _truth_set(name):
+            body = row["request"]
+            assert request_fields.unverified(body, responses_api="messages" not in body) == [], row["id"]
