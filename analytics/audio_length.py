@@ -67,7 +67,9 @@ def mp3_seconds(raw: bytes) -> Fraction | None:
     while at + 4 <= len(raw):
         frame = _frame(raw, at)
         if frame is None:
-            at += 1  # not a frame header: resynchronise
+            at = raw.find(b"\xff", at + 1)  # not a frame header: resynchronise on the next sync byte
+            if at < 0:
+                break
             continue
         length, frame_samples, frame_rate = frame
         if first:
