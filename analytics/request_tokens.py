@@ -977,8 +977,14 @@ def _count_audio(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
     if length is None:
         counter.leave_uncounted(f"a {kind} content part is not counted (only its surrounding text)")
         return
-    counter.tokens += math.floor(length * AUDIO_TOKENS_PER_SECOND) + AUDIO_PART
+    audio_tokens = math.floor(length * AUDIO_TOKENS_PER_SECOND)
+    counter.tokens += audio_tokens + AUDIO_PART
     counter.note("input audio is counted by its length, 10 tokens a second")
+    # The price book has one input price per model; audio input is billed at its own, higher rate.
+    counter.note(
+        f"{audio_tokens} of these tokens are input audio, billed at the model's audio input price: "
+        "a cost from this count prices them as text, so it is too low"
+    )
 
 
 def _count_image(counter: _Counter, part: Mapping[str, Any]) -> None:

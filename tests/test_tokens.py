@@ -1834,6 +1834,7 @@ def test_audio_is_counted_in_whole_tenths_and_an_unreadable_clip_is_left_uncount
     for length, audio_tokens in ((0.3, 3), (1.29, 12), (2.0, 20)):
         count = tokens.count_request(body({"data": _wav(length), "format": "wav"}))
         assert count.tokens == unreadable.tokens + audio_tokens + 4 and not count.open_ended
+        assert any(note.startswith(f"{audio_tokens} of these tokens are input audio") for note in count.notes)
     assert tokens.count_request(body({"data": _wav(1.0), "format": "flac"})).open_ended
 
 
