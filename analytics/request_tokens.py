@@ -494,6 +494,12 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
     for kind in body.get("builtin_tools") or ():
         counter.features.add("builtin_tools")  # a web or file search also adds its results to the input
         counter.leave_uncounted(f"built-in tool {kind}: its hidden instructions are not counted")
+    if not counter.responses_api:
+        for tool in body.get("tools") or ():
+            kind = tool.get("type", "function")
+            if kind != "function" and not _is_custom_tool(tool):  # rendered by no rule here
+                counter.features.add("builtin_tools")
+                counter.leave_uncounted(f"a tool of type {kind} is not counted")
     if body.get("empty_message"):
         counter.features.add("empty_message")  # left out; one source shows it, so a shape of its own
     for reason in body.get("uncounted") or ():
@@ -1469,6 +1475,8 @@ def _responses_as_chat(body: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("previous_response_id", "conversation"):
         if body.get(key):  # the stored turns the API prepends are not in the body
             uncounted.append(f"the stored conversation of {key} is not counted (only this request's input)")
+    if body.get("prompt"):  # a reusable prompt of the dashboard, by id: its text is not in the body
+        uncounted.append("the stored prompt of `prompt` is not counted (only this request's input)")
     chat: dict[str, Any] = {"messages": messages, "uncounted": uncounted, "empty_message": empty_message}
     tools = [tool for tool in body.get("tools") or () if tool.get("type") in ("function", "custom")]
     chat["builtin_tools"] = [

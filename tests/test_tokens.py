@@ -1909,3 +1909,14 @@ def test_every_field_of_the_calibration_and_dev_rows_is_known() -> None:
         for row in _truth_set(name):
             body = row["request"]
             assert request_fields.unverified(body, responses_api="messages" not in body) == [], row["id"]
+
+
+def test_a_stored_prompt_and_a_chat_tool_of_no_known_type_leave_the_count_open_ended() -> None:
+    # Neither is in the body: a dashboard prompt referenced by id, a tool type no rule renders.
+    prompt = {"id": "pmpt_123", "version": "2"}
+    stored = tokens.count_request({"model": "gpt-5", "input": "hi", "prompt": prompt})
+    assert stored.open_ended and any("stored prompt" in note for note in stored.notes)
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    assert not tokens.count_request(body).open_ended
+    odd = tokens.count_request({**body, "tools": [{"type": "web_search"}]})
+    assert odd.open_ended and any("type web_search" in note for note in odd.notes)
