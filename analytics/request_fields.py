@@ -35,6 +35,14 @@ RESPONSES_FIELDS = _names(
 )
 REASONING_FIELDS = _names("effort summary generate_summary context")
 TEXT_FIELDS = _names("format verbosity")
+# A Chat message's fields (`audio` is an earlier audio reply referenced by id: counted as stored input, not
+# here); `usage` and `cache_control` are sent by some clients and ignored by the API (recorded rows exact).
+MESSAGE_FIELDS = _names(
+    "role content name tool_calls tool_call_id function_call annotations refusal audio usage"
+)
+MESSAGE_FIELDS |= {"cache_control"}
+# A Responses `message` item's fields; other items are counted (or left uncounted) by their type.
+MESSAGE_ITEM_FIELDS = _names("type role content id status phase")
 CONTENT_PART_FIELDS = _names(
     """type text image_url detail file file_data file_id file_url filename input_audio annotations logprobs
     prompt_cache_breakpoint"""
@@ -50,8 +58,20 @@ def unverified(body: Mapping[str, Any], *, responses_api: bool) -> list[str]:
         nested = body.get(name)
         if isinstance(nested, Mapping):
             found += [f"{name}.{key}" for key in _sent(nested) if key not in fields]
+    found += sorted({f"message {key}" for key in _message_keys(body) if key not in _message_fields(body)})
     found += sorted({f"content part {key}" for key in _part_keys(body) if key not in CONTENT_PART_FIELDS})
     return found
+
+
+def _message_fields(body: Mapping[str, Any]) -> frozenset[str]:
+    return MESSAGE_FIELDS if "messages" in body else MESSAGE_ITEM_FIELDS
+
+
+def _message_keys(body: Mapping[str, Any]) -> Iterator[str]:
+    items = body.get("messages") or body.get("input")
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, Mapping) and item.get("type", "message") == "message":
+            yield from _sent(item)
 
 
 def _sent(fields: Mapping[str, Any]) -> list[str]:

@@ -131,6 +131,9 @@ GPT4_0613_NAMES = ("gpt-4", "gpt-4-0613")
 # not about 8,000), by an amount not known here: its count has a lower end only. Not fitted (the dev set
 # has no PDF).
 PDF_FILE_CHAT = 216
+PDF_FILE_RESPONSES = 4
+PDF_FILE_RESPONSES_LATER = 18
+PDF_TEXT_SPREAD = 0.1  # not measured: see _count_file
 # Input audio costs 10 tokens a second (whole tenths, rounded down: OpenAI's "1 token per 100 ms" of user
 # audio) of its length as played (analytics.audio_length), plus 4 tokens of text around it. The usage of
 # every recorded `input_audio` request splits its prompt into `audio_tokens` and `text_tokens`; the audio part
@@ -141,9 +144,6 @@ PDF_FILE_CHAT = 216
 # no audio).
 AUDIO_TOKENS_PER_SECOND = 10
 AUDIO_PART = 4
-PDF_FILE_RESPONSES = 4
-PDF_FILE_RESPONSES_LATER = 18
-PDF_TEXT_SPREAD = 0.1  # not measured: see _count_file
 
 
 # Everything else that costs a fixed number of tokens is a fitted constant: its value is data
@@ -401,10 +401,11 @@ def _analyse(
     else:
         raise ValueError('not a chat request: the body has neither "messages" nor "input"/"instructions"')
     for field in request_fields.unverified(body, responses_api=counter.responses_api):
+        unknown = f"request field {field} is not one the counting rules know"
         if field.startswith("reasoning."):
-            counter.leave_uncounted(f"request field {field} was never recorded: it may add hidden input")
+            counter.leave_uncounted(f"{unknown}: it may add hidden input")
         else:
-            counter.note(f"request field {field} was never recorded: its cost is not verified")
+            counter.note(f"{unknown}: its cost is not verified")
     return RequestAnalysis(
         model,
         counter.encoding,
@@ -496,7 +497,7 @@ def _count_chat(counter: _Counter, body: Mapping[str, Any]) -> None:
         counter.leave_uncounted(f"built-in tool {kind}: its hidden instructions are not counted")
     if not counter.responses_api:
         for tool in body.get("tools") or ():
-            kind = tool.get("type", "function")
+            kind = tool.get("type") or "function"  # a null type is one not sent
             if kind != "function" and not _is_custom_tool(tool):  # rendered by no rule here
                 counter.features.add("builtin_tools")
                 counter.leave_uncounted(f"a tool of type {kind} is not counted")
@@ -713,7 +714,7 @@ def _chat_functions(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     if body.get("tools"):
         functions = []
         for tool in body["tools"]:
-            if tool.get("type", "function") == "function":
+            if (tool.get("type") or "function") == "function":
                 functions.append(tool.get("function") or tool)
             elif _is_custom_tool(tool):
                 spec = tool.get("custom") or tool
@@ -788,6 +789,9 @@ def _count_message(counter: _Counter, message: Mapping[str, Any], call_names: Ma
     role = message.get("role", "user")
     if role == "developer":
         counter.features.add("developer")
+    if message.get("audio"):  # an earlier audio reply by id: the API puts its audio back, not in the body
+        counter.features.add("stored_input")
+        counter.leave_uncounted("an earlier audio reply referenced by id is not counted")
     if role == "assistant" and message.get("tool_calls"):
         counter.features.add("tool_calls")
         _count_tool_calls(counter, message)
@@ -940,10 +944,8 @@ def _count_content(counter: _Counter, content: Any) -> None:
             counter.features.add("images")
             _count_image(counter, part)
         elif kind in ("file", "input_file"):
-            counter.features.add("files")
             _count_file(counter, part, kind)
         elif kind in ("input_audio", "audio"):
-            counter.features.add("files")
             _count_audio(counter, part, kind)
     if run:
         counter.text("".join(run))
@@ -953,10 +955,14 @@ def _count_file(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
     """Counts an inline PDF as its text plus the fixed cost of a file (PDF_FILE_CHAT); an uploaded file
     (`file_id`), a file URL or another type of file is left uncounted."""
     file = part.get("file") if kind == "file" else part
-    pdf = pdf_text.read_data_url(file.get("file_data")) if isinstance(file, Mapping) else None
+    pdf = pdf_text.read_file_data(file.get("file_data")) if isinstance(file, Mapping) else None
     if pdf is None:
-        counter.leave_uncounted(f"a {kind} content part is not counted (only its surrounding text)")
+        counter.features.add("files")
+        counter.leave_uncounted(
+            f"{_article(kind)} {kind} content part is not counted (only its surrounding text)"
+        )
         return
+    counter.features.add("pdf")
     before = counter.tokens
     counter.text(pdf.text)
     # The recorded PDFs hold a few words each, so how far pypdf's text can be from the API's extractor on a
@@ -972,6 +978,13 @@ def _count_file(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
     counter.note("an inline PDF is counted as its extracted text plus the measured cost of a one-page file")
     if len(pdf.pages) > 1:
         counter.leave_uncounted(f"a PDF of {len(pdf.pages)} pages costs more than its text (not counted)")
+    elif pdf.textless_pages:
+        # every recorded PDF has text; what the API reads from a scanned or empty page is not known
+        counter.leave_uncounted("a PDF page with no text (a scan or an image) is not counted")
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _count_audio(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
@@ -981,11 +994,17 @@ def _count_audio(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
     if isinstance(audio, Mapping) and isinstance(audio.get("data"), str):
         length = audio_length.seconds(audio["data"], audio.get("format"))
     if length is None:
-        counter.leave_uncounted(f"a {kind} content part is not counted (only its surrounding text)")
+        counter.features.add("files")
+        counter.leave_uncounted(
+            f"{_article(kind)} {kind} content part is not counted (only its surrounding text)"
+        )
         return
+    counter.features.add("audio")
     audio_tokens = math.floor(length * AUDIO_TOKENS_PER_SECOND)
     counter.tokens += audio_tokens + AUDIO_PART
     counter.note("input audio is counted by its length, 10 tokens a second")
+    if counter.responses_api:
+        counter.note("audio on the Responses API: counted as on Chat Completions, where it was measured")
     # The price book has one input price per model; audio input is billed at its own, higher rate.
     counter.note(
         f"{audio_tokens} of these tokens are input audio, billed at the model's audio input price: "

@@ -816,7 +816,10 @@ def _created_at(reply: str) -> datetime | None:
         for part in (event.get("response"), event):
             stamp = part.get("created_at", part.get("created")) if isinstance(part, dict) else None
             if isinstance(stamp, int) and not isinstance(stamp, bool):
-                return datetime.fromtimestamp(stamp, UTC)
+                try:
+                    return datetime.fromtimestamp(stamp, UTC)
+                except (OverflowError, OSError, ValueError):  # not seconds since the epoch
+                    return None
     return None
 
 
@@ -839,7 +842,7 @@ def _httpmock_exchanges(text: str) -> list[Exchange]:
             continue
         bodies = []
         for part in (when, then):
-            body = part.get("json_body_str", part.get("body"))
+            body = part.get("json_body_str") or part.get("body")
             if body is None and isinstance(part.get("json_body"), (dict, list)):
                 body = json.dumps(part["json_body"], ensure_ascii=False, indent=1)
             bodies.append(body if isinstance(body, str) else None)

@@ -1897,18 +1897,22 @@ def test_an_unknown_request_field_makes_the_count_an_estimate_and_a_null_one_doe
         {"type": "text", "text": "Hello", "cache_control": {"type": "ephemeral"}}]}]}):  # fmt: skip
         count = tokens.count_request({**body, **extra})
         assert not count.exact and not count.open_ended
-        assert any("never recorded" in note for note in count.notes)
+        assert any("not one the counting rules know" in note for note in count.notes)
     assert tokens.count_request({**body, "thinking_budget": None}).exact
 
 
-def test_every_field_of_the_calibration_and_dev_rows_is_known() -> None:
-    # The lists hold every field the truth the claims rest on uses, so no claim there changed with them.
+def test_every_field_of_every_recorded_request_but_fresh21s_is_known() -> None:
+    # The lists hold every field the truth sets use (fresh21's reasoning.mode is the one they were made for),
+    # so no other recorded count or claim changed with them.
     from analytics import request_fields
 
-    for name in ("extra", "fresh", "fresh2"):
-        for row in _truth_set(name):
-            body = row["request"]
-            assert request_fields.unverified(body, responses_api="messages" not in body) == [], row["id"]
+    names = ["extra", "fresh", "fresh2", *(f"fresh{n}" for n in (*range(3, 19), 20, 22))]
+    rows = [row for name in names for row in _truth_set(name)] + _truth_rows()
+    for row in rows:
+        body = row["request"]
+        assert request_fields.unverified(body, responses_api="messages" not in body) == [], row["id"]
+    (pro, *_) = [row for row in _truth_set("fresh21") if (row["request"].get("reasoning") or {}).get("mode")]
+    assert request_fields.unverified(pro["request"], responses_api=True) == ["reasoning.mode"]
 
 
 def test_a_stored_prompt_and_a_chat_tool_of_no_known_type_leave_the_count_open_ended() -> None:
@@ -1920,3 +1924,30 @@ def test_a_stored_prompt_and_a_chat_tool_of_no_known_type_leave_the_count_open_e
     assert not tokens.count_request(body).open_ended
     odd = tokens.count_request({**body, "tools": [{"type": "web_search"}]})
     assert odd.open_ended and any("type web_search" in note for note in odd.notes)
+
+
+def test_a_textless_pdf_page_and_an_earlier_audio_reply_leave_the_count_open_ended() -> None:
+    # Every recorded PDF has text; what the API reads from a scan is not known. An assistant turn's `audio`
+    # id makes the API put that reply's audio back into the context.
+    blank = {"type": "file", "file": {"file_data": _one_page_pdf("")}}
+    scan = tokens.count_request({"model": "gpt-4o", "messages": [{"role": "user", "content": [blank]}]})
+    assert scan.open_ended and any("no text" in note for note in scan.notes)
+    turns = [
+        {"role": "user", "content": "Say hi."},
+        {"role": "assistant", "content": None, "audio": {"id": "audio_abc"}},
+        {"role": "user", "content": "Again."},
+    ]
+    replayed = tokens.count_request({"model": "gpt-4o-audio-preview", "messages": turns})
+    assert replayed.open_ended and any("earlier audio reply" in note for note in replayed.notes)
+
+
+def test_a_null_tool_type_is_a_function_and_an_unknown_message_field_an_estimate() -> None:
+    function = {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Weather?"}]}
+    typed = tokens.count_request({**body, "tools": [{"type": "function", "function": function}]})
+    untyped = tokens.count_request({**body, "tools": [{"type": None, "function": function}]})
+    assert untyped.tokens == typed.tokens and not untyped.open_ended
+    odd = tokens.count_request(
+        {**body, "messages": [{"role": "user", "content": "Weather?", "mood": "sunny"}]}
+    )
+    assert not odd.exact and any("message mood" in note for note in odd.notes)
