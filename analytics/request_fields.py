@@ -12,7 +12,7 @@ open-ended.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -51,37 +51,32 @@ CONTENT_PART_FIELDS = _names(
 
 def unverified(body: Mapping[str, Any], *, responses_api: bool) -> list[str]:
     """Returns the fields of `body` outside the verified ones, as paths (`reasoning.mode`), in body order.
-    A null value is a field not sent (clients that serialise every field write `"reasoning": null`)."""
-    known = RESPONSES_FIELDS if responses_api else CHAT_FIELDS
-    found = [key for key in _sent(body) if key not in known]
+    A null value is a field not sent (clients that serialise every field write `"reasoning": null`).
+
+    Every request is checked, so the common case (nothing unknown) is a set difference per object."""
+    found = _unknown(body, RESPONSES_FIELDS if responses_api else CHAT_FIELDS)
     for name, fields in (("reasoning", REASONING_FIELDS), ("text", TEXT_FIELDS)):
         nested = body.get(name)
         if isinstance(nested, Mapping):
-            found += [f"{name}.{key}" for key in _sent(nested) if key not in fields]
-    found += sorted({f"message {key}" for key in _message_keys(body) if key not in _message_fields(body)})
-    found += sorted({f"content part {key}" for key in _part_keys(body) if key not in CONTENT_PART_FIELDS})
-    return found
-
-
-def _message_fields(body: Mapping[str, Any]) -> frozenset[str]:
-    return MESSAGE_FIELDS if "messages" in body else MESSAGE_ITEM_FIELDS
-
-
-def _message_keys(body: Mapping[str, Any]) -> Iterator[str]:
+            found += [f"{name}.{key}" for key in _unknown(nested, fields)]
+    messages, parts = set(), set()
     items = body.get("messages") or body.get("input")
+    item_fields = MESSAGE_FIELDS if "messages" in body else MESSAGE_ITEM_FIELDS
     for item in items if isinstance(items, list) else ():
-        if isinstance(item, Mapping) and item.get("type", "message") == "message":
-            yield from _sent(item)
-
-
-def _sent(fields: Mapping[str, Any]) -> list[str]:
-    return [key for key, value in fields.items() if value is not None]
-
-
-def _part_keys(body: Mapping[str, Any]) -> Iterator[str]:
-    items = body.get("messages") or body.get("input")
-    for item in items if isinstance(items, list) else ():
-        content = item.get("content") if isinstance(item, Mapping) else None
+        if not isinstance(item, Mapping):
+            continue
+        if item.get("type", "message") == "message":
+            messages.update(_unknown(item, item_fields))
+        content = item.get("content")
         for part in content if isinstance(content, list) else ():
             if isinstance(part, Mapping):
-                yield from (key for key, value in part.items() if value is not None)
+                parts.update(_unknown(part, CONTENT_PART_FIELDS))
+    return (
+        found + sorted(f"message {key}" for key in messages) + sorted(f"content part {key}" for key in parts)
+    )
+
+
+def _unknown(fields: Mapping[str, Any], known: frozenset[str]) -> list[str]:
+    if known.issuperset(fields):  # the common case, without building a set
+        return []
+    return [key for key, value in fields.items() if key not in known and value is not None]
