@@ -34,6 +34,16 @@ RESPONSES_FIELDS = _names(
     text tool_choice tools top_logprobs top_p truncation user"""
 )
 REASONING_FIELDS = _names("effort summary generate_summary context")
+# Values of reasoning options the requests the rules were verified on used: another value (`summary:
+# "concise"`, o4-mini, fresh24: 2 tokens more than "detailed" for the same prompt, claimed exact) may change
+# the hidden instructions.
+RECORDED_VALUES = {
+    "reasoning.effort": _names("none minimal low medium high"),
+    "reasoning.summary": _names("auto detailed"),
+    "reasoning.generate_summary": _names("auto detailed"),
+    "reasoning.context": _names("auto all_turns"),
+    "reasoning_effort": _names("none minimal low medium high"),
+}
 TEXT_FIELDS = _names("format verbosity")
 # A Chat message's fields (`audio` is an earlier audio reply referenced by id: counted as stored input, not
 # here); `usage` and `cache_control` are sent by some clients and ignored by the API (recorded rows exact).
@@ -71,9 +81,20 @@ def unverified(body: Mapping[str, Any], *, responses_api: bool) -> list[str]:
         for part in content if isinstance(content, list) else ():
             if isinstance(part, Mapping):
                 parts.update(_unknown(part, CONTENT_PART_FIELDS))
-    return (
-        found + sorted(f"message {key}" for key in messages) + sorted(f"content part {key}" for key in parts)
-    )
+    found += sorted(f"message {key}" for key in messages) + sorted(f"content part {key}" for key in parts)
+    return found + _unrecorded_values(body)
+
+
+def _unrecorded_values(body: Mapping[str, Any]) -> list[str]:
+    """`path="value"` for each reasoning option set to a value no recorded request used."""
+    found = []
+    for path, values in RECORDED_VALUES.items():
+        head, _, key = path.rpartition(".")
+        holder = body.get(head) if head else body
+        value = holder.get(key) if isinstance(holder, Mapping) else None
+        if value is not None and value not in values:
+            found.append(f'{path}="{value}"')
+    return found
 
 
 def _unknown(fields: Mapping[str, Any], known: frozenset[str]) -> list[str]:

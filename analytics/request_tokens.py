@@ -402,7 +402,11 @@ def _analyse(
         raise ValueError('not a chat request: the body has neither "messages" nor "input"/"instructions"')
     for field in request_fields.unverified(body, responses_api=counter.responses_api):
         unknown = f"request field {field} is not one the counting rules know"
-        if field.startswith("reasoning."):
+        if "=" in field:  # a known option with a value no recorded request used
+            counter.note(
+                f"request field value {field} is not one the rules were verified on: its cost is not verified"
+            )
+        elif field.startswith("reasoning."):
             counter.leave_uncounted(f"{unknown}: it may add hidden input")
         else:
             counter.note(f"{unknown}: its cost is not verified")

@@ -1901,7 +1901,7 @@ def test_an_unknown_request_field_makes_the_count_an_estimate_and_a_null_one_doe
     assert tokens.count_request({**body, "thinking_budget": None}).exact
 
 
-def test_every_field_of_every_recorded_request_but_fresh21s_is_known() -> None:
+def test_every_field_of_every_recorded_request_but_fresh21s_and_fresh24s_is_known() -> None:
     # The lists hold every field the truth sets use (fresh21's reasoning.mode is the one they were made for),
     # so no other recorded count or claim changed with them.
     from analytics import request_fields
@@ -1910,7 +1910,11 @@ def test_every_field_of_every_recorded_request_but_fresh21s_is_known() -> None:
     rows = [row for name in names for row in _truth_set(name)] + _truth_rows()
     for row in rows:
         body = row["request"]
-        assert request_fields.unverified(body, responses_api="messages" not in body) == [], row["id"]
+        found = request_fields.unverified(body, responses_api="messages" not in body)
+        # (open-telemetry's computer-use request, open-ended anyway, is the one with summary "concise")
+        assert found == [] or (
+            found == ['reasoning.summary="concise"'] and tokens.count_request(body).open_ended
+        )
     (pro, *_) = [row for row in _truth_set("fresh21") if (row["request"].get("reasoning") or {}).get("mode")]
     assert request_fields.unverified(pro["request"], responses_api=True) == ["reasoning.mode"]
 
@@ -1951,3 +1955,14 @@ def test_a_null_tool_type_is_a_function_and_an_unknown_message_field_an_estimate
         {**body, "messages": [{"role": "user", "content": "Weather?", "mood": "sunny"}]}
     )
     assert not odd.exact and any("message mood" in note for note in odd.notes)
+
+
+def test_a_reasoning_option_value_no_recording_used_makes_the_count_an_estimate() -> None:
+    # justintanner/apicity's o4-mini prompt (fresh24, after its first count) counts 2 more with summary
+    # "concise" than with "detailed", and was claimed exact; many owners recorded "detailed" and "auto".
+    rows = [row for row in _truth_set("fresh24") if row["model"] == "o4-mini"]
+    by_summary = {row["request"]["reasoning"]["summary"]: row for row in rows}
+    assert by_summary["concise"]["prompt_tokens"] == by_summary["detailed"]["prompt_tokens"] + 2
+    concise = tokens.count_request(by_summary["concise"]["request"])
+    assert not concise.exact and any('summary="concise"' in note for note in concise.notes)
+    assert tokens.count_request(by_summary["detailed"]["request"]).exact
