@@ -961,10 +961,7 @@ def _count_file(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
     file = part.get("file") if kind == "file" else part
     pdf = pdf_text.read_file_data(file.get("file_data")) if isinstance(file, Mapping) else None
     if pdf is None:
-        counter.features.add("files")
-        counter.leave_uncounted(
-            f"{_article(kind)} {kind} content part is not counted (only its surrounding text)"
-        )
+        _leave_part_uncounted(counter, kind)
         return
     counter.features.add("pdf")
     before = counter.tokens
@@ -987,8 +984,10 @@ def _count_file(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
         counter.leave_uncounted("a PDF page with no text (a scan or an image) is not counted")
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
+def _leave_part_uncounted(counter: _Counter, kind: str) -> None:
+    counter.features.add("files")  # what is not counted keeps the shape `files`; PDFs and audio have theirs
+    article = "an" if kind[:1] in "aeiou" else "a"
+    counter.leave_uncounted(f"{article} {kind} content part is not counted (only its surrounding text)")
 
 
 def _count_audio(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
@@ -998,10 +997,7 @@ def _count_audio(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
     if isinstance(audio, Mapping) and isinstance(audio.get("data"), str):
         length = audio_length.seconds(audio["data"], audio.get("format"))
     if length is None:
-        counter.features.add("files")
-        counter.leave_uncounted(
-            f"{_article(kind)} {kind} content part is not counted (only its surrounding text)"
-        )
+        _leave_part_uncounted(counter, kind)
         return
     counter.features.add("audio")
     audio_tokens = math.floor(length * AUDIO_TOKENS_PER_SECOND)
