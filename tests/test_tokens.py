@@ -1961,3 +1961,21 @@ def test_a_reasoning_option_value_no_recording_used_makes_the_count_an_estimate(
     concise = tokens.count_request(by_summary["concise"]["request"])
     assert not concise.exact and any('summary="concise"' in note for note in concise.notes)
     assert tokens.count_request(by_summary["detailed"]["request"]).exact
+
+
+def test_o1_mini_and_o1_preview_counted_one_more_until_early_2025() -> None:
+    # agamble/llm_ruby (fresh9, 2025-02-23) and Marvin-Labs/lbgpt (fresh28, 2024-10-22): 1 under without it;
+    # crewAI's o1-mini request of 2025-07-18 is exact without it.
+    from analytics import token_truth
+
+    recorded = _truth_set("fresh9") + _truth_set("fresh28")
+    rows = [row for row in recorded if row["model"].startswith(("o1-mini", "o1-preview"))]
+    owners = {row["source_repo"] for row in rows}
+    assert len(rows) == 5 and owners == {"agamble/llm_ruby", "Marvin-Labs/lbgpt"}
+    for row in rows:
+        at = token_truth.recorded_day(row)
+        assert tokens.count_request(row["request"], at=at).tokens == row["prompt_tokens"], row["id"]
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"] - 1  # today's rule
+    body = {"model": "o1-mini", "messages": [{"role": "user", "content": "hello world"}]}
+    between = tokens.count_request(body, at=date(2025, 5, 1))
+    assert between.high > between.tokens == tokens.count_request(body).tokens
