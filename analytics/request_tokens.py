@@ -993,7 +993,8 @@ def _count_file(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
     counter.text(pdf.text)
     # The recorded PDFs hold a few words each, so how far pypdf's text can be from the API's extractor on a
     # page of prose is not measured: the range allows a tenth of the text either way (a guess, said so).
-    spread = math.ceil((counter.tokens - before) * PDF_TEXT_SPREAD)
+    # Rounded down, so that a PDF of a few words, like the recorded ones, keeps the range they measured.
+    spread = math.floor((counter.tokens - before) * PDF_TEXT_SPREAD)
     counter.unsure_above += spread
     counter.unsure_below += spread
     if counter.responses_api:
