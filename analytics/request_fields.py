@@ -20,12 +20,14 @@ def _names(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Chat `verbosity` is left out: no recorded Chat request sets it, and it may change gpt-5's hidden
+# instructions.
 CHAT_FIELDS = _names(
     """audio frequency_penalty function_call functions logit_bias logprobs max_completion_tokens max_tokens
     messages metadata modalities model moderation n parallel_tool_calls prediction presence_penalty
     prompt_cache_key prompt_cache_retention reasoning_effort response_format safety_identifier seed
     service_tier stop store stream stream_options temperature tool_choice tools top_logprobs top_p user
-    verbosity web_search_options"""
+    web_search_options"""
 )
 RESPONSES_FIELDS = _names(
     """background conversation include input instructions max_output_tokens max_tool_calls metadata model
