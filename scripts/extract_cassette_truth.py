@@ -275,11 +275,12 @@ def _yaml_exchanges(text: str) -> list[Exchange]:
         ):
             length = request["content_length"]  # go-vcr (v2+): the request's recorded ContentLength
         status = response.get("status")
-        # vcrpy / Ruby VCR: `status: {code: 200}`; R vcr: `status: {status_code: 200}`; go-vcr: `code: 200`
+        # vcrpy / Ruby VCR: `status: {code: 200}`; R vcr: `status: {status_code: 200}`; go-vcr: `code: 200`;
+        # vcrpy's httpx stubs before 8.0: `status_code: 200` beside `content` (Marvin-Labs/lbgpt, vcrpy 5.1.0)
         code = (
             status.get("code", status.get("status_code"))
             if isinstance(status, dict)
-            else response.get("code")
+            else response.get("code", response.get("status_code"))
         )
         code = int(code) if isinstance(code, str) and code.isdigit() else code
         if recorded:
@@ -296,12 +297,21 @@ def _yaml_exchanges(text: str) -> list[Exchange]:
                 str(request.get("uri") or request.get("url") or ""),
                 _body(request, indent=1),
                 int(length) if length is not None else None,
-                _body(response),
+                _reply_body(response),
                 code,
                 stamp,
             )
         )
     return found
+
+
+def _reply_body(response: dict) -> str | None:
+    """A vcrpy / Ruby VCR reply's body; vcrpy's httpx stubs before 8.0 wrote it as `content` (the text of
+    httpx's decoded `.content`) beside `status_code`, with no `body`."""
+    body = _body(response)
+    if body is None and "body" not in response and isinstance(response.get("content"), str):
+        return response["content"]
+    return body
 
 
 def _har_exchanges(text: str) -> list[Exchange]:
@@ -1033,21 +1043,21 @@ def _history_rows(
     return rows
 
 
+def _pathspecs(paths: list[str], files: tuple[str, ...], folder_globs: tuple[str, ...]) -> tuple[str, ...]:
+    """A path ending in one of `files` as given; any other path is a folder: its `*.<glob>` files."""
+    return tuple(path for path in paths if path.endswith(files)) + tuple(
+        f"{path.rstrip('/')}/*.{ext}" for path in paths if not path.endswith(files) for ext in folder_globs
+    )
+
+
 def _json_pathspecs(paths: list[str]) -> tuple[str, ...]:
     """A `.json` (or `.jsonl`) path as given, a folder as every `.json` file under it."""
-    return tuple(path for path in paths if path.endswith((".json", ".jsonl"))) + tuple(
-        f"{path.rstrip('/')}/*.json" for path in paths if not path.endswith((".json", ".jsonl"))
-    )
+    return _pathspecs(paths, (".json", ".jsonl"), ("json",))
 
 
 def _yaml_pathspecs(paths: list[str]) -> tuple[str, ...]:
     """A `.yml` / `.yaml` path as given, a folder as every `.yml` and `.yaml` file under it."""
-    return tuple(path for path in paths if path.endswith((".yml", ".yaml"))) + tuple(
-        f"{path.rstrip('/')}/*.{ext}"
-        for path in paths
-        if not path.endswith((".yml", ".yaml"))
-        for ext in ("yml", "yaml")
-    )
+    return _pathspecs(paths, (".yml", ".yaml"), ("yml", "yaml"))
 
 
 # httpmock keeps the path apart from the host (extended regex, as git grep reads it)

@@ -86,6 +86,33 @@ def test_an_r_vcr_cassette_reads_its_status_code() -> None:
     assert _rows(_r_vcr(code=500)) == []
 
 
+def _vcrpy_httpx_stub(code: int = 200) -> str:
+    """vcrpy before 8.0 through its httpx stubs: `status_code` and `content` where others write `status` and
+    `body` (Marvin-Labs/lbgpt's vcrpy 5.1.0 cassettes)."""
+    return f"""interactions:
+- request:
+    body: '{BODY}'
+    headers:
+      content-length:
+      - '{len(BODY)}'
+    method: POST
+    uri: https://api.openai.com/v1/chat/completions
+  response:
+    content: '{REPLY}'
+    headers:
+      content-type: application/json
+    http_version: HTTP/1.1
+    status_code: {code}
+version: 1
+"""
+
+
+def test_a_vcrpy_httpx_stub_cassette_reads_its_status_code_and_content() -> None:
+    (row,) = _rows(_vcrpy_httpx_stub())
+    assert row["prompt_tokens"] == 9 and row["body_check"] == "match-raw"
+    assert _rows(_vcrpy_httpx_stub(code=500)) == []
+
+
 def test_history_reads_each_earlier_version_of_a_cassette_once(git_repo) -> None:
     root, git = git_repo.path, git_repo.git
     cassette = root / "testdata" / "cassette.yaml"
