@@ -62,10 +62,16 @@ CONTENT_PART_FIELDS = _names(
 
 
 def unverified(body: Mapping[str, Any], *, responses_api: bool) -> list[str]:
+    """Returns what of `body` the rules were not verified on: its unknown fields, then its unrecorded
+    option values."""
+    return unknown_fields(body, responses_api=responses_api) + unrecorded_values(body)
+
+
+def unknown_fields(body: Mapping[str, Any], *, responses_api: bool) -> list[str]:
     """Returns the fields of `body` outside the verified ones, as paths (`reasoning.mode`), in body order.
     A null value is a field not sent (clients that serialise every field write `"reasoning": null`).
 
-    Every request is checked, so the common case (nothing unknown) is a set difference per object."""
+    Every request is checked, so the common case (nothing unknown) is one superset test per object."""
     found = _unknown(body, RESPONSES_FIELDS if responses_api else CHAT_FIELDS)
     for name, fields in (("reasoning", REASONING_FIELDS), ("text", TEXT_FIELDS)):
         nested = body.get(name)
@@ -83,11 +89,12 @@ def unverified(body: Mapping[str, Any], *, responses_api: bool) -> list[str]:
         for part in content if isinstance(content, list) else ():
             if isinstance(part, Mapping):
                 parts.update(_unknown(part, CONTENT_PART_FIELDS))
-    found += sorted(f"message {key}" for key in messages) + sorted(f"content part {key}" for key in parts)
-    return found + _unrecorded_values(body)
+    return (
+        found + sorted(f"message {key}" for key in messages) + sorted(f"content part {key}" for key in parts)
+    )
 
 
-def _unrecorded_values(body: Mapping[str, Any]) -> list[str]:
+def unrecorded_values(body: Mapping[str, Any]) -> list[str]:
     """`path="value"` for each reasoning option set to a value no recorded request used."""
     found = []
     for path, values in RECORDED_VALUES.items():

@@ -410,16 +410,16 @@ def _analyse(
             counter.tokens += GPT4_RESPONSES_WITHOUT_TOOLS
     else:
         raise ValueError('not a chat request: the body has neither "messages" nor "input"/"instructions"')
-    for field in request_fields.unverified(body, responses_api=counter.responses_api):
+    for field in request_fields.unknown_fields(body, responses_api=counter.responses_api):
         unknown = f"request field {field} is not one the counting rules know"
-        if "=" in field:  # a known option with a value no recorded request used
-            counter.note(
-                f"request field value {field} is not one the rules were verified on: its cost is not verified"
-            )
-        elif field.startswith("reasoning."):
+        if field.startswith("reasoning."):
             counter.leave_uncounted(f"{unknown}: it may add hidden input")
         else:
             counter.note(f"{unknown}: its cost is not verified")
+    for value in request_fields.unrecorded_values(body):
+        counter.note(
+            f"request field value {value} is not one the rules were verified on: its cost is not verified"
+        )
     return RequestAnalysis(
         model,
         counter.encoding,
@@ -649,48 +649,66 @@ def _in_force(
     return False
 
 
+def _count_dated(
+    counter: _Counter,
+    delta: int,
+    seen: tuple[date | None, date],
+    bounds: tuple[date | None, date],
+    unsure: str,
+    feature: str = "",
+) -> None:
+    """Adds `delta`, what a past rule cost against today's, on a day it was in force (`_in_force`), with
+    `feature` (few recordings: a shape calibrated on its own). Between the recordings that show it and the
+    nearest that do not, counts today's rule with a range that holds both, and says so (`unsure`)."""
+    in_force = _in_force(counter.at, seen, bounds)
+    if in_force:
+        counter.tokens += delta
+        if feature:
+            counter.features.add(feature)
+    elif in_force is None:
+        if delta > 0:
+            counter.unsure_above = max(counter.unsure_above, delta)
+        else:
+            counter.unsure_below = max(counter.unsure_below, -delta)
+        counter.note(unsure)
+
+
 def _count_early_priming(counter: _Counter) -> None:
     """Takes off the token gpt-3.5-turbo-0301's reply priming lacked until late March 2023 (`at` only)."""
     last_old, first_new = LEGACY_PRIMING_CHANGED
-    in_force = _in_force(counter.at, (None, last_old), (None, first_new))
-    if in_force:
-        counter.tokens -= 1
-    elif in_force is None:
-        counter.unsure_below = max(counter.unsure_below, 1)
-        counter.note(
-            f"the reply priming was 1 token shorter until some day between {last_old} and {first_new}: "
-            "counted with today's"
-        )
+    unsure = (
+        f"the reply priming was 1 token shorter until some day between {last_old} and {first_new}: "
+        "counted with today's"
+    )
+    _count_dated(counter, -1, (None, last_old), (None, first_new), unsure)
 
 
 def _count_o1_early(counter: _Counter) -> None:
     """Adds the token o1-mini and o1-preview counted more on Chat Completions until early 2025 (`at` only)."""
-    in_force = _in_force(counter.at, O1_EARLY_SEEN, O1_EARLY_BOUNDS)
-    if in_force:
-        counter.tokens += O1_EARLY_PRIMING
-    elif in_force is None:
-        counter.unsure_above = max(counter.unsure_above, O1_EARLY_PRIMING)
-        counter.note(
-            f"o1-mini and o1-preview counted 1 token more until some day between {O1_EARLY_SEEN[1]} and "
-            f"{O1_EARLY_BOUNDS[1]}: counted with today's rule"
-        )
+    unsure = (
+        f"o1-mini and o1-preview counted 1 token more until some day between {O1_EARLY_SEEN[1]} and "
+        f"{O1_EARLY_BOUNDS[1]}: counted with today's rule"
+    )
+    _count_dated(counter, O1_EARLY_PRIMING, O1_EARLY_SEEN, O1_EARLY_BOUNDS, unsure)
 
 
 def _count_gpt5_october_2025_tools(counter: _Counter) -> None:
     """Adds what gpt-5's tools section cost more on the Responses API in October 2025 (`at` only)."""
     if not GPT5_OCTOBER_2025_MODELS.match(base_model(counter.model)):
         return
-    in_force = _in_force(counter.at, GPT5_OCTOBER_2025_SEEN, GPT5_OCTOBER_2025_BOUNDS)
-    if in_force:
-        counter.tokens += GPT5_RESPONSES_TOOLS_OCTOBER_2025
-        counter.features.add("tools_october_2025")  # few recordings: a shape calibrated on its own
-    elif in_force is None:
-        (first, last), (before, after) = GPT5_OCTOBER_2025_SEEN, GPT5_OCTOBER_2025_BOUNDS
-        counter.unsure_above = max(counter.unsure_above, GPT5_RESPONSES_TOOLS_OCTOBER_2025)
-        counter.note(
-            f"gpt-5's tools section cost {GPT5_RESPONSES_TOOLS_OCTOBER_2025} tokens more from {first} to "
-            f"{last} (today's cost on {before} and from {after}): counted with today's"
-        )
+    (first, last), (before, after) = GPT5_OCTOBER_2025_SEEN, GPT5_OCTOBER_2025_BOUNDS
+    unsure = (
+        f"gpt-5's tools section cost {GPT5_RESPONSES_TOOLS_OCTOBER_2025} tokens more from {first} to "
+        f"{last} (today's cost on {before} and from {after}): counted with today's"
+    )
+    _count_dated(
+        counter,
+        GPT5_RESPONSES_TOOLS_OCTOBER_2025,
+        GPT5_OCTOBER_2025_SEEN,
+        GPT5_OCTOBER_2025_BOUNDS,
+        unsure,
+        feature="tools_october_2025",
+    )
 
 
 def _harmony_instructions(messages: Sequence[Mapping[str, Any]]) -> str | None:
@@ -799,16 +817,18 @@ def _count_early_required(counter: _Counter) -> None:
     """Adds what tool_choice "required" cost on Chat Completions before its rendering changed (`at` only)."""
     family = "gpt-3.5" if base_model(counter.model).startswith(("gpt-3.5", "gpt-35")) else "gpt-4o"
     last_old, first_new = TOOL_CHOICE_REQUIRED_CHANGED[family]
-    in_force = _in_force(counter.at, (None, last_old), (None, first_new))
-    if in_force:
-        counter.tokens += TOOL_CHOICE_REQUIRED_EARLY
-        counter.features.add("required_before_change")  # few recordings: a shape calibrated on its own
-    elif in_force is None:
-        counter.unsure_above = max(counter.unsure_above, TOOL_CHOICE_REQUIRED_EARLY)  # the range holds both
-        counter.note(
-            f'tool_choice "required" cost {TOOL_CHOICE_REQUIRED_EARLY} tokens more until between {last_old} '
-            f"and {first_new}: counted with today's rule"
-        )
+    unsure = (
+        f'tool_choice "required" cost {TOOL_CHOICE_REQUIRED_EARLY} tokens more until between {last_old} '
+        f"and {first_new}: counted with today's rule"
+    )
+    _count_dated(
+        counter,
+        TOOL_CHOICE_REQUIRED_EARLY,
+        (None, last_old),
+        (None, first_new),
+        unsure,
+        feature="required_before_change",
+    )
 
 
 def _count_message(counter: _Counter, message: Mapping[str, Any], call_names: Mapping[str, str]) -> None:
@@ -989,12 +1009,12 @@ def _count_file(counter: _Counter, part: Mapping[str, Any], kind: str) -> None:
         _leave_part_uncounted(counter, kind)
         return
     counter.features.add("pdf")
-    before = counter.tokens
-    counter.text(pdf.text)
+    text = text_tokens(counter.encoding, pdf.text)
+    counter.tokens += text
     # The recorded PDFs hold a few words each, so how far pypdf's text can be from the API's extractor on a
     # page of prose is not measured: the range allows a tenth of the text either way (a guess, said so).
     # Rounded down, so that a PDF of a few words, like the recorded ones, keeps the range they measured.
-    spread = math.floor((counter.tokens - before) * PDF_TEXT_SPREAD)
+    spread = math.floor(text * PDF_TEXT_SPREAD)
     counter.unsure_above += spread
     counter.unsure_below += spread
     if counter.responses_api:
