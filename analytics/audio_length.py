@@ -13,10 +13,10 @@ truth. A clip that cannot be measured gives None: the caller leaves it uncounted
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from fractions import Fraction
+
+from analytics import base64_text
 
 # MPEG audio, layer III only (the format the API takes as "mp3"): kbps by bitrate index, for MPEG-1 and for
 # MPEG-2 / 2.5; sample rates by version bits (3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5) and rate index.
@@ -28,7 +28,6 @@ _SYNC = re.compile(rb"\xff[\xe0-\xff]")
 # Give up on a stream after this many candidate headers that were not frames: noise, not audio, and reading
 # on would cost seconds on a hostile clip of sync bytes.
 _MAX_FALSE_SYNCS = 10_000
-_WHITESPACE = re.compile(rb"\s+")
 
 
 def seconds(data: str, audio_format: object) -> Fraction | None:
@@ -36,9 +35,8 @@ def seconds(data: str, audio_format: object) -> Fraction | None:
     if not isinstance(data, str) or not isinstance(audio_format, str):
         return None
     audio_format = audio_format.lower()
-    try:
-        raw = base64.b64decode(_WHITESPACE.sub(b"", data.encode("ascii")), validate=True)
-    except (binascii.Error, ValueError, UnicodeEncodeError):
+    raw = base64_text.decode(data)
+    if raw is None:
         return None
     if audio_format == "wav":
         return wav_seconds(raw)

@@ -14,14 +14,14 @@ read at all does: the caller leaves it uncounted rather than guess or stall.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import io
 import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from analytics import base64_text
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # the API's limit for the files of one request
 MAX_PAGES = 100  # the API's limit
@@ -30,7 +30,6 @@ MAX_TEXT_CHARS = 4_000_000  # about a million tokens: more than any model's cont
 MAX_INFLATED_BYTES = 16 * 1024 * 1024  # one compressed stream, unpacked
 # `data:application/pdf;base64,` with any parameters before `base64` (`;name=x.pdf`), in any case.
 _PDF_DATA_URL = re.compile(r"data:application/pdf(;[^,;]*)*;base64,", re.IGNORECASE)
-_WHITESPACE = re.compile(rb"\s+")
 # Text-showing operators of a content stream: Tj, ' and " show one string, TJ an array of strings and kerns.
 _SHOW_TEXT = {b"Tj", b"'", b'"', b"TJ"}
 
@@ -70,9 +69,8 @@ def _pdf_bytes(value: object) -> bytes | None:
     encoded = value[prefix.end() :] if prefix else value
     if len(encoded) > MAX_FILE_BYTES * 4 // 3 + 4096:
         return None
-    try:
-        data = base64.b64decode(_WHITESPACE.sub(b"", encoded.encode("ascii")), validate=True)
-    except (binascii.Error, ValueError, UnicodeEncodeError):
+    data = base64_text.decode(encoded)
+    if data is None:
         return None
     return data if data.startswith(b"%PDF-") or prefix else None
 
