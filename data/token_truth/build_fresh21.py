@@ -34,9 +34,6 @@ their notes; nothing else in them is changed.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import pathlib
 import sys
 
@@ -78,13 +75,7 @@ def main() -> None:
     mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
     reader = recording_formats.text(extract._httpmock_exchanges)
     recording_formats.use("--httpmock-yaml", HTTPMOCK, _is_httpmock, reader)
-    kept = io.StringIO()
-    with contextlib.redirect_stdout(kept):
-        build_fresh3.build(SOURCES, EARLIER, mirror, build_fresh4.licence_ok)
-    for line in kept.getvalue().splitlines():
-        row = json.loads(line)
-        row["notes"] += HOST_NOTE
-        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    build_fresh3.build_noted(SOURCES, EARLIER, mirror, build_fresh4.licence_ok, {JP: HOST_NOTE})
 
 
 if __name__ == "__main__":

@@ -41,9 +41,6 @@ what was left out.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import pathlib
 import sys
 
@@ -73,14 +70,8 @@ EARLIER = (*build_fresh25.EARLIER, FRESH25)
 
 def main() -> None:
     mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
-    kept = io.StringIO()
-    with contextlib.redirect_stdout(kept):
-        build_fresh3.build(SOURCES, EARLIER, mirror, build_fresh4.licence_ok)
-    for line in kept.getvalue().splitlines():
-        row = json.loads(line)
-        if row["source_repo"] in LEGACY_HTTPX:
-            row["notes"] += LEGACY_NOTE
-        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    notes = dict.fromkeys(LEGACY_HTTPX, LEGACY_NOTE)
+    build_fresh3.build_noted(SOURCES, EARLIER, mirror, build_fresh4.licence_ok, notes)
 
 
 if __name__ == "__main__":

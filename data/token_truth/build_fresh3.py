@@ -22,12 +22,14 @@ earlier repository of this list. Three more rules, all read off the recording, n
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import pathlib
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import build_fresh  # sibling scripts: this folder is on sys.path when a build script is run
 import build_fresh2
@@ -148,3 +150,21 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def build_noted(
+    sources: tuple[Source, ...],
+    earlier: tuple[pathlib.Path, ...],
+    mirror: pathlib.Path,
+    licence_ok: Callable[[pathlib.Path, str, str], bool],
+    notes: Mapping[str, str],
+) -> None:
+    """`build`, with `notes[repo]` appended to the notes of each row of that repository (what a set's rows
+    carry beyond the extractor's own note: an inferred host, a recorder's own reply shape)."""
+    kept = io.StringIO()
+    with contextlib.redirect_stdout(kept):
+        build(sources, earlier, mirror, licence_ok)
+    for line in kept.getvalue().splitlines():
+        row = json.loads(line)
+        row["notes"] += notes.get(row["source_repo"], "")
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
