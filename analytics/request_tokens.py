@@ -1155,11 +1155,12 @@ def _ts_type(schema: Mapping[str, Any]) -> str:
         items = schema.get("items")
         if not isinstance(items, Mapping):
             return "Array<any>"
-        comment = items.get("description") or items.get("title")
+        comment = [text for text in (items.get("title"), items.get("description")) if text]
         if comment and (items.get("type") == "object" or "properties" in items):
-            # An array of objects whose item schema has a description (or title) wraps it in Array<...> with
-            # the description as a comment; without one it is `{...}[]` (the recorded counts show both).
-            lines = "\n".join(_comment_lines(comment))
+            # An array of objects whose item schema has a title or description wraps it in Array<...> with
+            # them as comments (a title, an empty comment line, then the description, as on a property);
+            # without either it is `{...}[]` (the recorded counts show both).
+            lines = "\n//\n".join("\n".join(_comment_lines(text)) for text in comment)
             return f"Array<\n{lines}\n{_ts_type(items)}>"
         item_type = _ts_type(items)
         return f"({item_type})[]" if _is_union(items) else f"{item_type}[]"

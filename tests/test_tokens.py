@@ -1979,3 +1979,30 @@ def test_o1_mini_and_o1_preview_counted_one_more_until_early_2025() -> None:
     body = {"model": "o1-mini", "messages": [{"role": "user", "content": "hello world"}]}
     between = tokens.count_request(body, at=date(2025, 5, 1))
     assert between.high > between.tokens == tokens.count_request(body).tokens
+
+
+def test_an_array_items_title_and_description_are_both_comments_as_on_a_property() -> None:
+    # JSv4/OpenContracts' LlamaIndex Plan tool (fresh25, after its first count): `sub_tasks` is an array of
+    # `$ref: SubTask`, whose definition has a title and a description. With the description alone as the
+    # Array<...> comment its 110 tool_choice "required" requests were 4 under; with the title, an empty
+    # comment line and the description, as a property's comments are written, all are exact. Item schemas
+    # with a title only (crewAI's Entity, neurostore-text-extraction's fMRITaskMetadataModel) are unchanged.
+    rows = [
+        row
+        for row in _truth_set("fresh25")
+        if row["request"].get("tool_choice") == "required"
+        and [tool["function"]["name"] for tool in row["request"].get("tools") or ()] == ["Plan"]
+    ]
+    assert len(rows) == 110
+    for row in rows:
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
+    rendered = request_tokens.render_functions([rows[0]["request"]["tools"][0]["function"]])
+    assert "sub_tasks: Array<\n// SubTask\n//\n// A single sub-task in a plan.\n{\n" in rendered
+    titled = {
+        "type": "array",
+        "items": {"title": "Entity", "type": "object", "properties": {"a": {"type": "string"}}},
+    }
+    only_title = {"name": "f", "parameters": {"type": "object", "properties": {"entities": titled}}}
+    assert "entities?: Array<\n// Entity\n{\na?: string,\n}>," in request_tokens.render_functions(
+        [only_title]
+    )
