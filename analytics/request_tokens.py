@@ -888,7 +888,7 @@ def _count_name(counter: _Counter, role: str, name: str, *, harmony_separator: s
 def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
     """Adds an assistant turn that calls tools: a message addressed `to=functions.name` whose content is the
     arguments as compact JSON; on Chat Completions several calls in one turn become one
-    `multi_tool_use.parallel` call (gpt-5 and the Responses API send each call as a message of its own)."""
+    `multi_tool_use.parallel` call (o4-mini and the Responses API send each call as a message of its own)."""
     if message.get("content"):
         counter.tokens += TOKENS_PER_MESSAGE
         counter.text("assistant")
@@ -940,16 +940,23 @@ def _count_tool_calls(counter: _Counter, message: Mapping[str, Any]) -> None:
         for call in calls
     ]
     counter.tokens += TOKENS_PER_MESSAGE + PARALLEL_CALL
+    if counter.harmony:
+        # gpt-5 on Chat Completions: the parallel call is one tool round at harmony's cost, as a single call
+        # is. charmbracelet/fantasy's (gpt-5, fresh) and Hyper-Unearthing/llm_gateway's (gpt-5.1, fresh11)
+        # two-call turns were 10 and 8 under with a message per call, and are exact so; posit-dev/chatlas's
+        # (gpt-5.4, dev) went from 9 under to 1 under, crewAI's three calls with named results from 12 over
+        # to 5 over. No constant is new and no exact row of any set changes.
+        counter.add("harmony_tool_round")
     counter.text("assistant to=multi_tool_use.parallel")
     counter.text(_compact({"tool_uses": uses}))
 
 
 def _parallel_turn(counter: _Counter, message: Mapping[str, Any]) -> bool:
     """Returns whether an assistant turn is rendered as one `multi_tool_use.parallel` call: several calls on
-    Chat Completions, except for gpt-5 (harmony) and o4-mini, which send each call as a message of its own,
-    as the Responses API does."""
+    Chat Completions, gpt-5's too (see `_count_tool_calls`), except for o4-mini, which sends each call as a
+    message of its own, as the Responses API does (its Chat rows hold no parallel turn to tell)."""
     several = len(message.get("tool_calls") or ()) > 1
-    return several and not counter.harmony_turns and not counter.responses_api
+    return several and not counter.o4_mini and not counter.responses_api
 
 
 def _parsed_arguments(arguments: str | None) -> Any:

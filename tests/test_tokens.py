@@ -2006,3 +2006,21 @@ def test_an_array_items_title_and_description_are_both_comments_as_on_a_property
     assert "entities?: Array<\n// Entity\n{\na?: string,\n}>," in request_tokens.render_functions(
         [only_title]
     )
+
+
+def test_a_gpt5_chat_turn_of_several_calls_is_one_parallel_call_at_one_tool_rounds_cost() -> None:
+    # charmbracelet/fantasy (gpt-5, fresh) and Hyper-Unearthing/llm_gateway (gpt-5.1, fresh11): their Chat
+    # Completions requests holding a turn of two calls were 10 and 8 under while each call was a message of
+    # its own; as one multi_tool_use.parallel call costing one harmony tool round they are exact.
+    rows = [
+        row
+        for name, repo in (("fresh", "charmbracelet/fantasy"), ("fresh11", "Hyper-Unearthing/llm_gateway"))
+        for row in _truth_set(name)
+        if row["source_repo"] == repo
+        and row["api"] == "chat.completions"
+        and row["model"].startswith("gpt-5")
+        and any(len(message.get("tool_calls") or ()) == 2 for message in row["request"]["messages"])
+    ]
+    assert len(rows) == 6 and len({row["source_repo"] for row in rows}) == 2
+    for row in rows:
+        assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
