@@ -38,13 +38,19 @@ def generate(store: Store, rows: int) -> None:
     with store.writer() as con:
         con.execute("SET preserve_insertion_order = false")
         con.execute(
-            f"""INSERT INTO usage
+            # Columns named: the table has grown since (cache_write_1h_tokens, dataset, superseded_by),
+            # and a positional INSERT broke `make bench` when it did.
+            f"""INSERT INTO usage (provider, source_format, import_id, record_key, period_start, period_end,
+                project_id, project_name, api_key_id, api_key_name, user_id, workspace, model, service_tier,
+                batch, requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
+                reasoning_tokens, details, dataset)
             SELECT 'openai', 'bench', 1, i::UHUGEINT,
                    TIMESTAMPTZ '2026-09-01 00:00:00+00' + to_hours(i * {DAYS * 24} // {rows}),
                    TIMESTAMPTZ '2026-09-01 01:00:00+00' + to_hours(i * {DAYS * 24} // {rows}),
                    'proj_' || (i % 20), NULL, 'key_' || (i % 50), NULL, 'user-' || (i % 200), NULL,
                    {models}[1 + (i // 3) % 7], CASE WHEN i % 10 = 0 THEN 'batch' ELSE 'default' END,
-                   i % 10 = 0, 1 + i % 5, 1000 + i % 5000, (i % 3) * 300, 0, 100 + i % 700, 0, NULL
+                   i % 10 = 0, 1 + i % 5, 1000 + i % 5000, (i % 3) * 300, 0, 100 + i % 700, 0, NULL,
+                   'openai:completions'
             FROM range({rows}) t(i)"""
         )
         con.execute("CHECKPOINT")
