@@ -47,15 +47,9 @@ data/token_truth/README.md gives the search and what was left out.
 
 from __future__ import annotations
 
-import pathlib
-import sys
-
 import build_fresh3  # sibling scripts: this folder is on sys.path when a build script is run
 import build_fresh4
 import build_fresh28
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-FRESH28 = ROOT / "data/token_truth/openai-token-truth-fresh28.jsonl"
 
 # repo, commit, licence (from the repository's licence file), JSON recording pathspecs (`--json`)
 DUNCAN = "duncantmiller/llm_prompt_engineering"
@@ -63,19 +57,13 @@ SOURCES: tuple[build_fresh3.Source, ...] = (
     ("zenbase-ai/core", "59971868e85784c54eddb6980cf791b975e0befb", "MIT", ()),  # HEAD of the snapshot
     (DUNCAN, "af16b577af774a94e4cf40cc7ea803b25b13a895", "MIT", ()),  # HEAD of the snapshot
 )
+
 # repositories whose cassettes were written by vcrpy 5.1.0's httpx stubs (the reply as `content` and
 # `status_code`): their rows carry fresh28's note for that shape
 LEGACY_HTTPX: frozenset[str] = frozenset({DUNCAN})
 
 # every set before this one: a request in any of them is not kept again
-EARLIER = (*build_fresh28.EARLIER, FRESH28)
-
-
-def main() -> None:
-    mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
-    notes = dict.fromkeys(LEGACY_HTTPX, build_fresh28.LEGACY_NOTE)
-    build_fresh3.build_noted(SOURCES, EARLIER, mirror, build_fresh4.licence_ok, notes)
-
+EARLIER = build_fresh4.after(build_fresh28)
 
 if __name__ == "__main__":
-    main()
+    build_fresh4.run(SOURCES, EARLIER, dict.fromkeys(LEGACY_HTTPX, build_fresh28.LEGACY_NOTE))

@@ -52,15 +52,9 @@ reader. The "Fresh31" section at the end of data/token_truth/README.md gives the
 
 from __future__ import annotations
 
-import pathlib
-import sys
-
 import build_fresh3  # sibling scripts: this folder is on sys.path when a build script is run
 import build_fresh4
 import build_fresh30
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-FRESH30 = ROOT / "data/token_truth/openai-token-truth-fresh30.jsonl"
 
 # repo, commit, licence (from the repository's licence file), JSON recording pathspecs (`--json`)
 SOURCES: tuple[build_fresh3.Source, ...] = (
@@ -71,13 +65,7 @@ SOURCES: tuple[build_fresh3.Source, ...] = (
 )
 
 # every set before this one: a request in any of them is not kept again
-EARLIER = (*build_fresh30.EARLIER, FRESH30)
-
-
-def main() -> None:
-    mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
-    build_fresh3.build(SOURCES, EARLIER, mirror, build_fresh4.licence_ok)
-
+EARLIER = build_fresh4.after(build_fresh30)
 
 if __name__ == "__main__":
-    main()
+    build_fresh4.run(SOURCES, EARLIER)

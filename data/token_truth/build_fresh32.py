@@ -40,15 +40,9 @@ of data/token_truth/README.md gives the search and what was left out.
 
 from __future__ import annotations
 
-import pathlib
-import sys
-
 import build_fresh3  # sibling scripts: this folder is on sys.path when a build script is run
 import build_fresh4
 import build_fresh31
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-FRESH31 = ROOT / "data/token_truth/openai-token-truth-fresh31.jsonl"
 
 # repo, commit, licence (from the repository's licence file), JSON recording pathspecs (`--json`)
 SOURCES: tuple[build_fresh3.Source, ...] = (
@@ -57,13 +51,7 @@ SOURCES: tuple[build_fresh3.Source, ...] = (
 )
 
 # every set before this one: a request in any of them is not kept again
-EARLIER = (*build_fresh31.EARLIER, FRESH31)
-
-
-def main() -> None:
-    mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
-    build_fresh3.build(SOURCES, EARLIER, mirror, build_fresh4.licence_ok)
-
+EARLIER = build_fresh4.after(build_fresh31)
 
 if __name__ == "__main__":
-    main()
+    build_fresh4.run(SOURCES, EARLIER)

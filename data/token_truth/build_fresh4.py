@@ -20,6 +20,8 @@ from __future__ import annotations
 import pathlib
 import subprocess
 import sys
+import types
+from collections.abc import Mapping
 
 import build_fresh  # sibling scripts: this folder is on sys.path when a build script is run
 import build_fresh2
@@ -64,6 +66,27 @@ def licence_ok(git_dir: pathlib.Path, commit: str, source_path: str) -> bool:
         ]
         found = [f"{package}/{name}" for name in found]
     return bool(found) and not any(build_fresh2.is_gpl(git_dir, commit, name) for name in found)
+
+
+def after(previous: types.ModuleType) -> tuple[pathlib.Path, ...]:
+    """The sets a new set must not repeat a request of: those `previous` (the build script of the set before
+    it, build_freshN) did not repeat, and `previous`'s own set (openai-token-truth-freshN.jsonl)."""
+    name = pathlib.Path(previous.__file__).stem.removeprefix("build_")
+    return (*previous.EARLIER, ROOT / "data/token_truth" / f"openai-token-truth-{name}.jsonl")
+
+
+def run(
+    sources: tuple[build_fresh3.Source, ...],
+    earlier: tuple[pathlib.Path, ...],
+    notes: Mapping[str, str] | None = None,
+) -> None:
+    """Builds a set with fresh5's filters (this licence rule) from the snapshots in the folder given as the
+    first argument (default /work/.mirror), rows to stdout, tallies to stderr; `notes`: build_noted's."""
+    mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
+    if notes:
+        build_fresh3.build_noted(sources, earlier, mirror, licence_ok, notes)
+    else:
+        build_fresh3.build(sources, earlier, mirror, licence_ok)
 
 
 def main() -> None:
