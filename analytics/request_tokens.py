@@ -1162,13 +1162,12 @@ def _ts_type(schema: Mapping[str, Any]) -> str:
         items = schema.get("items")
         if not isinstance(items, Mapping):
             return "Array<any>"
-        comment = [text for text in (items.get("title"), items.get("description")) if text]
+        comment = _titled_comment(items)
         if comment and (items.get("type") == "object" or "properties" in items):
             # An array of objects whose item schema has a title or description wraps it in Array<...> with
-            # them as comments (a title, an empty comment line, then the description, as on a property);
-            # without either it is `{...}[]` (the recorded counts show both).
-            lines = "\n//\n".join("\n".join(_comment_lines(text)) for text in comment)
-            return f"Array<\n{lines}\n{_ts_type(items)}>"
+            # them as comments, written as a property's are; without either it is `{...}[]` (the recorded
+            # counts show both).
+            return f"Array<\n{comment}{_ts_type(items)}>"
         item_type = _ts_type(items)
         return f"({item_type})[]" if _is_union(items) else f"{item_type}[]"
     return "any"
@@ -1203,15 +1202,29 @@ def _ts_object(schema: Mapping[str, Any]) -> str:
     return out + "}"
 
 
-def _property_comments(prop: Mapping[str, Any]) -> str:
+def _titled_comment(schema: Mapping[str, Any]) -> str:
+    """Returns a schema's title and description as comment lines, each ending in a newline ("" without)."""
+    return _as_comments(_title_and_description(schema))
+
+
+def _title_and_description(schema: Mapping[str, Any]) -> list[str]:
     lines = []
-    if prop.get("title"):
-        lines.append(prop["title"])
-        if prop.get("description"):
+    if schema.get("title"):
+        lines.append(schema["title"])
+        if schema.get("description"):
             lines.append("")  # harmony separates a title from the description with an empty comment line
-    if prop.get("description"):
+    if schema.get("description"):
         # every line of a multi-line description is a comment of its own (agno's yfinance tools show it)
-        lines.extend(line.strip() for line in prop["description"].strip().splitlines())
+        lines.extend(line.strip() for line in schema["description"].strip().splitlines())
+    return lines
+
+
+def _as_comments(lines: list[str]) -> str:
+    return "".join(f"// {line}".rstrip(" ") + "\n" for line in lines)
+
+
+def _property_comments(prop: Mapping[str, Any]) -> str:
+    lines = _title_and_description(prop)
     # Numeric bounds are comment lines of their own after the description: ggozad/haiku.rag's `confidence`
     # (minimum 0.0, maximum 1.0; its 7 rows 14 under without them, exact with them, fresh12 after its first
     # count) and patvice/ruby_llm-mcp's `simple_progress` (0 and 100; 11 of its 23 tokens short). So is an
@@ -1219,7 +1232,7 @@ def _property_comments(prop: Mapping[str, Any]) -> str:
     # after its first count); `maxItems` and string lengths have no recorded row and are not rendered.
     bounds = ("minimum", "maximum", "minItems")
     lines.extend(f"{key}: {json.dumps(prop[key])}" for key in bounds if key in prop)
-    return "".join(f"// {line}".rstrip(" ") + "\n" for line in lines)
+    return _as_comments(lines)
 
 
 def _default_comment(prop: Mapping[str, Any]) -> str:

@@ -90,9 +90,7 @@ def run(
 
 
 def main() -> None:
-    mirror = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror")
-    earlier = (build_fresh2.DEV, build_fresh2.EXTRA, build_fresh2.FRESH, build_fresh3.FRESH2, FRESH3)
-    build_fresh3.build(SOURCES, earlier, mirror, licence_ok)
+    run(SOURCES, (build_fresh2.DEV, build_fresh2.EXTRA, build_fresh2.FRESH, build_fresh3.FRESH2, FRESH3))
 
 
 if __name__ == "__main__":
