@@ -1074,8 +1074,24 @@ def _count_image(counter: _Counter, part: Mapping[str, Any]) -> None:
     counter.tokens += _gpt4o_mini_image_then(counter, tokens, width, height, detail)
     if _longest_prefix(IMAGE_PATCH_MULTIPLIERS, counter.model) is not None:
         counter.add("patch_image")  # added here so that the truth harness sees its use
+        _over_patch_budget(counter, width, height)
     if note:
         counter.note(note)
+
+
+def _over_patch_budget(counter: _Counter, width: int, height: int) -> None:
+    """Widens the range of an image too large for the patch budget. The count follows the published resize,
+    but shcherbak-ai/contextgem's 1414x2000 images (fresh15: 13 requests, gpt-4.1-mini and gpt-5-mini) were
+    recorded at 1,362 tokens more than it gives under both models' multipliers, which is the unresized
+    patches less the resized ones, less one. One source and one size: the range, not the count, says so."""
+    unresized = math.ceil(width / PATCH_SIZE) * math.ceil(height / PATCH_SIZE)
+    if unresized <= MAX_PATCHES:
+        return
+    counter.unsure_above += unresized - _patches(width, height)
+    counter.note(
+        f"an image of {width}x{height} is over the {MAX_PATCHES}-patch budget: counted with the published "
+        "resize; recorded usage has counted such an image up to its unresized patches more"
+    )
 
 
 # --- tool definitions -----------------------------------------------------------------------------------
