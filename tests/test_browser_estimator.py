@@ -75,3 +75,17 @@ def test_a_batch_with_a_pdf_part_shows_lower_bounds(streamlit_server: str, page,
     expect(page.get_by_text("their prices are lower bounds")).to_be_visible(timeout=60_000)
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("2")
     expect(page.get_by_text("a file content part is not counted", exact=False)).to_be_visible()
+
+
+def test_typing_a_model_and_enter_adds_that_one_model_not_every_match(streamlit_server: str, page):
+    # Streamlit 1.63+ offers "Select N matches" first while one types: Enter then added all 56 gpt-5 models.
+    page.goto(f"{streamlit_server}/estimator")
+    picker = page.locator('[data-testid="stMultiSelect"]').first
+    chips = picker.locator("[data-tag]")  # by CSS: the open list hides the chips from the accessibility tree
+    expect(chips).to_have_count(3)  # gpt-4o, gpt-4o-mini, gpt-4.1-mini
+    field = picker.get_by_role("combobox")
+    field.fill("gpt-5-nano")
+    expect(page.get_by_role("option").first).to_be_visible()
+    field.press("Enter")
+    expect(chips).to_have_count(4)
+    expect(chips.last).to_have_attribute("aria-label", "gpt-5-nano")

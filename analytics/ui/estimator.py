@@ -54,6 +54,9 @@ def show() -> None:
         options=choices,
         default=[m for m in DEFAULT_MODELS if m in choices],
         accept_new_options=True,
+        # No "Select N matches" entry: typing "gpt-5" then Enter would add every model matching it (56)
+        # instead of the one typed.
+        select_all=False,
         key="est_models",
         help="Pick several to compare them side by side; type a dated snapshot or a fine-tune name too.",
     )
