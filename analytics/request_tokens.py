@@ -1089,7 +1089,7 @@ def _over_patch_budget(counter: _Counter, width: int, height: int) -> None:
         return
     counter.unsure_above += unresized - _patches(width, height)
     counter.note(
-        f"an image of {width}x{height} is over the {MAX_PATCHES}-patch budget: counted with the published "
+        f"an image of {width}x{height} is over the {MAX_PATCHES:,}-patch budget: counted with the published "
         "resize; recorded usage has counted such an image up to its unresized patches more"
     )
 

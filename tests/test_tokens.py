@@ -2043,7 +2043,7 @@ def test_an_image_over_the_patch_budget_is_an_estimate_whose_range_holds_its_rec
         count = tokens.count_request(row["request"])
         assert not count.exact
         assert count.tokens < row["prompt_tokens"] <= count.high, row["id"]
-        assert any("over the 1536-patch budget" in note for note in count.notes)
+        assert any("over the 1,536-patch budget" in note for note in count.notes)
     # an image within the budget keeps its range: the 965x451 ones of the same source are 1 over, in range
     small = [
         row
