@@ -35,7 +35,7 @@ EXTRA = ROOT / "data" / "token_truth" / "openai-token-truth-extra.jsonl"
 FRESH = ROOT / "data" / "token_truth" / "openai-token-truth-fresh.jsonl"
 FRESH2 = ROOT / "data" / "token_truth" / "openai-token-truth-fresh2.jsonl"
 # fresh19, 23, 26, 27 and 29 were searched for and gave nothing
-TEST_NUMBERS = (*range(3, 19), 20, 21, 22, 24, 25, 28, *range(30, 39))
+TEST_NUMBERS = (*range(3, 19), 20, 21, 22, 24, 25, 28, *range(30, 41))
 TESTS = [ROOT / "data" / "token_truth" / f"openai-token-truth-fresh{n}.jsonl" for n in TEST_NUMBERS]
 DATA = ROOT / "analytics" / "data"
 
