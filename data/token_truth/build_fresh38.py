@@ -71,14 +71,10 @@ out.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import build_fresh  # sibling scripts: this folder is on sys.path when a build script is run
-import build_fresh2
-import build_fresh3
+import build_fresh3  # sibling scripts: this folder is on sys.path when a build script is run
 import build_fresh4
 import build_fresh36
 
@@ -157,41 +153,15 @@ def _talkcody_exchange(data: dict) -> tuple[Any, ...]:
     )
 
 
-def _with_reader(extractor: Any) -> None:
-    """Puts the talkcody reader in front of the extractor module's JSON reader."""
-    original = extractor._json_exchanges
-
-    def json_exchanges(text: str) -> list[Any]:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return original(text)
-        if not _is_talkcody(data):
-            return original(text)
-        if _holds_wildcard(data["request"]["body"]):  # edited after recording: not the request sent
-            return []
-        return [_talkcody_exchange(data)]
-
-    extractor._json_exchanges = json_exchanges
-
-
-def _extract(git_dir: Any, repo: str, licence: str, commit: str, *options: str):
-    """build_fresh.extract, run through this script so the child extractor has the reader."""
-    command = [sys.executable, __file__, EXTRACT_FLAG, str(git_dir), repo, licence, "--commit", commit]
-    return subprocess.run([*command, "--history", *options], capture_output=True, text=True, check=True)
-
-
-def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == EXTRACT_FLAG:  # the child: the extractor, with the reader
-        extractor = build_fresh2.extract
-        _with_reader(extractor)
-        sys.argv = [str(build_fresh.ROOT / "scripts/extract_cassette_truth.py"), *sys.argv[2:]]
-        extractor.main()
-        return
-    build_fresh.extract = _extract
-    _with_reader(build_fresh2.extract)  # the generated-id check reads the replies in this process
-    build_fresh4.run(SOURCES, EARLIER, {TALKCODY: READER_NOTE})
+def _read(data: Any) -> list[tuple[Any, ...]] | None:
+    if not _is_talkcody(data):
+        return None
+    if _holds_wildcard(data["request"]["body"]):  # edited after recording: not the request sent
+        return []
+    return [_talkcody_exchange(data)]
 
 
 if __name__ == "__main__":
-    main()
+    build_fresh4.run_with_json_reader(
+        __file__, EXTRACT_FLAG, _read, SOURCES, EARLIER, {TALKCODY: READER_NOTE}
+    )

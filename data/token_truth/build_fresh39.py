@@ -5,13 +5,14 @@ helper; the parent checks the two sets against each other). Found through `searc
 saves raw OpenAI request payload and response JSON ... to fixtures for unit tests, captured from real API",
 which returned the opening of an unnamed `scripts/capture-fixtures.ts` ("Capture real OpenAI API
 request/response pairs for use as test fixtures"); `find_string` and `read_file` on it gave its fixture
-folder and its `OpenAIAdapter`, and `find_files` on `scripts/capture-fixtures.ts` listed jodit/jodit-ai-adapter
-among the repositories holding that path. It records with a capture script of its own (JSON, the request body
-stored parsed, the reply body stored parsed), which the extractor does not read: this script adds a reader
-for it (below), as fresh38 did for talkcody's fixtures. Two Responses API requests, one of them with a
-function tool.
+folder and its `OpenAIAdapter`, and `find_files` on `scripts/capture-fixtures.ts` listed
+jodit/jodit-ai-adapter among the repositories holding that path. It records with a capture script of its own
+(JSON, the request body stored parsed, the reply body stored parsed), which the extractor does not read: this
+script adds a reader for it (below), as fresh38 did for talkcody's fixtures. Two Responses API requests, one
+of them with a function tool.
 
-- jodit/jodit-ai-adapter (TypeScript, the server-side AI adapter of the Jodit editor; MIT `LICENSE` at the top,
+- jodit/jodit-ai-adapter (TypeScript, the server-side AI adapter of the Jodit editor; MIT `LICENSE` at the
+top,
   "MIT License / Copyright (c) 2025 Chupurnov Valeriy", the same file at every commit read): its
   `scripts/capture-fixtures.ts` (added in a08a7d6, 2026-02-07, "feat: add fixture capturing script and
   corresponding test fixtures for OpenAI API requests/responses") replaces `globalThis.fetch` with a capturing
@@ -35,9 +36,9 @@ The reader (`_jodit_exchange`): a JSON file whose top level is exactly `{request
 of `{url, method, body}` whose `body` is a map and a `response` of `{status, body}` with an integer status, is
 one exchange: the stored method and URL, the body as `json.dumps` of the stored map with compact separators
 and non-ASCII kept (how `JSON.stringify` renders the parsed value; key order as stored, which is the order of
-the string sent; no length is stored: `no-content-length`), the reply `json.dumps` of the stored reply map, the
-stored status, the date the reply's `created_at` (no reply headers are stored). Every other file goes to the
-extractor's own JSON reader unchanged (a jodit fixture would otherwise be taken for dd-apm-test-agent's
+the string sent; no length is stored: `no-content-length`), the reply `json.dumps` of the stored reply map,
+the stored status, the date the reply's `created_at` (no reply headers are stored). Every other file goes to
+the extractor's own JSON reader unchanged (a jodit fixture would otherwise be taken for dd-apm-test-agent's
 `{request, response}` shape and give nothing, its bodies being parsed). The hook runs the extractor
 (scripts/extract_cassette_truth.py, unedited) in a child process of this script with the reader in front of
 its `_json_exchanges`, and reads the same fixtures' replies for the generated-id check (build_fresh2._replies)
@@ -49,11 +50,11 @@ The repository is not in the dev, extra, fresh .. fresh38 sets, its owner owns n
 at the commit listed, with `--history`, and through exactly fresh5's filters (build_fresh3.build, with
 build_fresh4's licence rule): a licence file that is not the GPL/AGPL in the row's commit, a response id the
 API generated, a request not already in an earlier set (dev, extra, fresh .. fresh18, fresh20 .. fresh22,
-fresh24, fresh25, fresh28, fresh30 .. fresh36, fresh38; there is no fresh19, fresh23, fresh26, fresh27, fresh29
-or fresh37) or in an earlier source of this list, no `previous_response_id`, no response id recorded for two
-different requests, at most 10 characters per recorded prompt token. No new filter rule. The section in
-/tmp/fresh39/README-section.md (for the end of data/token_truth/README.md) gives the search and what was left
-out.
+fresh24, fresh25, fresh28, fresh30 .. fresh36, fresh38; there is no fresh19, fresh23, fresh26, fresh27,
+fresh29 or fresh37) or in an earlier source of this list, no `previous_response_id`, no response id recorded
+for two different requests, at most 10 characters per recorded prompt token. No new filter rule. The section
+in /tmp/fresh39/README-section.md (for the end of data/token_truth/README.md) gives the search and what was
+left out.
 
     .venv/bin/python data/token_truth/build_fresh39.py > data/token_truth/openai-token-truth-fresh39.jsonl
 """
@@ -61,14 +62,10 @@ out.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from typing import Any
 
-import build_fresh  # sibling scripts: this folder is on sys.path when a build script is run
-import build_fresh2
-import build_fresh3
+import build_fresh3  # sibling scripts: this folder is on sys.path when a build script is run
 import build_fresh4
 import build_fresh38
 
@@ -132,39 +129,9 @@ def _jodit_exchange(data: dict) -> tuple[Any, ...]:
     )
 
 
-def _with_reader(extractor: Any) -> None:
-    """Puts the jodit reader in front of the extractor module's JSON reader."""
-    original = extractor._json_exchanges
-
-    def json_exchanges(text: str) -> list[Any]:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return original(text)
-        if not _is_jodit(data):
-            return original(text)
-        return [_jodit_exchange(data)]
-
-    extractor._json_exchanges = json_exchanges
-
-
-def _extract(git_dir: Any, repo: str, licence: str, commit: str, *options: str):
-    """build_fresh.extract, run through this script so the child extractor has the reader."""
-    command = [sys.executable, __file__, EXTRACT_FLAG, str(git_dir), repo, licence, "--commit", commit]
-    return subprocess.run([*command, "--history", *options], capture_output=True, text=True, check=True)
-
-
-def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == EXTRACT_FLAG:  # the child: the extractor, with the reader
-        extractor = build_fresh2.extract
-        _with_reader(extractor)
-        sys.argv = [str(build_fresh.ROOT / "scripts/extract_cassette_truth.py"), *sys.argv[2:]]
-        extractor.main()
-        return
-    build_fresh.extract = _extract
-    _with_reader(build_fresh2.extract)  # the generated-id check reads the replies in this process
-    build_fresh4.run(SOURCES, EARLIER, {JODIT: READER_NOTE})
+def _read(data: Any) -> list[tuple[Any, ...]] | None:
+    return [_jodit_exchange(data)] if _is_jodit(data) else None
 
 
 if __name__ == "__main__":
-    main()
+    build_fresh4.run_with_json_reader(__file__, EXTRACT_FLAG, _read, SOURCES, EARLIER, {JODIT: READER_NOTE})

@@ -17,11 +17,14 @@ the top of the package directory that holds the cassette does (monarchwadia/ragg
 
 from __future__ import annotations
 
+import json
 import pathlib
+import re
 import subprocess
 import sys
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import build_fresh  # sibling scripts: this folder is on sys.path when a build script is run
 import build_fresh2
@@ -87,6 +90,57 @@ def run(
         build_fresh3.build_noted(sources, earlier, mirror, licence_ok, notes)
     else:
         build_fresh3.build(sources, earlier, mirror, licence_ok)
+
+
+JsonReader = Callable[[Any], "list[Any] | None"]
+
+
+def run_with_json_reader(
+    script: str,
+    flag: str,
+    read: JsonReader,
+    sources: tuple[build_fresh3.Source, ...],
+    earlier: tuple[pathlib.Path, ...],
+    notes: Mapping[str, str],
+    *,
+    host: str | None = None,
+) -> None:
+    """`run`, for recordings in a project's own JSON format: `read(data)` returns the exchanges (the
+    extractor's tuples) of one parsed JSON file, or None for a file that is not such a recording (the
+    extractor's own JSON reader takes it). The extractor runs as a child process of `script` called with
+    `flag`, so the reader is in place there as well as in this process (whose generated-id check reads the
+    replies). `host`: an extended regex that replaces the extractor's host test, for a format that stores
+    no host. Used by build_fresh36, build_fresh38 and build_fresh39."""
+
+    def with_reader(extractor: Any) -> None:
+        original = extractor._json_exchanges
+
+        def json_exchanges(text: str) -> list[Any]:
+            try:
+                data = json.loads(text)
+            except ValueError:
+                return original(text)
+            exchanges = read(data)
+            return original(text) if exchanges is None else exchanges
+
+        extractor._json_exchanges = json_exchanges
+
+    if len(sys.argv) > 1 and sys.argv[1] == flag:  # the child: the extractor, with the reader
+        extractor = build_fresh2.extract
+        with_reader(extractor)
+        if host:
+            extractor.OPENAI_HOST = re.compile(host)
+        sys.argv = [str(ROOT / "scripts/extract_cassette_truth.py"), *sys.argv[2:]]
+        extractor.main()
+        return
+
+    def extract(git_dir: Any, repo: str, licence: str, commit: str, *options: str) -> Any:
+        command = [sys.executable, script, flag, str(git_dir), repo, licence, "--commit", commit]
+        return subprocess.run([*command, "--history", *options], capture_output=True, text=True, check=True)
+
+    build_fresh.extract = extract
+    with_reader(build_fresh2.extract)
+    run(sources, earlier, notes)
 
 
 def main() -> None:
