@@ -62,12 +62,19 @@ def calibration(
         return True, tokens, tokens, ""
     if entry and _enough(entry, MIN_RANGE_ROWS):
         low, high = entry["low"], entry["high"]
-        reason = (
-            f"request shape {shape}: {100 * entry['cv_exact']:.1f}% exact over {entry['rows']} recorded "
-            f"requests of {entry['repos']} repositories, counted without fitting on them (exact needs "
-            f"{100 * EXACT_RATE:.0f}% over {MIN_ROWS} requests from {MIN_SOURCES} owners); range from "
-            "its error"
-        )
+        if entry.get("claimable", 1):
+            reason = (
+                f"request shape {shape}: {100 * entry['cv_exact']:.1f}% exact over {entry['rows']} recorded "
+                f"requests of {entry['repos']} repositories, counted without fitting on them (exact needs "
+                f"{100 * EXACT_RATE:.0f}% over {MIN_ROWS} requests from {MIN_SOURCES} owners); range from "
+                "its error"
+            )
+        else:  # every count of the shape carries a note of its own (an image, say): never claimed exact
+            reason = (
+                f"request shape {shape}: {100 * entry['all_exact']:.1f}% of {entry['rows']} recorded "
+                f"requests of {entry['repos']} repositories counted exactly without fitting on them, but "
+                "its counts are estimates by rule (see the other notes); range from their error"
+            )
     else:
         low, high, found = _feature_range(shape, data)
         seen = f"{entry['rows']} recorded requests" if entry else "no recorded request"

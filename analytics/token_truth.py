@@ -312,6 +312,10 @@ def _entry(errors: Sequence[tuple[int, str, str, bool]]) -> dict[str, Any]:
         "repos": len({repo for _, repo in pairs}),
         "sources": len({source for _, _, source, _ in errors}),
         "cv_exact": round(rate, 4),
+        # Over every row, claimable or not: the rate a note shows when no count of the shape can be claimed
+        # (an image's tokens are always an estimate, so `cv_exact` of an image shape is 0 by construction).
+        "all_exact": round(sum(error == 0 for error, _ in pairs) / len(pairs), 4),
+        "claimable": len(claimable),
         "exact": exact,
         "low": min(-floor, _percentile(pairs, 0.05)),
         "high": max(floor, _percentile(pairs, 0.95)),
