@@ -2026,18 +2026,24 @@ def test_a_gpt5_chat_turn_of_several_calls_is_one_parallel_call_at_one_tool_roun
         assert tokens.count_request(row["request"]).tokens == row["prompt_tokens"], row["id"]
 
 
-def test_an_image_over_the_patch_budget_is_an_estimate_whose_range_holds_its_recorded_count() -> None:
-    # shcherbak-ai/contextgem's 1414x2000 images (fresh15) on gpt-4.1-mini and gpt-5-mini: 2,835 patches
-    # before the published resize to 1,472. Recorded usage is 1,362 above the count under both models'
-    # multipliers; the count keeps the published rule and its range reaches the unresized patches.
-    rows = [
+def _contextgem_image_rows(*, big: bool) -> list[dict]:
+    """shcherbak-ai/contextgem's fresh15 requests with one image on a patch-scheme model (gpt-4.1-mini,
+    gpt-5-mini): `big`, those whose image is 1414x2000 (the bodies over 250 KB); else the 965x451 ones."""
+    return [
         row
         for row in _truth_set("fresh15")
         if row["source_repo"] == "shcherbak-ai/contextgem"
         and row["model"] in ("gpt-4.1-mini", "gpt-5-mini")
         and "images" in row["features"]
-        and len(json.dumps(row["request"])) > 250_000
+        and (len(json.dumps(row["request"])) > 250_000) == big
     ]
+
+
+def test_an_image_over_the_patch_budget_is_an_estimate_whose_range_holds_its_recorded_count() -> None:
+    # shcherbak-ai/contextgem's 1414x2000 images (fresh15) on gpt-4.1-mini and gpt-5-mini: 2,835 patches
+    # before the published resize to 1,472. Recorded usage is 1,362 above the count under both models'
+    # multipliers; the count keeps the published rule and its range reaches the unresized patches.
+    rows = _contextgem_image_rows(big=True)
     assert len(rows) == 13 and {row["model"] for row in rows} == {"gpt-4.1-mini", "gpt-5-mini"}
     for row in rows:
         count = tokens.count_request(row["request"])
@@ -2045,14 +2051,7 @@ def test_an_image_over_the_patch_budget_is_an_estimate_whose_range_holds_its_rec
         assert count.tokens < row["prompt_tokens"] <= count.high, row["id"]
         assert any("over the 1,536-patch budget" in note for note in count.notes)
     # an image within the budget keeps its range: the 965x451 ones of the same source are 1 over, in range
-    small = [
-        row
-        for row in _truth_set("fresh15")
-        if row["source_repo"] == "shcherbak-ai/contextgem"
-        and row["model"] == "gpt-5-mini"
-        and "images" in row["features"]
-        and len(json.dumps(row["request"])) < 250_000
-    ]
+    small = [row for row in _contextgem_image_rows(big=False) if row["model"] == "gpt-5-mini"]
     assert small and all(
         not any("patch budget" in n for n in tokens.count_request(row["request"]).notes) for row in small
     )
@@ -2066,14 +2065,7 @@ def test_an_image_shapes_note_gives_how_often_its_counts_were_right_not_zero() -
 
     entry = token_shapes.table()["shapes"]["chat/chat/images"]
     assert entry["claimable"] == 0 and not entry["exact"] and entry["all_exact"] > 0.9
-    rows = [
-        row
-        for row in _truth_set("fresh15")
-        if row["source_repo"] == "shcherbak-ai/contextgem"
-        and row["model"] == "gpt-4.1-mini"
-        and "images" in row["features"]
-        and len(json.dumps(row["request"])) > 250_000
-    ]
+    rows = [row for row in _contextgem_image_rows(big=True) if row["model"] == "gpt-4.1-mini"]
     notes = tokens.count_request(rows[0]["request"]).notes
     shape_note = next(note for note in notes if note.startswith("request shape chat/chat/images"))
     assert "0.0%" not in shape_note
