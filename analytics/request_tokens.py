@@ -1084,7 +1084,7 @@ def _over_patch_budget(counter: _Counter, width: int, height: int) -> None:
     but shcherbak-ai/contextgem's 1414x2000 images (fresh15: 13 requests, gpt-4.1-mini and gpt-5-mini) were
     recorded at 1,362 tokens more than it gives under both models' multipliers, which is the unresized
     patches less the resized ones, less one. One source and one size: the range, not the count, says so."""
-    unresized = math.ceil(width / PATCH_SIZE) * math.ceil(height / PATCH_SIZE)
+    unresized = _patch_grid(width, height)
     if unresized <= MAX_PATCHES:
         return
     counter.unsure_above += unresized - _patches(width, height)
@@ -1407,16 +1407,20 @@ def _tiles(width: int, height: int) -> int:
     return math.ceil(width / TILE_SIZE) * math.ceil(height / TILE_SIZE)
 
 
+def _patch_grid(width: int, height: int) -> int:
+    """The 32px patches that cover an image as it is, before any resize."""
+    return math.ceil(width / PATCH_SIZE) * math.ceil(height / PATCH_SIZE)
+
+
 def _patches(width: int, height: int) -> int:
-    patches = math.ceil(width / PATCH_SIZE) * math.ceil(height / PATCH_SIZE)
+    patches = _patch_grid(width, height)
     if patches <= MAX_PATCHES:
         return patches
     # Published resize: shrink to the patch budget, then so that whole patches fit each side.
     ratio = math.sqrt(PATCH_SIZE * PATCH_SIZE * MAX_PATCHES / (width * height))
     w_patches, h_patches = width * ratio / PATCH_SIZE, height * ratio / PATCH_SIZE
     ratio *= min(math.floor(w_patches) / w_patches, math.floor(h_patches) / h_patches)
-    width, height = int(width * ratio), int(height * ratio)
-    return min(MAX_PATCHES, math.ceil(width / PATCH_SIZE) * math.ceil(height / PATCH_SIZE))
+    return min(MAX_PATCHES, _patch_grid(int(width * ratio), int(height * ratio)))
 
 
 class ImageResolver:

@@ -62,7 +62,7 @@ def calibration(
         return True, tokens, tokens, ""
     if entry and _enough(entry, MIN_RANGE_ROWS):
         low, high = entry["low"], entry["high"]
-        if entry.get("claimable", 1):
+        if entry["claimable"]:
             reason = (
                 f"request shape {shape}: {100 * entry['cv_exact']:.1f}% exact over {entry['rows']} recorded "
                 f"requests of {entry['repos']} repositories, counted without fitting on them (exact needs "

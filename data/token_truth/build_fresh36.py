@@ -89,7 +89,6 @@ HOST_NOTE = (
 # every set before this one: a request in any of them is not kept again
 EARLIER = build_fresh4.after(build_fresh34)
 
-EXTRACT_FLAG = "--exllm-extract"  # this script, run as the extractor with the reader in place
 ENDPOINTS = {"chat_completions", "v1_chat_completions"}
 HOST_OR_ENTRY = r'api\.openai\.com|"request_metadata"'  # extended regex, as git grep reads it
 
@@ -133,5 +132,5 @@ def _read(data: Any) -> list[tuple[Any, ...]] | None:
 
 if __name__ == "__main__":
     build_fresh4.run_with_json_reader(
-        __file__, EXTRACT_FLAG, _read, SOURCES, EARLIER, {EXLLM: HOST_NOTE}, host=HOST_OR_ENTRY
+        __file__, _read, SOURCES, EARLIER, {EXLLM: HOST_NOTE}, host=HOST_OR_ENTRY
     )

@@ -102,7 +102,6 @@ READER_NOTE = (
 # every set before this one: a request in any of them is not kept again
 EARLIER = build_fresh4.after(build_fresh36)
 
-EXTRACT_FLAG = "--talkcody-extract"  # this script, run as the extractor with the reader in place
 WILDCARD = "__ANY__"  # the fixture matcher's sentinel (src-tauri/core/src/llm/testing/fixtures.rs)
 
 
@@ -162,6 +161,4 @@ def _read(data: Any) -> list[tuple[Any, ...]] | None:
 
 
 if __name__ == "__main__":
-    build_fresh4.run_with_json_reader(
-        __file__, EXTRACT_FLAG, _read, SOURCES, EARLIER, {TALKCODY: READER_NOTE}
-    )
+    build_fresh4.run_with_json_reader(__file__, _read, SOURCES, EARLIER, {TALKCODY: READER_NOTE})

@@ -88,8 +88,6 @@ READER_NOTE = (
 # every set before this one: a request in any of them is not kept again
 EARLIER = build_fresh4.after(build_fresh38)
 
-EXTRACT_FLAG = "--jodit-extract"  # this script, run as the extractor with the reader in place
-
 
 def _is_jodit(data: Any) -> bool:
     if not isinstance(data, dict) or set(data) != {"request", "response"}:
@@ -134,4 +132,4 @@ def _read(data: Any) -> list[tuple[Any, ...]] | None:
 
 
 if __name__ == "__main__":
-    build_fresh4.run_with_json_reader(__file__, EXTRACT_FLAG, _read, SOURCES, EARLIER, {JODIT: READER_NOTE})
+    build_fresh4.run_with_json_reader(__file__, _read, SOURCES, EARLIER, {JODIT: READER_NOTE})

@@ -95,9 +95,12 @@ def run(
 JsonReader = Callable[[Any], "list[Any] | None"]
 
 
+# The argument a build script is called with, by `run_with_json_reader`, to run as the extractor.
+AS_EXTRACTOR = "--as-extractor"
+
+
 def run_with_json_reader(
     script: str,
-    flag: str,
     read: JsonReader,
     sources: tuple[build_fresh3.Source, ...],
     earlier: tuple[pathlib.Path, ...],
@@ -108,9 +111,9 @@ def run_with_json_reader(
     """`run`, for recordings in a project's own JSON format: `read(data)` returns the exchanges (the
     extractor's tuples) of one parsed JSON file, or None for a file that is not such a recording (the
     extractor's own JSON reader takes it). The extractor runs as a child process of `script` called with
-    `flag`, so the reader is in place there as well as in this process (whose generated-id check reads the
-    replies). `host`: an extended regex that replaces the extractor's host test, for a format that stores
-    no host. Used by build_fresh36, build_fresh38 and build_fresh39."""
+    AS_EXTRACTOR, so the reader is in place there as well as in this process (whose generated-id check
+    reads the replies). `host`: an extended regex that replaces the extractor's host test, for a format
+    that stores no host. Used by build_fresh36, build_fresh38 and build_fresh39."""
 
     def with_reader(extractor: Any) -> None:
         original = extractor._json_exchanges
@@ -125,7 +128,7 @@ def run_with_json_reader(
 
         extractor._json_exchanges = json_exchanges
 
-    if len(sys.argv) > 1 and sys.argv[1] == flag:  # the child: the extractor, with the reader
+    if len(sys.argv) > 1 and sys.argv[1] == AS_EXTRACTOR:  # the child: the extractor, with the reader
         extractor = build_fresh2.extract
         with_reader(extractor)
         if host:
@@ -135,7 +138,7 @@ def run_with_json_reader(
         return
 
     def extract(git_dir: Any, repo: str, licence: str, commit: str, *options: str) -> Any:
-        command = [sys.executable, script, flag, str(git_dir), repo, licence, "--commit", commit]
+        command = [sys.executable, script, AS_EXTRACTOR, str(git_dir), repo, licence, "--commit", commit]
         return subprocess.run([*command, "--history", *options], capture_output=True, text=True, check=True)
 
     build_fresh.extract = extract
